@@ -1,0 +1,87 @@
+# spfgate: SPF (RFC 7208) for mail servers, on libunbound and libbsd.
+#
+#   make            build build/spfgate, build/filter-spf, build/exim-spf.so
+#   make demo       check a few senders against a bundled zone, offline
+#   make check      build and run every test (installs what it needs)
+#   make install    PREFIX=/usr/local DESTDIR= MANDIR=$(PREFIX)/share/man
+
+PREFIX ?=	/usr/local
+DESTDIR ?=
+BINDIR ?=	$(PREFIX)/bin
+LIBEXECDIR ?=	$(PREFIX)/libexec
+MANDIR ?=	$(PREFIX)/share/man
+SYSCONFDIR ?=	/etc
+EXIMLIBDIR ?=	$(PREFIX)/lib/exim4
+
+CC ?=		cc
+PKGS =		libunbound libbsd-overlay libevent
+PKG_CFLAGS :=	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS :=	$(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS ?=	-O2 -g
+CFLAGS +=	-std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Wall -Wextra \
+		-Wshadow -Wpointer-arith -Wstrict-prototypes \
+		-Wmissing-prototypes -fPIC $(PKG_CFLAGS) -Icommon
+ifneq ($(CI),)
+CFLAGS +=	-Werror
+endif
+LDLIBS +=	$(PKG_LIBS)
+
+B =		build
+
+CORE_SRCS =	common/addr.c common/domain.c common/record.c \
+		common/macro.c common/dnsmsg.c common/resolver.c \
+		common/eval.c common/evalmech.c common/explain.c \
+		common/checker.c common/result.c common/header.c \
+		common/json.c common/config.c common/sync.c common/trace.c
+CORE_OBJS =	$(CORE_SRCS:%.c=$(B)/%.o)
+CORE_LIB =	$(B)/libspfgate.a
+CORE_HDRS =	common/spf.h common/spfint.h
+
+PROGS =		$(B)/spfgate
+
+all: deps-build $(PROGS) more
+
+# Each component adds itself to these from its own fragment.
+MORE =
+CHECKS =
+include $(wildcard */build.mk tests/*/build.mk)
+
+more: $(MORE)
+
+deps-build:
+	@sh tests/deps.sh build
+
+$(B)/%.o: %.c $(CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(CORE_LIB): $(CORE_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $(CORE_OBJS)
+
+$(B)/spfgate: $(B)/filter/main.o $(B)/filter/check.o $(B)/filter/stream.o \
+    $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/filter/%.o: filter/%.c $(CORE_HDRS) filter/spfgate.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+demo: all
+	@sh tests/demo/demo.sh
+
+check: all
+	@sh tests/deps.sh check
+	@sh tests/run-all.sh $(CHECKS)
+
+install: all $(INSTALL_MORE)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(B)/spfgate $(DESTDIR)$(BINDIR)/spfgate
+
+uninstall: $(UNINSTALL_MORE)
+	rm -f $(DESTDIR)$(BINDIR)/spfgate
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all more deps-build demo check install uninstall clean

@@ -1,0 +1,280 @@
+/*
+ * checker.c: the checker (configuration plus resolver) and the life of
+ * a query, from its arguments to the one call of its done callback.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "spfint.h"
+
+static int	 split_sender(struct spf_query *, const char *, const char *);
+static void	 query_free(struct spf_query *);
+static enum spf_dnssec dnssec_status(const struct spf_query *);
+
+struct spf_checker *
+spf_checker_new(const struct spf_config *cfg, struct event_base *base,
+    char *err, size_t errlen)
+{
+	struct spf_checker	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->txtbuf = malloc(SPF_RECORD_MAX + 1)) == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		free(c);
+		return NULL;
+	}
+	c->cfg = *cfg;
+	c->base = base;
+	LIST_INIT(&c->queries);
+	if ((c->resolver = resolver_new(cfg, base, err, errlen)) == NULL) {
+		free(c->txtbuf);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+spf_checker_free(struct spf_checker *c)
+{
+	struct spf_query	*q;
+
+	if (c == NULL)
+		return;
+	while ((q = LIST_FIRST(&c->queries)) != NULL)
+		spf_query_cancel(q);
+	resolver_free(c->resolver);
+	free(c->txtbuf);
+	free(c);
+}
+
+const char *
+spf_checker_describe(const struct spf_checker *c)
+{
+	return resolver_describe(c->resolver);
+}
+
+int
+spf_checker_validating(const struct spf_checker *c)
+{
+	return resolver_validating(c->resolver);
+}
+
+int
+spf_checker_inflight(const struct spf_checker *c)
+{
+	return c->inflight;
+}
+
+/*
+ * The MAIL FROM identity, or for the null sender postmaster@<helo>
+ * (RFC 7208 2.4); a sender without a local-part is postmaster's (4.3).
+ */
+static int
+split_sender(struct spf_query *q, const char *sender, const char *helo)
+{
+	const char	*at;
+	size_t		 len, ll;
+	char		 buf[SPF_SENDER_LEN];
+
+	len = strlen(sender);
+	if (len >= 2 && sender[0] == '<' && sender[len - 1] == '>') {
+		sender++;
+		len -= 2;
+	}
+	if (len >= sizeof(buf))
+		return -1;
+	memcpy(buf, sender, len);
+	buf[len] = '\0';
+	if ((q->sender_given = strdup(buf)) == NULL)
+		return -1;
+	if (len == 0) {
+		q->identity = SPF_ID_HELO;
+		q->local = strdup("postmaster");
+		q->sender_domain = strdup(helo);
+	} else if ((at = strrchr(buf, '@')) == NULL) {
+		q->local = strdup("postmaster");
+		q->sender_domain = strdup(buf);
+	} else {
+		ll = (size_t)(at - buf);
+		q->local = ll > 0 ? strndup(buf, ll) : strdup("postmaster");
+		q->sender_domain = strdup(at + 1);
+	}
+	if (q->local == NULL || q->sender_domain == NULL ||
+	    asprintf(&q->sender, "%s@%s", q->local, q->sender_domain) == -1) {
+		q->sender = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+struct spf_query *
+spf_query_start(struct spf_checker *c, const char *ip, const char *sender,
+    const char *helo, int trace, spf_done_fn *done, void *arg, char *err,
+    size_t errlen)
+{
+	struct spf_query	*q;
+	struct frame		*f;
+
+	if (sender == NULL)
+		sender = "";
+	if (helo == NULL)
+		helo = "";
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	TAILQ_INIT(&q->lookups);
+	q->checker = c;
+	q->done = done;
+	q->arg = arg;
+	(void)clock_gettime(CLOCK_MONOTONIC, &q->started);
+	if (addr_parse(ip, &q->ip) == -1) {
+		(void)snprintf(err, errlen, "not an IP address: %.60s", ip);
+		query_free(q);
+		return NULL;
+	}
+	if (strlen(helo) >= SPF_DOMAIN_LEN) {
+		(void)snprintf(err, errlen, "HELO name longer than %d octets",
+		    SPF_DOMAIN_LEN - 1);
+		query_free(q);
+		return NULL;
+	}
+	if ((q->helo = strdup(helo)) == NULL ||
+	    split_sender(q, sender, helo) == -1) {
+		(void)snprintf(err, errlen, "sender longer than %d octets",
+		    SPF_SENDER_LEN - 1);
+		query_free(q);
+		return NULL;
+	}
+	if (trace && (q->trace = calloc(1, sizeof(*q->trace))) == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		query_free(q);
+		return NULL;
+	}
+	(void)strlcpy(q->top_domain, q->sender_domain, sizeof(q->top_domain));
+	LIST_INSERT_HEAD(&c->queries, q, entry);
+	c->inflight++;
+
+	eval_start(q);
+	if (q->ev_step == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		query_free(q);
+		return NULL;
+	}
+	if (!domain_valid_initial(q->sender_domain)) {
+		eval_finish(q, SPF_NONE, "%s is not a valid domain name "
+		    "(RFC 7208 4.3)", q->identity == SPF_ID_HELO ?
+		    "the HELO name" : "the sender's domain");
+		return q;
+	}
+	if ((f = calloc(1, sizeof(*f))) == NULL) {
+		eval_finish(q, SPF_TEMPERROR, "out of memory");
+		return q;
+	}
+	f->rec.redirect = f->rec.exp = -1;
+	(void)strlcpy(f->domain, q->sender_domain, sizeof(f->domain));
+	domain_strip_dot(f->domain);
+	q->frame = f;
+	trace_add(q->trace, 0, "check_host(%s, %s, %s)", ip, f->domain,
+	    q->sender);
+	return q;
+}
+
+void
+spf_query_cancel(struct spf_query *q)
+{
+	if (q == NULL || q->delivering)
+		return;
+	eval_release(q);
+	query_free(q);
+}
+
+static void
+query_free(struct spf_query *q)
+{
+	int	 i;
+
+	if (q->checker != NULL && (q->entry.le_prev != NULL)) {
+		LIST_REMOVE(q, entry);
+		q->checker->inflight--;
+	}
+	if (q->ev_step != NULL)
+		event_free(q->ev_step);
+	if (q->ev_timeout != NULL)
+		event_free(q->ev_timeout);
+	ts_reset(&q->ts);
+	for (i = 0; i < q->p_nnames; i++)
+		free(q->p_names[i]);
+	free(q->sender);
+	free(q->local);
+	free(q->sender_domain);
+	free(q->helo);
+	free(q->sender_given);
+	trace_free(q->trace);
+	free(q->trace);
+	free(q);
+}
+
+static enum spf_dnssec
+dnssec_status(const struct spf_query *q)
+{
+	if (!resolver_validating(q->checker->resolver))
+		return SPF_DNSSEC_UNVALIDATED;
+	if (q->sec_bogus > 0)
+		return SPF_DNSSEC_BOGUS;
+	if (q->sec_insecure > 0)
+		return SPF_DNSSEC_INSECURE;
+	if (q->sec_secure > 0)
+		return SPF_DNSSEC_SECURE;
+	return SPF_DNSSEC_UNVALIDATED;
+}
+
+/* Build the result, hand it over once, and free the query. */
+void
+query_deliver(struct spf_query *q)
+{
+	const struct spf_config	*cfg = &q->checker->cfg;
+	struct spf_result	 r;
+	struct timespec		 now;
+
+	memset(&r, 0, sizeof(r));
+	r.code = q->code;
+	r.identity = q->identity;
+	r.dnssec = dnssec_status(q);
+	r.lookups = q->lookups_used;
+	r.void_lookups = q->voids;
+	r.queries = q->queries;
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	r.elapsed_ms = (now.tv_sec - q->started.tv_sec) * 1000 +
+	    (now.tv_nsec - q->started.tv_nsec) / 1000000;
+	addr_text(&q->ip, r.client_ip, sizeof(r.client_ip));
+	(void)strlcpy(r.sender, q->sender_given, sizeof(r.sender));
+	(void)strlcpy(r.helo, q->helo, sizeof(r.helo));
+	(void)strlcpy(r.domain, q->top_domain, sizeof(r.domain));
+	(void)strlcpy(r.mechanism, q->mechanism, sizeof(r.mechanism));
+	(void)strlcpy(r.explanation, q->explanation, sizeof(r.explanation));
+	(void)strlcpy(r.problem, q->problem, sizeof(r.problem));
+	r.action = cfg->actions[r.code];
+	if (r.code == SPF_PASS && cfg->require_dnssec_pass &&
+	    r.dnssec != SPF_DNSSEC_SECURE) {
+		/* the site trusts only an authenticated pass */
+		r.action = cfg->actions[SPF_NEUTRAL];
+		if (r.problem[0] == '\0')
+			(void)snprintf(r.problem, sizeof(r.problem),
+			    "pass not DNSSEC-secure (%s): handled as neutral",
+			    spf_dnssec_str(r.dnssec));
+	}
+	r.trace = q->trace;
+	q->delivering = 1;
+	if (q->done != NULL)
+		q->done(&r, q->arg);
+	query_free(q);
+}

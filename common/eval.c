@@ -1,0 +1,673 @@
+/*
+ * eval.c: check_host() (RFC 7208 4) as continuations.
+ *
+ * An evaluation is a stack of frames, one per record being evaluated
+ * (include pushes one, redirect replaces one).  Progress is made only in
+ * step(), run from the event loop; DNS callbacks just record what came
+ * back and, when nothing else is outstanding, schedule the next step.
+ * libunbound may answer inside the call that asks, so nothing here may
+ * rely on a lookup still being outstanding after it was asked.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "spfint.h"
+
+struct lookup {
+	struct resolver_cb	 cb;	/* first: libunbound's mydata */
+	struct spf_query	*q;
+	TAILQ_ENTRY(lookup)	 entry;
+	lookup_handler		*handler;
+	int			 id;
+	int			 done;
+	int			 type;
+	int			 arg;
+	char			 name[];
+};
+
+static void	step(evutil_socket_t, short, void *);
+static void	timeout(evutil_socket_t, short, void *);
+static void	lookup_cb(void *, enum dns_status, const unsigned char *,
+		    size_t, int, const char *);
+static void	reap(struct spf_query *);
+static void	run(struct spf_query *);
+static void	fetch_record(struct spf_query *, struct frame *);
+static void	record_answer(struct spf_query *, struct lookup *,
+		    enum dns_status, struct dns_iter *);
+static int	use_record(struct spf_query *, struct frame *);
+static void	frame_result(struct spf_query *, enum spf_code, const char *,
+		    size_t);
+static int	push_include(struct spf_query *, struct frame *,
+		    const struct spf_term *);
+static int	follow_redirect(struct spf_query *, struct frame *);
+static int	expand_target(struct spf_query *, struct frame *,
+		    const struct spf_term *, char *, size_t);
+static void	free_frames(struct spf_query *);
+static enum spf_code qualifier_code(char);
+
+void
+eval_start(struct spf_query *q)
+{
+	struct timeval	 tv;
+	int		 ms = q->checker->cfg.timeout_ms;
+
+	TAILQ_INIT(&q->lookups);
+	q->ev_step = event_new(q->checker->base, -1, 0, step, q);
+	q->ev_timeout = evtimer_new(q->checker->base, timeout, q);
+	if (q->ev_step == NULL || q->ev_timeout == NULL) {
+		/* without events nothing can run: report at the next turn */
+		q->code = SPF_TEMPERROR;
+		(void)strlcpy(q->problem, "out of memory", sizeof(q->problem));
+		q->finished = 1;
+		return;
+	}
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(q->ev_timeout, &tv);
+	eval_schedule(q);
+}
+
+void
+eval_schedule(struct spf_query *q)
+{
+	if (q->ev_step != NULL)
+		event_active(q->ev_step, 0, 0);
+}
+
+static void
+step(evutil_socket_t fd, short what, void *arg)
+{
+	struct spf_query	*q = arg;
+
+	(void)fd;
+	(void)what;
+	reap(q);
+	if (q->pending > 0)
+		return;
+	if (q->finished) {
+		query_deliver(q);
+		return;
+	}
+	if (q->sec_bogus && !q->in_exp) {
+		eval_finish(q, SPF_TEMPERROR, NULL);
+		return;
+	}
+	if (q->in_exp)
+		exp_step(q);
+	else
+		run(q);
+}
+
+static void
+timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct spf_query	*q = arg;
+	struct lookup		*l;
+	const char		*name = "", *type = "";
+
+	(void)fd;
+	(void)what;
+	if (q->finished)
+		return;
+	if (q->in_exp) {
+		/* the result stands; only its explanation was late */
+		trace_add(q->trace, 0, "explanation lookup timed out");
+		exp_default(q);
+		return;
+	}
+	TAILQ_FOREACH(l, &q->lookups, entry) {
+		if (!l->done) {
+			name = l->name;
+			type = dns_type_str(l->type);
+			break;
+		}
+	}
+	eval_finish(q, SPF_TEMPERROR, "no DNS answer within %d ms%s%s%s%s",
+	    q->checker->cfg.timeout_ms, name[0] ? " for " : "", name,
+	    name[0] ? " " : "", type);
+}
+
+/*
+ * Ask a question for the current step.  The handler runs once, when
+ * the answer (or a failure) is in, possibly before this returns.
+ */
+int
+eval_lookup(struct spf_query *q, const char *name, int type,
+    lookup_handler *handler, int arg)
+{
+	struct lookup	*l;
+	size_t		 len = strlen(name);
+
+	if ((l = calloc(1, sizeof(*l) + len + 1)) == NULL) {
+		handler(q, NULL, DNS_ERROR, NULL);
+		return -1;
+	}
+	memcpy(l->name, name, len + 1);
+	l->cb.fn = lookup_cb;
+	l->cb.arg = l;
+	l->q = q;
+	l->handler = handler;
+	l->type = type;
+	l->arg = arg;
+	TAILQ_INSERT_TAIL(&q->lookups, l, entry);
+	q->pending++;
+	q->queries++;
+	trace_add(q->trace, q->frame != NULL ? q->frame->depth + 1 : 1,
+	    "? %s %s", name, dns_type_str(type));
+	if (resolver_query(q->checker->resolver, name, type, &l->cb,
+	    &l->id) == -1)
+		lookup_cb(l, DNS_ERROR, NULL, 0, 0, NULL);
+	return 0;
+}
+
+int
+lookup_arg(const struct lookup *l)
+{
+	return l != NULL ? l->arg : -1;
+}
+
+const char *
+lookup_name(const struct lookup *l)
+{
+	return l != NULL ? l->name : "";
+}
+
+static void
+lookup_cb(void *arg, enum dns_status status, const unsigned char *pkt,
+    size_t len, int sec, const char *why)
+{
+	struct lookup		*l = arg;
+	struct spf_query	*q = l->q;
+	struct dns_iter		 it, *itp = NULL;
+
+	l->done = 1;
+	q->pending--;
+	eval_count_answer(q, status, sec, l->name, l->type);
+	if (status == DNS_BOGUS && q->problem[0] == '\0')
+		(void)snprintf(q->problem, sizeof(q->problem),
+		    "DNSSEC validation failed for %s %s: %s", l->name,
+		    dns_type_str(l->type), why != NULL ? why : "bogus");
+	if (status == DNS_OK) {
+		if (dns_iter_init(&it, pkt, len, l->type) == -1)
+			status = DNS_ERROR;
+		else
+			itp = &it;
+	}
+	trace_add(q->trace, q->frame != NULL ? q->frame->depth + 1 : 1,
+	    "  %s %s: %s%s", l->name, dns_type_str(l->type),
+	    status == DNS_OK ? "answer" : status == DNS_NXDOMAIN ?
+	    "NXDOMAIN" : status == DNS_BOGUS ? "BOGUS" : "DNS error",
+	    !resolver_validating(q->checker->resolver) ? "" : sec == 2 ?
+	    " (secure)" : sec == 1 ? " (bogus)" : " (insecure)");
+	l->handler(q, l, status, itp);
+	if (q->pending == 0)
+		eval_schedule(q);
+}
+
+/* DNSSEC status over every answer the evaluation used. */
+void
+eval_count_answer(struct spf_query *q, enum dns_status status, int sec,
+    const char *name, int type)
+{
+	(void)name;
+	(void)type;
+	if (!resolver_validating(q->checker->resolver))
+		return;
+	if (status == DNS_BOGUS || sec == 1)
+		q->sec_bogus++;
+	else if (sec == 2)
+		q->sec_secure++;
+	else if (status != DNS_ERROR)
+		q->sec_insecure++;
+}
+
+static void
+reap(struct spf_query *q)
+{
+	struct lookup	*l, *tmp;
+
+	TAILQ_FOREACH_SAFE(l, &q->lookups, entry, tmp) {
+		if (l->done) {
+			TAILQ_REMOVE(&q->lookups, l, entry);
+			free(l);
+		}
+	}
+}
+
+/* Cancel what is outstanding and free every lookup. */
+void
+eval_release(struct spf_query *q)
+{
+	struct lookup	*l;
+
+	while ((l = TAILQ_FIRST(&q->lookups)) != NULL) {
+		TAILQ_REMOVE(&q->lookups, l, entry);
+		if (!l->done)
+			resolver_cancel(q->checker->resolver, l->id);
+		free(l);
+	}
+	q->pending = 0;
+	if (q->ev_timeout != NULL)
+		evtimer_del(q->ev_timeout);
+	free_frames(q);
+}
+
+/* End the evaluation; the result is delivered from the event loop. */
+void
+eval_finish(struct spf_query *q, enum spf_code code, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (q->finished)
+		return;
+	q->code = code;
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		(void)vsnprintf(q->problem, sizeof(q->problem), fmt, ap);
+		va_end(ap);
+	}
+	if (code != SPF_FAIL)
+		q->explanation[0] = '\0';
+	if (q->mechanism[0] == '\0')
+		(void)strlcpy(q->mechanism, code == SPF_TEMPERROR ||
+		    code == SPF_PERMERROR || code == SPF_NONE ? "" : "default",
+		    sizeof(q->mechanism));
+	trace_add(q->trace, 0, "= %s%s%s", spf_code_str(code),
+	    q->problem[0] ? ": " : "", q->problem);
+	q->finished = 1;
+	eval_release(q);
+	eval_schedule(q);
+}
+
+void
+eval_macro_env(struct spf_query *q, const char *domain, struct macro_env *env)
+{
+	int	 i;
+
+	memset(env, 0, sizeof(*env));
+	env->sender = q->sender;
+	env->local = q->local;
+	env->sender_domain = q->sender_domain;
+	env->domain = domain;
+	env->helo = q->helo[0] != '\0' ? q->helo : "unknown";
+	env->ip = &q->ip;
+	env->receiver = q->checker->cfg.receiver;
+	env->now = time(NULL);
+	/* %{p}: a validated name within <domain> if there is one (7.3) */
+	if (q->p_state == P_KNOWN) {
+		for (i = 0; i < q->p_nnames; i++)
+			if (q->p_valid[i] &&
+			    domain_within(q->p_names[i], domain)) {
+				env->validated = q->p_names[i];
+				return;
+			}
+		for (i = 0; i < q->p_nnames; i++)
+			if (q->p_valid[i]) {
+				env->validated = q->p_names[i];
+				return;
+			}
+	}
+}
+
+static enum spf_code
+qualifier_code(char qualifier)
+{
+	switch (qualifier) {
+	case '-':
+		return SPF_FAIL;
+	case '~':
+		return SPF_SOFTFAIL;
+	case '?':
+		return SPF_NEUTRAL;
+	default:
+		return SPF_PASS;
+	}
+}
+
+static void
+free_frames(struct spf_query *q)
+{
+	struct frame	*f;
+
+	while ((f = q->frame) != NULL) {
+		q->frame = f->parent;
+		record_free(&f->rec);
+		free(f);
+	}
+}
+
+/* Evaluate until a lookup is outstanding or the result is known. */
+static void
+run(struct spf_query *q)
+{
+	struct frame		*f;
+	const struct spf_term	*t;
+	enum term_outcome	 o;
+
+	while (!q->finished && !q->in_exp && q->pending == 0) {
+		f = q->frame;
+		if (!f->have_rec) {
+			if (f->phase == 0) {
+				fetch_record(q, f);
+				continue;
+			}
+			if (use_record(q, f) == -1)
+				return;
+			continue;
+		}
+		if (f->pos >= f->rec.nterms) {
+			if (f->rec.redirect != -1) {
+				if (follow_redirect(q, f) == -1)
+					return;
+				continue;
+			}
+			trace_add(q->trace, f->depth + 1, "no mechanism "
+			    "matched: default result neutral");
+			frame_result(q, SPF_NEUTRAL, "default", 7);
+			continue;
+		}
+		t = &f->rec.terms[f->pos];
+		if (t->kind == T_REDIRECT || t->kind == T_EXP ||
+		    t->kind == T_UNKNOWN_MOD) {
+			f->pos++;
+			continue;
+		}
+		if (t->kind == T_INCLUDE) {
+			if (f->phase == 0 && push_include(q, f, t) == -1)
+				return;
+			continue;
+		}
+		o = mech_eval(q, f, t);
+		switch (o) {
+		case TERM_WAIT:
+			return;
+		case TERM_ERROR:
+			return;
+		case TERM_MATCH:
+			trace_add(q->trace, f->depth + 1, "%.*s: match",
+			    (int)t->len, f->rec.text + t->off);
+			frame_result(q, qualifier_code(t->qualifier),
+			    f->rec.text + t->off, t->len);
+			break;
+		case TERM_NOMATCH:
+			trace_add(q->trace, f->depth + 1, "%.*s: no match",
+			    (int)t->len, f->rec.text + t->off);
+			f->pos++;
+			f->phase = 0;
+			ts_reset(&q->ts);
+			break;
+		}
+	}
+}
+
+static void
+fetch_record(struct spf_query *q, struct frame *f)
+{
+	trace_add(q->trace, f->depth, "%s: fetching SPF record", f->domain);
+	f->phase = 1;
+	ts_reset(&q->ts);
+	(void)eval_lookup(q, f->domain, DNS_T_TXT, record_answer, 0);
+}
+
+/* Keep the one TXT record that starts with "v=spf1" (4.5). */
+static void
+record_answer(struct spf_query *q, struct lookup *l, enum dns_status status,
+    struct dns_iter *it)
+{
+	struct term_state	*ts = &q->ts;
+	char			*buf = q->checker->txtbuf;
+	size_t			 len;
+	int			 r, count = 0;
+
+	(void)l;
+	ts->status = status;
+	if (status != DNS_OK)
+		return;
+	while ((r = dns_iter_next(it, buf, SPF_RECORD_MAX + 1, &len,
+	    NULL)) == 1) {
+		if (!record_is_spf(buf, len))
+			continue;
+		if (++count == 1) {
+			free(ts->text);
+			if ((ts->text = malloc(len + 1)) == NULL) {
+				ts->status = DNS_ERROR;
+				return;
+			}
+			memcpy(ts->text, buf, len + 1);
+			ts->textlen = len;
+		}
+	}
+	if (r == -1) {
+		ts->status = DNS_ERROR;
+		(void)strlcpy(ts->errname, "malformed answer",
+		    sizeof(ts->errname));
+		return;
+	}
+	ts->count = count;
+}
+
+/* The record has come back: select and parse it, or end the frame. */
+static int
+use_record(struct spf_query *q, struct frame *f)
+{
+	struct term_state	*ts = &q->ts;
+	char			 err[200];
+
+	switch (ts->status) {
+	case DNS_OK:
+		break;
+	case DNS_NODATA:
+	case DNS_NXDOMAIN:
+		ts->count = 0;
+		break;
+	default:
+		eval_finish(q, SPF_TEMPERROR, "DNS error looking up the SPF "
+		    "record of %s%s%s", f->domain, ts->errname[0] ? ": " : "",
+		    ts->errname);
+		return -1;
+	}
+	if (ts->count == 0) {
+		trace_add(q->trace, f->depth + 1, "no SPF record");
+		frame_result(q, SPF_NONE, "", 0);
+		return q->finished ? -1 : 0;
+	}
+	if (ts->count > 1) {
+		eval_finish(q, SPF_PERMERROR, "%s has %d SPF records",
+		    f->domain, ts->count);
+		return -1;
+	}
+	trace_add(q->trace, f->depth + 1, "\"%s\"", ts->text);
+	if (record_parse(ts->text, ts->textlen, &f->rec, err,
+	    sizeof(err)) == -1) {
+		eval_finish(q, SPF_PERMERROR, "syntax error in the SPF record "
+		    "of %s: %s", f->domain, err);
+		return -1;
+	}
+	f->have_rec = 1;
+	f->pos = 0;
+	f->phase = 0;
+	ts_reset(ts);
+	return 0;
+}
+
+/*
+ * Expand a term's target-name (4.8): its domain-spec, or <domain>.
+ * Returns -1 when it is not a name a question can be asked about.
+ */
+static int
+expand_target(struct spf_query *q, struct frame *f, const struct spf_term *t,
+    char *out, size_t outlen)
+{
+	struct macro_env	 env;
+
+	if (t->spec_len == 0) {
+		(void)strlcpy(out, f->domain, outlen);
+		return 0;
+	}
+	eval_macro_env(q, f->domain, &env);
+	if (macro_expand(f->rec.text + t->spec_off, t->spec_len, MACRO_DOMAIN,
+	    &env, out, outlen) == -1)
+		return -1;
+	return domain_valid_query(out) ? 0 : -1;
+}
+
+int
+eval_expand_target(struct spf_query *q, struct frame *f,
+    const struct spf_term *t, char *out, size_t outlen)
+{
+	return expand_target(q, f, t, out, outlen);
+}
+
+/* Count a DNS-querying term against the limit of 4.6.4. */
+int
+eval_count_lookup(struct spf_query *q, struct frame *f,
+    const struct spf_term *t)
+{
+	if (++q->lookups_used > SPF_MAX_DNS_TERMS) {
+		eval_finish(q, SPF_PERMERROR, "more than %d DNS lookups "
+		    "(at '%.*s' in the record of %s)", SPF_MAX_DNS_TERMS,
+		    (int)t->len, f->rec.text + t->off, f->domain);
+		return -1;
+	}
+	return 0;
+}
+
+/* Count a void lookup (4.6.4); -1 once over the limit. */
+int
+eval_count_void(struct spf_query *q, struct frame *f, const char *name)
+{
+	(void)f;
+	if (++q->voids > q->checker->cfg.max_void_lookups) {
+		eval_finish(q, SPF_PERMERROR, "more than %d void lookups "
+		    "(the last for %s)", q->checker->cfg.max_void_lookups,
+		    name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+push_include(struct spf_query *q, struct frame *f, const struct spf_term *t)
+{
+	struct frame	*child;
+
+	if (t->uses_p && p_resolve(q) != 1)
+		return -1;	/* waiting for %{p} */
+	if (eval_count_lookup(q, f, t) == -1)
+		return -1;
+	if ((child = calloc(1, sizeof(*child))) == NULL) {
+		eval_finish(q, SPF_TEMPERROR, "out of memory");
+		return -1;
+	}
+	if (expand_target(q, f, t, child->domain, sizeof(child->domain)) ==
+	    -1 || !domain_valid_initial(child->domain)) {
+		free(child);
+		eval_finish(q, SPF_PERMERROR, "include of an invalid domain "
+		    "('%.*s' in the record of %s)", (int)t->len,
+		    f->rec.text + t->off, f->domain);
+		return -1;
+	}
+	trace_add(q->trace, f->depth + 1, "%.*s (lookup %d of %d)",
+	    (int)t->len, f->rec.text + t->off, q->lookups_used,
+	    SPF_MAX_DNS_TERMS);
+	f->phase = 1;
+	child->parent = f;
+	child->depth = f->depth + 1;
+	q->frame = child;
+	return 0;
+}
+
+/* No mechanism matched and the record has redirect= (6.1). */
+static int
+follow_redirect(struct spf_query *q, struct frame *f)
+{
+	const struct spf_term	*t = &f->rec.terms[f->rec.redirect];
+	char			 target[SPF_DOMAIN_LEN];
+
+	if (t->uses_p && p_resolve(q) != 1)
+		return -1;
+	if (f->phase == 0) {
+		if (eval_count_lookup(q, f, t) == -1)
+			return -1;
+		f->phase = 1;
+	}
+	if (expand_target(q, f, t, target, sizeof(target)) == -1 ||
+	    !domain_valid_initial(target)) {
+		eval_finish(q, SPF_PERMERROR, "redirect to an invalid domain "
+		    "from %s", f->domain);
+		return -1;
+	}
+	trace_add(q->trace, f->depth + 1, "%.*s (lookup %d of %d)",
+	    (int)t->len, f->rec.text + t->off, q->lookups_used,
+	    SPF_MAX_DNS_TERMS);
+	record_free(&f->rec);
+	f->rec.redirect = f->rec.exp = -1;
+	f->have_rec = 0;
+	f->redirected = 1;
+	f->pos = 0;
+	f->phase = 0;
+	(void)strlcpy(f->domain, target, sizeof(f->domain));
+	return 0;
+}
+
+/*
+ * A frame has its result: the answer of check_host() for the top frame,
+ * the include mechanism's outcome for any other (5.2).
+ */
+static void
+frame_result(struct spf_query *q, enum spf_code code, const char *term,
+    size_t termlen)
+{
+	struct frame		*f = q->frame, *parent;
+	const struct spf_term	*t;
+
+	if (f->parent == NULL) {
+		if (code == SPF_NONE && f->redirected) {
+			eval_finish(q, SPF_PERMERROR, "redirect target %s has "
+			    "no SPF record", f->domain);
+			return;
+		}
+		(void)snprintf(q->mechanism, sizeof(q->mechanism), "%.*s",
+		    (int)termlen, term);
+		(void)strlcpy(q->top_domain, f->domain, sizeof(q->top_domain));
+		if (code == SPF_FAIL) {
+			q->code = code;
+			exp_start(q);
+			return;
+		}
+		eval_finish(q, code, NULL);
+		return;
+	}
+
+	parent = f->parent;
+	t = &parent->rec.terms[parent->pos];
+	if (code == SPF_NONE) {
+		eval_finish(q, SPF_PERMERROR, "included domain %s has no SPF "
+		    "record", f->domain);
+		return;
+	}
+	trace_add(q->trace, f->depth, "%s: %s", f->domain, spf_code_str(code));
+	q->frame = parent;
+	record_free(&f->rec);
+	free(f);
+	f = parent;
+	if (code == SPF_PASS) {
+		trace_add(q->trace, f->depth + 1, "%.*s: match", (int)t->len,
+		    f->rec.text + t->off);
+		frame_result(q, qualifier_code(t->qualifier),
+		    f->rec.text + t->off, t->len);
+		return;
+	}
+	trace_add(q->trace, f->depth + 1, "%.*s: no match", (int)t->len,
+	    f->rec.text + t->off);
+	f->pos++;
+	f->phase = 0;
+	ts_reset(&q->ts);
+}

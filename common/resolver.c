@@ -1,0 +1,359 @@
+/*
+ * resolver.c: libunbound, run by libunbound's event API inside the
+ * caller's libevent loop, so a cached answer costs no round trip to a
+ * background worker and one process keeps many lookups in flight.
+ * This is the only file that includes <unbound.h>.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <unbound.h>
+#include <unbound-event.h>
+
+#include "spfint.h"
+
+#define ROOT_KEY	"/usr/share/dns/root.key"
+#define RESOLV_CONF	"/etc/resolv.conf"
+
+struct resolver {
+	struct ub_ctx	*ctx;
+	int		 validating;
+	char		 describe[512];
+};
+
+/*
+ * libunbound's own local zones answer before any forwarder is asked;
+ * a site resolver may serve them (and the test suite's data lives in
+ * TEST-NET reverse zones), so when forwarding every name goes out.
+ * unblock-lan-zones lifts the AS112 set; these are the rest.
+ */
+static const char *default_zones[] = {
+	"localhost.",
+	"127.in-addr.arpa.",
+	"1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.",
+	"home.arpa.",
+	"onion.",
+	"test.",
+	"invalid.",
+};
+
+static int	set(struct resolver *, const char *, const char *, char *,
+		    size_t);
+static int	zone_origin(const char *, char *, size_t, char *, size_t);
+static int	write_zone_config(const struct spf_config *, char *, size_t,
+		    char *, size_t);
+static void	answer_cb(void *, int, void *, int, int, char *, int);
+
+static int
+set(struct resolver *r, const char *opt, const char *val, char *err,
+    size_t errlen)
+{
+	int	 rc;
+
+	if ((rc = ub_ctx_set_option(r->ctx, opt, val)) != 0) {
+		(void)snprintf(err, errlen, "resolver option %s %s: %s", opt,
+		    val, ub_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The origin of a master file: its $ORIGIN, or the owner of its SOA
+ * record, which is what an auth-zone must be named.
+ */
+static int
+zone_origin(const char *path, char *out, size_t outlen, char *err,
+    size_t errlen)
+{
+	FILE	*f;
+	char	 line[4096], origin[SPF_DOMAIN_LEN] = "", owner[SPF_DOMAIN_LEN];
+	char	*p, *tok, *save;
+	int	 found = 0, lineno = 0;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		(void)snprintf(err, errlen, "zone %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if ((p = strchr(line, ';')) != NULL)
+			*p = '\0';
+		if (strncasecmp(line, "$ORIGIN", 7) == 0) {
+			tok = strtok_r(line + 7, " \t\r\n", &save);
+			if (tok != NULL)
+				(void)strlcpy(origin, tok, sizeof(origin));
+			continue;
+		}
+		owner[0] = '\0';
+		if (!isspace((unsigned char)line[0])) {
+			tok = strtok_r(line, " \t\r\n", &save);
+			if (tok == NULL)
+				continue;
+			(void)strlcpy(owner, tok, sizeof(owner));
+		} else
+			save = NULL;
+		for (tok = strtok_r(save == NULL ? line : NULL, " \t\r\n",
+		    &save); tok != NULL; tok = strtok_r(NULL, " \t\r\n", &save)) {
+			if (strcasecmp(tok, "SOA") == 0) {
+				found = 1;
+				break;
+			}
+		}
+	}
+	fclose(f);
+	if (!found || (owner[0] == '\0' && origin[0] == '\0')) {
+		(void)snprintf(err, errlen, "zone %s: no SOA record with an "
+		    "owner name found", path);
+		return -1;
+	}
+	if (owner[0] == '\0' || strcmp(owner, "@") == 0)
+		(void)strlcpy(out, origin, outlen);
+	else if (owner[strlen(owner) - 1] == '.' || origin[0] == '\0')
+		(void)strlcpy(out, owner, outlen);
+	else if (snprintf(out, outlen, "%s.%s", owner, origin) >= (int)outlen)
+		out[0] = '\0';
+	if (out[0] == '\0') {
+		(void)snprintf(err, errlen, "zone %s: cannot tell its origin",
+		    path);
+		return -1;
+	}
+	return 0;
+}
+
+/* auth-zone clauses only come from a file; write one for ub_ctx_config. */
+static int
+write_zone_config(const struct spf_config *cfg, char *path, size_t pathlen,
+    char *err, size_t errlen)
+{
+	char	 origin[SPF_DOMAIN_LEN], abs[PATH_MAX];
+	FILE	*f;
+	int	 fd, i;
+	const char *tmp;
+
+	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	(void)snprintf(path, pathlen, "%s/spfgate-zones.XXXXXX", tmp);
+	if ((fd = mkstemp(path)) == -1 || (f = fdopen(fd, "w")) == NULL) {
+		(void)snprintf(err, errlen, "temporary file in %s: %s", tmp,
+		    strerror(errno));
+		if (fd != -1) {
+			close(fd);
+			unlink(path);
+		}
+		return -1;
+	}
+	for (i = 0; i < cfg->nzones; i++) {
+		if (zone_origin(cfg->zones[i], origin, sizeof(origin), err,
+		    errlen) == -1 || realpath(cfg->zones[i], abs) == NULL) {
+			if (err[0] == '\0')
+				(void)snprintf(err, errlen, "zone %s: %s",
+				    cfg->zones[i], strerror(errno));
+			fclose(f);
+			unlink(path);
+			return -1;
+		}
+		fprintf(f, "auth-zone:\n\tname: \"%s\"\n\tzonefile: \"%s\"\n"
+		    "\tfor-upstream: yes\n\tfor-downstream: no\n"
+		    "\tfallback-enabled: no\n", origin, abs);
+	}
+	if (fclose(f) != 0) {
+		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+struct resolver *
+resolver_new(const struct spf_config *cfg, struct event_base *base, char *err,
+    size_t errlen)
+{
+	struct resolver	*r;
+	char		 num[32], zconf[PATH_MAX];
+	const char	*anchors[SPF_MAX_ANCHORS + 1];
+	int		 i, rc, nanchors = 0, forwarding;
+	size_t		 cache;
+
+	err[0] = '\0';
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if ((r->ctx = ub_ctx_create_event(base)) == NULL) {
+		(void)snprintf(err, errlen, "cannot create resolver context");
+		free(r);
+		return NULL;
+	}
+	forwarding = !cfg->recursive && (cfg->nresolvers > 0 ||
+	    cfg->nzones == 0);
+
+	/*
+	 * Tuned for mail: a thousand lookups in flight, and a server that
+	 * answers some names late is not written off because others came
+	 * back fast (the defaults turned slow answers into SERVFAIL).
+	 */
+	cache = cfg->cache_size > 0 ? cfg->cache_size : 4 * 1024 * 1024;
+	if (set(r, "outgoing-range:", "1024", err, errlen) == -1 ||
+	    set(r, "num-queries-per-thread:", "2048", err, errlen) == -1 ||
+	    set(r, "infra-cache-min-rtt:", "1000", err, errlen) == -1 ||
+	    set(r, "infra-keep-probing:", "yes", err, errlen) == -1 ||
+	    set(r, "do-not-query-localhost:", "no", err, errlen) == -1)
+		goto fail;
+	(void)snprintf(num, sizeof(num), "%zu", cache);
+	if (set(r, "rrset-cache-size:", num, err, errlen) == -1)
+		goto fail;
+	(void)snprintf(num, sizeof(num), "%zu", cache / 2);
+	if (set(r, "msg-cache-size:", num, err, errlen) == -1 ||
+	    set(r, "key-cache-size:", num, err, errlen) == -1)
+		goto fail;
+	if (forwarding && set(r, "unblock-lan-zones:", "yes", err,
+	    errlen) == -1)
+		goto fail;
+
+	if (cfg->dnssec != SPF_DNSSEC_MODE_NO) {
+		for (i = 0; i < cfg->nanchors; i++)
+			anchors[nanchors++] = cfg->anchors[i];
+		/* Offline zones are unsigned: the root key only for DNS. */
+		if (nanchors == 0 && cfg->nzones == 0 &&
+		    access(ROOT_KEY, R_OK) == 0)
+			anchors[nanchors++] = ROOT_KEY;
+	}
+	r->validating = nanchors > 0;
+	if (!r->validating && set(r, "module-config:", "iterator", err,
+	    errlen) == -1)
+		goto fail;
+
+	if (cfg->nzones > 0) {
+		if (write_zone_config(cfg, zconf, sizeof(zconf), err,
+		    errlen) == -1)
+			goto fail;
+		rc = ub_ctx_config(r->ctx, zconf);
+		unlink(zconf);
+		if (rc != 0) {
+			(void)snprintf(err, errlen, "loading zones: %s",
+			    ub_strerror(rc));
+			goto fail;
+		}
+	}
+	for (i = 0; i < cfg->nresolvers; i++) {
+		if ((rc = ub_ctx_set_fwd(r->ctx, cfg->resolvers[i])) != 0) {
+			(void)snprintf(err, errlen, "resolver %s: %s",
+			    cfg->resolvers[i], ub_strerror(rc));
+			goto fail;
+		}
+	}
+	if (forwarding && cfg->nresolvers == 0 &&
+	    (rc = ub_ctx_resolvconf(r->ctx, RESOLV_CONF)) != 0) {
+		(void)snprintf(err, errlen, "%s: %s", RESOLV_CONF,
+		    ub_strerror(rc));
+		goto fail;
+	}
+	for (i = 0; i < nanchors; i++) {
+		if ((rc = ub_ctx_add_ta_file(r->ctx, anchors[i])) != 0) {
+			(void)snprintf(err, errlen, "trust anchor %s: %s",
+			    anchors[i], ub_strerror(rc));
+			goto fail;
+		}
+	}
+	/* zone_add finalizes the context: every option comes before it */
+	if (forwarding) {
+		for (i = 0; i < (int)(sizeof(default_zones) /
+		    sizeof(default_zones[0])); i++) {
+			rc = ub_ctx_zone_add(r->ctx, default_zones[i],
+			    "nodefault");
+			if (rc != 0) {
+				(void)snprintf(err, errlen, "local zone %s: %s",
+				    default_zones[i], ub_strerror(rc));
+				goto fail;
+			}
+		}
+	}
+	(void)snprintf(r->describe, sizeof(r->describe), "%s%s%s",
+	    cfg->recursive ? "recursive" : cfg->nresolvers > 0 ?
+	    "forwarding to configured resolvers" : cfg->nzones > 0 ?
+	    "answering from zone files" : "forwarding to " RESOLV_CONF,
+	    r->validating ? ", DNSSEC validating with " : ", no DNSSEC "
+	    "validation", r->validating ? anchors[0] : "");
+	return r;
+fail:
+	resolver_free(r);
+	return NULL;
+}
+
+void
+resolver_free(struct resolver *r)
+{
+	if (r == NULL)
+		return;
+	if (r->ctx != NULL)
+		ub_ctx_delete(r->ctx);
+	free(r);
+}
+
+int
+resolver_validating(const struct resolver *r)
+{
+	return r->validating;
+}
+
+const char *
+resolver_describe(const struct resolver *r)
+{
+	return r->describe;
+}
+
+static void
+answer_cb(void *arg, int rcode, void *pkt, int len, int sec, char *why,
+    int ratelimited)
+{
+	struct resolver_cb	*cb = arg;
+	enum dns_status		 status;
+	struct dns_iter		 it;
+
+	(void)ratelimited;
+	if (sec == 1)
+		status = DNS_BOGUS;
+	else if (pkt == NULL || len < 12)
+		status = DNS_ERROR;
+	else if (rcode == 3)
+		status = DNS_NXDOMAIN;
+	else if (rcode != 0)
+		status = DNS_ERROR;
+	else if (dns_iter_init(&it, pkt, (size_t)len, 0) == -1)
+		status = DNS_ERROR;
+	else
+		status = DNS_OK;	/* the caller tells OK from NODATA */
+	cb->fn(cb->arg, status, pkt, len > 0 ? (size_t)len : 0, sec, why);
+}
+
+int
+resolver_query(struct resolver *r, const char *name, int type,
+    struct resolver_cb *cb, int *id)
+{
+	char	 qname[DNS_NAME_TEXT];
+
+	*id = 0;
+	if (domain_query_text(name, qname, sizeof(qname)) == -1)
+		return -1;
+	if (ub_resolve_event(r->ctx, qname, type, 1, cb, answer_cb, id) != 0)
+		return -1;
+	return 0;
+}
+
+void
+resolver_cancel(struct resolver *r, int id)
+{
+	if (id != 0)
+		(void)ub_cancel(r->ctx, id);
+}

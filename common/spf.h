@@ -1,0 +1,230 @@
+/*
+ * spf.h: the spfgate core, the one header the wrappers include.
+ *
+ * An spf_checker holds the configuration and a libunbound resolver
+ * that runs inside the caller's libevent loop.  spf_query_start()
+ * begins one RFC 7208 check_host() evaluation and returns at once; the
+ * done callback is called exactly once, later, from the event loop
+ * (never from inside spf_query_start), unless the query is cancelled
+ * first.  Many queries may be in flight on one checker.
+ *
+ * Errors are values: a query that cannot be evaluated ends in
+ * temperror or permerror with a problem text; only an unusable
+ * argument (an unparsable client address) makes spf_query_start fail.
+ */
+#ifndef SPF_H
+#define SPF_H
+
+#include <stddef.h>
+
+struct event_base;
+
+#define SPF_DOMAIN_LEN		256	/* 253 octets, a dot, NUL */
+#define SPF_SENDER_LEN		512	/* RFC 5321 path is 256 */
+#define SPF_ADDR_LEN		46	/* INET6_ADDRSTRLEN */
+#define SPF_TERM_LEN		256
+#define SPF_EXPLANATION_LEN	512
+#define SPF_PROBLEM_LEN		256
+#define SPF_PATH_LEN		1024
+#define SPF_MAX_RESOLVERS	8
+#define SPF_MAX_ZONES		8
+#define SPF_MAX_ANCHORS		4
+#define SPF_MAX_SKIP		64
+
+enum spf_code {
+	SPF_NONE,
+	SPF_NEUTRAL,
+	SPF_PASS,
+	SPF_FAIL,
+	SPF_SOFTFAIL,
+	SPF_TEMPERROR,
+	SPF_PERMERROR,
+	SPF_NCODES
+};
+
+enum spf_action {
+	SPF_ACCEPT,
+	SPF_TAG,
+	SPF_REJECT,
+	SPF_DEFER
+};
+
+enum spf_identity {
+	SPF_ID_MAILFROM,
+	SPF_ID_HELO
+};
+
+/* What DNSSEC said about every answer an evaluation used. */
+enum spf_dnssec {
+	SPF_DNSSEC_UNVALIDATED,	/* validation off or unavailable */
+	SPF_DNSSEC_SECURE,	/* every answer validated */
+	SPF_DNSSEC_INSECURE,	/* some answer came from an unsigned zone */
+	SPF_DNSSEC_BOGUS	/* some answer failed validation */
+};
+
+enum spf_dnssec_mode {
+	SPF_DNSSEC_MODE_NO,	/* never validate */
+	SPF_DNSSEC_MODE_YES,	/* validate when the path allows it */
+	SPF_DNSSEC_MODE_REQUIRE	/* refuse to start without validation */
+};
+
+enum spf_log {
+	SPF_LOG_STDERR,
+	SPF_LOG_SYSLOG
+};
+
+struct spf_net {
+	int		 af;		/* AF_INET or AF_INET6 */
+	unsigned char	 addr[16];
+	int		 prefix;
+};
+
+/*
+ * Configuration: one struct for every wrapper, filled from defaults,
+ * then the config file, then command line options (the same keywords).
+ */
+struct spf_config {
+	char		 resolvers[SPF_MAX_RESOLVERS][64];  /* ADDR[@PORT] */
+	int		 nresolvers;
+	int		 recursive;	/* "resolver recursive" */
+	char		 zones[SPF_MAX_ZONES][SPF_PATH_LEN];
+	int		 nzones;
+	char		 anchors[SPF_MAX_ANCHORS][SPF_PATH_LEN];
+	int		 nanchors;
+	enum spf_dnssec_mode dnssec;
+	int		 require_dnssec_pass;
+	int		 timeout_ms;
+	char		 receiver[SPF_DOMAIN_LEN];
+	char		 default_explanation[SPF_EXPLANATION_LEN];
+	int		 headers;
+	enum spf_action	 actions[SPF_NCODES];
+	int		 max_inflight;
+	int		 max_void_lookups;
+	size_t		 cache_size;	/* bytes, rrset cache; msg is half */
+	struct spf_net	 skip[SPF_MAX_SKIP];
+	int		 nskip;
+	enum spf_log	 log;
+};
+
+/* The outcome of one evaluation, handed to the done callback. */
+struct spf_result {
+	enum spf_code	 code;
+	enum spf_identity identity;
+	enum spf_action	 action;
+	enum spf_dnssec	 dnssec;
+	int		 lookups;	/* DNS-querying terms, RFC 7208 4.6.4 */
+	int		 void_lookups;
+	int		 queries;	/* DNS questions asked in all */
+	long		 elapsed_ms;
+	char		 client_ip[SPF_ADDR_LEN];	/* canonical text */
+	char		 sender[SPF_SENDER_LEN];	/* as given, "" if null */
+	char		 helo[SPF_DOMAIN_LEN];
+	char		 domain[SPF_DOMAIN_LEN];	/* the domain checked */
+	char		 mechanism[SPF_TERM_LEN];	/* or "default" */
+	char		 explanation[SPF_EXPLANATION_LEN];
+	char		 problem[SPF_PROBLEM_LEN];
+	const struct spf_trace *trace;	/* set when tracing; valid in callback */
+};
+
+struct spf_checker;
+struct spf_query;
+struct spf_trace;
+
+typedef void	spf_done_fn(const struct spf_result *, void *);
+
+/* config.c */
+void		 spf_config_init(struct spf_config *);
+/*
+ * Read a config file.  A missing file is an error only when
+ * must_exist is set.  On error returns -1 with "file:line: why" in err.
+ */
+int		 spf_config_load(struct spf_config *, const char *path,
+		    int must_exist, char *err, size_t errlen);
+/* Apply one "keyword value" setting; -1 with a message on error. */
+int		 spf_config_set(struct spf_config *, const char *keyword,
+		    const char *value, char *err, size_t errlen);
+/*
+ * Parse the options common to every program: --config FILE and
+ * --KEYWORD VALUE for every config keyword, the file first and the
+ * options over it.  Stops at the first argument that is not an option
+ * (or after "--"); returns the index of that argument, or -1 with err.
+ * An option not known here is passed to other(opt, value_or_NULL, arg),
+ * which returns how many arguments it took (1 or 2), or -1.
+ */
+int		 spf_config_args(struct spf_config *, int argc, char **argv,
+		    int (*other)(const char *, const char *, void *), void *arg,
+		    char *err, size_t errlen);
+int		 spf_net_parse(const char *, struct spf_net *);
+int		 spf_net_contains(const struct spf_net *, int af,
+		    const unsigned char *addr);
+/* Is this client address in a "skip" network of the config? */
+int		 spf_config_skips(const struct spf_config *, const char *ip);
+
+/* checker.c */
+struct spf_checker *spf_checker_new(const struct spf_config *,
+		    struct event_base *, char *err, size_t errlen);
+void		 spf_checker_free(struct spf_checker *);
+/* One line for logs: how DNS is resolved and validated. */
+const char	*spf_checker_describe(const struct spf_checker *);
+int		 spf_checker_validating(const struct spf_checker *);
+
+/*
+ * Start check_host() for one message.  sender may be "" or NULL (the
+ * null sender: the HELO identity is checked as postmaster@helo).
+ * trace, when set, records every step for spf_trace_print().
+ * Returns NULL with a reason in err if the arguments are unusable.
+ */
+struct spf_query *spf_query_start(struct spf_checker *, const char *ip,
+		    const char *sender, const char *helo, int trace,
+		    spf_done_fn *, void *, char *err, size_t errlen);
+/* Stop a query; its callback will not be called. */
+void		 spf_query_cancel(struct spf_query *);
+/* Queries in flight on this checker. */
+int		 spf_checker_inflight(const struct spf_checker *);
+
+/*
+ * Blocking form for callers without an event loop of their own (the
+ * Exim module): runs the checker's loop until the result is in, at
+ * most the configured timeout.  Returns 0, or -1 with err.
+ */
+int		 spf_check_sync(struct spf_checker *, const char *ip,
+		    const char *sender, const char *helo,
+		    struct spf_result *, char *err, size_t errlen);
+
+/* result.c: names and the mapping from result to action */
+const char	*spf_code_str(enum spf_code);
+const char	*spf_action_str(enum spf_action);
+const char	*spf_identity_str(enum spf_identity);
+const char	*spf_dnssec_str(enum spf_dnssec);
+int		 spf_code_parse(const char *);
+int		 spf_action_parse(const char *);
+
+/*
+ * header.c: each writes a NUL-terminated line without CRLF into buf and
+ * returns its length, or -1 if it did not fit (buf then holds "").
+ * 1024 octets always suffice.
+ */
+int		 spf_received_spf(const struct spf_result *,
+		    const struct spf_config *, char *, size_t);
+int		 spf_auth_results(const struct spf_result *,
+		    const struct spf_config *, char *, size_t);
+/* The "spf=pass smtp.mailfrom=..." part of Authentication-Results. */
+int		 spf_auth_results_method(const struct spf_result *, char *,
+		    size_t);
+/* "550 5.7.23 ..." for reject, "451 4.7.24 ..." for defer, else "". */
+int		 spf_smtp_reply(const struct spf_result *, char *, size_t);
+/* One-line key=value summary for logs. */
+int		 spf_log_line(const struct spf_result *, char *, size_t);
+
+/* json.c: the result as one JSON object on one line. */
+int		 spf_result_json(const struct spf_result *,
+		    const struct spf_config *, char *, size_t);
+/* Append s as a JSON string (with quotes) to buf at *off. */
+int		 spf_json_string(char *, size_t, size_t *, const char *);
+
+/* trace.c: --explain output of a traced query. */
+struct spf_trace_out;
+int		 spf_trace_print(const struct spf_trace *, int color,
+		    void (*emit)(const char *, void *), void *);
+
+#endif /* SPF_H */

@@ -1,0 +1,316 @@
+/*
+ * spfint.h: what the files of common/ share among themselves.
+ * Nothing outside common/ includes this.
+ */
+#ifndef SPFINT_H
+#define SPFINT_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <stdint.h>
+#include <time.h>
+
+#include "spf.h"
+
+/* RFC 7208 4.6.4 */
+#define SPF_MAX_DNS_TERMS	10
+#define SPF_MAX_MX_NAMES	10
+#define SPF_MAX_PTR_NAMES	10
+#define SPF_DEFAULT_VOID	2
+/* An SPF record lives in one TXT RRset, so it cannot exceed 64 KiB. */
+#define SPF_RECORD_MAX		65535
+/* Longest CNAME chain we follow inside one answer. */
+#define DNS_MAX_CHAIN		16
+/* Presentation form of a wire name: 255 octets, each up to \DDD. */
+#define DNS_NAME_TEXT		(255 * 4 + 1)
+
+/* addr.c */
+struct spf_addr {
+	int		 af;		/* AF_INET (also for v4-mapped) or AF_INET6 */
+	unsigned char	 a[16];
+};
+int	 addr_parse(const char *, struct spf_addr *);
+int	 addr_in_net(const struct spf_addr *, const unsigned char *, int);
+int	 addr_equal(const struct spf_addr *, int, const unsigned char *);
+void	 addr_text(const struct spf_addr *, char *, size_t);
+void	 addr_dotted(const struct spf_addr *, char *, size_t);
+void	 addr_reverse_name(const struct spf_addr *, char *, size_t);
+
+/* domain.c */
+int	 domain_valid_initial(const char *);
+int	 domain_valid_query(const char *);
+int	 domain_spec_end_ok(const char *, size_t);
+int	 domain_within(const char *, const char *);
+int	 domain_query_text(const char *, char *, size_t);
+void	 domain_strip_dot(char *);
+
+/* record.c: one SPF record parsed into a plain array of terms */
+enum term_kind {
+	T_ALL,
+	T_INCLUDE,
+	T_A,
+	T_MX,
+	T_PTR,
+	T_IP4,
+	T_IP6,
+	T_EXISTS,
+	T_REDIRECT,
+	T_EXP,
+	T_UNKNOWN_MOD
+};
+
+struct spf_term {
+	enum term_kind	 kind;
+	char		 qualifier;	/* + - ~ ? */
+	uint16_t	 off, len;	/* the term as written */
+	uint16_t	 spec_off, spec_len;	/* domain-spec, len 0 if none */
+	uint8_t		 cidr4, cidr6;
+	uint8_t		 uses_p;	/* spec has a %{p} macro */
+	unsigned char	 net[16];	/* ip4 / ip6 network */
+};
+
+struct spf_record {
+	char		*text;		/* owned, NUL-terminated copy */
+	size_t		 len;
+	struct spf_term	*terms;
+	int		 nterms;
+	int		 redirect;	/* term index or -1 */
+	int		 exp;		/* term index or -1 */
+};
+
+int	 record_is_spf(const char *, size_t);
+int	 record_parse(const char *, size_t, struct spf_record *, char *,
+	    size_t);
+void	 record_free(struct spf_record *);
+const char *term_kind_str(enum term_kind);
+
+/* macro.c */
+struct macro_env {
+	const char		*sender;	/* local@domain, never empty */
+	const char		*local;
+	const char		*sender_domain;
+	const char		*domain;	/* the current <domain> */
+	const char		*helo;
+	const struct spf_addr	*ip;
+	const char		*validated;	/* %{p}, NULL if not known */
+	const char		*receiver;
+	time_t			 now;
+};
+
+#define MACRO_EXPLAIN	0x01	/* explain-string: c r t and spaces allowed */
+#define MACRO_DOMAIN	0x02	/* a domain: trailing dot off, 253 octets */
+
+int	 macro_check(const char *, size_t, int, int *);
+int	 macro_expand(const char *, size_t, int, const struct macro_env *,
+	    char *, size_t);
+
+/* dnsmsg.c: the answers of a wire-format DNS message, CNAMEs followed */
+#define DNS_T_A		1
+#define DNS_T_PTR	12
+#define DNS_T_MX	15
+#define DNS_T_TXT	16
+#define DNS_T_AAAA	28
+#define DNS_T_CNAME	5
+#define DNS_T_DNSKEY	48
+
+struct dns_iter {
+	const unsigned char	*pkt;
+	size_t			 len;
+	int			 qtype;
+	int			 rcode;
+	size_t			 answers;	/* offset of the answer section */
+	int			 ancount;
+	int			 next;		/* answer RRs consumed */
+	size_t			 off;
+	unsigned char		 owner[256];	/* lower-case wire name */
+	size_t			 ownerlen;
+};
+
+int	 dns_iter_init(struct dns_iter *, const unsigned char *, size_t, int);
+/*
+ * Next RR of the asked type at the end of the CNAME chain: 1 with its
+ * rdata decoded into buf (TXT strings joined, A/AAAA raw octets, MX and
+ * PTR names in presentation form), 0 at the end, -1 on a malformed
+ * message.  *outlen is the octets written; for MX *pref gets the
+ * preference.
+ */
+int	 dns_iter_next(struct dns_iter *, char *, size_t, size_t *, int *);
+const char *dns_type_str(int);
+
+/* resolver.c: libunbound in the caller's libevent loop */
+enum dns_status {
+	DNS_OK,
+	DNS_NODATA,
+	DNS_NXDOMAIN,
+	DNS_ERROR,
+	DNS_BOGUS
+};
+
+struct resolver;
+/* sec as libunbound gives it: 0 insecure/unchecked, 1 bogus, 2 secure */
+typedef void	resolver_fn(void *, enum dns_status, const unsigned char *,
+		    size_t, int, const char *);
+struct resolver_cb {
+	resolver_fn	*fn;
+	void		*arg;
+};
+
+struct resolver *resolver_new(const struct spf_config *, struct event_base *,
+	    char *, size_t);
+void	 resolver_free(struct resolver *);
+/*
+ * Ask name/type.  The callback may run before this returns (libunbound
+ * answers local data and cache hits at once).  Returns 0, having
+ * stored an id for resolver_cancel() in *id (0 if answered at once), or
+ * -1 if the question could not be asked (no callback then).
+ */
+int	 resolver_query(struct resolver *, const char *, int,
+	    struct resolver_cb *, int *);
+void	 resolver_cancel(struct resolver *, int);
+int	 resolver_validating(const struct resolver *);
+const char *resolver_describe(const struct resolver *);
+
+/* trace.c: a bounded log of one evaluation, for --explain */
+struct spf_trace {
+	char		*buf;
+	size_t		 len, cap;
+	int		 truncated;
+};
+void	 trace_add(struct spf_trace *, int, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	 trace_free(struct spf_trace *);
+
+/* eval.c, evalmech.c, explain.c: check_host() as continuations */
+enum term_outcome {
+	TERM_NOMATCH,
+	TERM_MATCH,
+	TERM_WAIT,		/* lookups outstanding; step again later */
+	TERM_ERROR		/* q->code and q->problem set */
+};
+
+struct frame {
+	struct frame	*parent;	/* the include that brought us here */
+	char		 domain[SPF_DOMAIN_LEN];
+	struct spf_record rec;
+	int		 have_rec;
+	int		 pos;		/* term being evaluated */
+	int		 phase;		/* that term's progress */
+	int		 depth;
+	int		 redirected;	/* reached by redirect= */
+};
+
+struct lookup;
+TAILQ_HEAD(lookup_list, lookup);
+
+/* The answers a term waits for, gathered by the DNS callbacks. */
+struct term_state {
+	int		 matched;
+	int		 error;		/* a DNS error was seen */
+	int		 bogus;
+	enum dns_status	 status;	/* of the term's own query */
+	int		 nnames;
+	char		*names[SPF_MAX_PTR_NAMES];	/* MX or PTR targets */
+	int		 validated[SPF_MAX_PTR_NAMES];
+	int		 toomany;
+	char		 errname[SPF_DOMAIN_LEN];
+	char		*text;		/* the SPF record or explanation */
+	size_t		 textlen;
+	int		 count;		/* records of that kind seen */
+	char		 target[SPF_DOMAIN_LEN];
+};
+
+enum p_state {
+	P_UNKNOWN,
+	P_PTR,		/* the PTR question is out */
+	P_CONFIRM,	/* the names' address questions are out */
+	P_KNOWN
+};
+
+struct spf_query {
+	struct spf_checker	*checker;
+	spf_done_fn		*done;
+	void			*arg;
+	struct event		*ev_step;
+	struct event		*ev_timeout;
+	struct lookup_list	 lookups;
+	int			 pending;	/* lookups not yet answered */
+	struct frame		*frame;		/* innermost */
+	struct spf_addr		 ip;
+	char			 ipdot[80];	/* %{i} */
+	char			*sender;	/* local@domain */
+	char			*local;
+	char			*sender_domain;
+	char			*helo;
+	char			*sender_given;
+	enum spf_identity	 identity;
+	int			 lookups_used;
+	int			 voids;
+	int			 queries;
+	int			 sec_insecure, sec_bogus, sec_secure;
+	struct term_state	 ts;
+	enum p_state		 p_state;
+	enum dns_status		 p_status;	/* of the PTR question */
+	char			*p_names[SPF_MAX_PTR_NAMES];
+	int			 p_nnames;
+	int			 p_valid[SPF_MAX_PTR_NAMES];
+	/* the end of the evaluation */
+	int			 finished;
+	int			 in_exp;	/* fetching the explanation */
+	enum spf_code		 code;
+	char			 mechanism[SPF_TERM_LEN];
+	char			 problem[SPF_PROBLEM_LEN];
+	char			 explanation[SPF_EXPLANATION_LEN];
+	char			 top_domain[SPF_DOMAIN_LEN];
+	int			 exp_phase;
+	int			 delivering;
+	struct timespec		 started;
+	struct spf_trace	*trace;
+	LIST_ENTRY(spf_query)	 entry;
+};
+
+struct spf_checker {
+	struct spf_config	 cfg;
+	struct event_base	*base;
+	struct resolver		*resolver;
+	int			 inflight;
+	LIST_HEAD(, spf_query)	 queries;
+	char			*txtbuf;	/* SPF_RECORD_MAX + 1 */
+};
+
+/* eval.c */
+void	 eval_start(struct spf_query *);
+void	 eval_schedule(struct spf_query *);
+void	 eval_finish(struct spf_query *, enum spf_code, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	 eval_macro_env(struct spf_query *, const char *, struct macro_env *);
+typedef void	lookup_handler(struct spf_query *, struct lookup *,
+		    enum dns_status, struct dns_iter *);
+int	 eval_lookup(struct spf_query *, const char *, int, lookup_handler *,
+	    int);
+int	 eval_expand_target(struct spf_query *, struct frame *,
+	    const struct spf_term *, char *, size_t);
+int	 eval_count_lookup(struct spf_query *, struct frame *,
+	    const struct spf_term *);
+int	 eval_count_void(struct spf_query *, struct frame *, const char *);
+int	 lookup_arg(const struct lookup *);
+const char *lookup_name(const struct lookup *);
+void	 eval_count_answer(struct spf_query *, enum dns_status, int,
+	    const char *, int);
+void	 eval_release(struct spf_query *);
+
+/* evalmech.c */
+enum term_outcome mech_eval(struct spf_query *, struct frame *,
+	    const struct spf_term *);
+void	 ts_reset(struct term_state *);
+int	 p_resolve(struct spf_query *);
+
+/* explain.c */
+void	 exp_start(struct spf_query *);
+void	 exp_step(struct spf_query *);
+void	 exp_default(struct spf_query *);
+
+/* checker.c */
+void	 query_deliver(struct spf_query *);
+
+#endif /* SPFINT_H */

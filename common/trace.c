@@ -1,0 +1,98 @@
+/*
+ * trace.c: the evaluator's own account of an evaluation, for
+ * `spfgate check --explain`: one line per step, indented by include
+ * depth, kept in one bounded buffer.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spfint.h"
+
+#define TRACE_MAX	(64 * 1024)
+
+void
+trace_add(struct spf_trace *t, int depth, const char *fmt, ...)
+{
+	char	 line[1024], *nbuf;
+	va_list	 ap;
+	size_t	 i, n, need, ncap;
+	int	 ind;
+
+	if (t == NULL || t->truncated)
+		return;
+	ind = depth < 0 ? 0 : depth > 20 ? 40 : depth * 2;
+	memset(line, ' ', (size_t)ind);
+	va_start(ap, fmt);
+	(void)vsnprintf(line + ind, sizeof(line) - (size_t)ind, fmt, ap);
+	va_end(ap);
+	n = strlen(line);
+	/* what strangers wrote is shown, never interpreted by a terminal */
+	for (i = 0; i < n; i++)
+		if ((unsigned char)line[i] < 0x20 ||
+		    (unsigned char)line[i] > 0x7e)
+			line[i] = '?';
+	need = t->len + n + 2;
+	if (need > TRACE_MAX) {
+		t->truncated = 1;
+		return;
+	}
+	if (need > t->cap) {
+		ncap = t->cap == 0 ? 4096 : t->cap;
+		while (ncap < need)
+			ncap *= 2;
+		if ((nbuf = realloc(t->buf, ncap)) == NULL) {
+			t->truncated = 1;
+			return;
+		}
+		t->buf = nbuf;
+		t->cap = ncap;
+	}
+	memcpy(t->buf + t->len, line, n);
+	t->len += n;
+	t->buf[t->len++] = '\n';
+	t->buf[t->len] = '\0';
+}
+
+void
+trace_free(struct spf_trace *t)
+{
+	if (t != NULL)
+		free(t->buf);
+}
+
+/* Hand each line to emit(), coloured by what it says when asked. */
+int
+spf_trace_print(const struct spf_trace *t, int color,
+    void (*emit)(const char *, void *), void *arg)
+{
+	char		 line[1200];
+	const char	*p, *nl, *c;
+	size_t		 n;
+
+	if (t == NULL || t->buf == NULL)
+		return 0;
+	for (p = t->buf; *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			break;
+		n = (size_t)(nl - p);
+		c = NULL;
+		if (color) {
+			if (strstr(p, ": match") != NULL &&
+			    strstr(p, ": match") < nl)
+				c = "\033[32m";
+			else if (n > 0 && memchr(p, '=', n) != NULL &&
+			    strncmp(p, "= ", 2) == 0)
+				c = "\033[1m";
+			else if (memchr(p, '?', 1) != NULL)
+				c = "\033[2m";
+		}
+		(void)snprintf(line, sizeof(line), "%s%.*s%s", c ? c : "",
+		    (int)(n > 1100 ? 1100 : n), p, c ? "\033[0m" : "");
+		emit(line, arg);
+	}
+	if (t->truncated)
+		emit("... (trace truncated)", arg);
+	return 0;
+}

@@ -1,0 +1,133 @@
+/*
+ * check.c: "spfgate check IP SENDER [HELO]": one evaluation, shown so a
+ * person reads it at a glance, or as the filter mode's JSON object.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "spfgate.h"
+
+struct check_state {
+	const struct spf_config	*cfg;
+	const struct cmd_flags	*flags;
+	int			 status;
+	int			 done;
+};
+
+static void	checked(const struct spf_result *, void *);
+static void	emit_line(const char *, void *);
+static void	show(const char *, const char *);
+
+static void
+emit_line(const char *line, void *arg)
+{
+	(void)arg;
+	printf("  %s\n", line);
+}
+
+static void
+show(const char *label, const char *value)
+{
+	if (value[0] != '\0')
+		printf("%-13s %s\n", label, value);
+}
+
+static void
+checked(const struct spf_result *r, void *arg)
+{
+	struct check_state	*st = arg;
+	char			 buf[4096];
+	int			 color;
+
+	st->done = 1;
+	switch (r->action) {
+	case SPF_ACCEPT:
+		st->status = EXIT_ACCEPT;
+		break;
+	case SPF_TAG:
+		st->status = EXIT_TAG;
+		break;
+	case SPF_REJECT:
+		st->status = EXIT_REJECT;
+		break;
+	default:
+		st->status = EXIT_DEFER;
+		break;
+	}
+	if (st->flags->json) {
+		if (spf_result_json(r, st->cfg, buf, sizeof(buf)) == -1)
+			(void)strlcpy(buf, "{\"error\":\"result too long\"}",
+			    sizeof(buf));
+		printf("%s\n", buf);
+		return;
+	}
+	if (st->flags->explain) {
+		color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+		printf("evaluation:\n");
+		(void)spf_trace_print(r->trace, color, emit_line, NULL);
+		printf("\n");
+	}
+	show("result:", spf_code_str(r->code));
+	show("action:", spf_action_str(r->action));
+	(void)snprintf(buf, sizeof(buf), "%s (%s)", r->domain,
+	    spf_identity_str(r->identity));
+	show("domain:", buf);
+	show("mechanism:", r->mechanism);
+	show("explanation:", r->explanation);
+	show("problem:", r->problem);
+	(void)snprintf(buf, sizeof(buf), "%d of 10, void %d of %d, %d DNS "
+	    "queries, %ld ms", r->lookups, r->void_lookups,
+	    st->cfg->max_void_lookups, r->queries, r->elapsed_ms);
+	show("lookups:", buf);
+	show("dnssec:", spf_dnssec_str(r->dnssec));
+	if (spf_smtp_reply(r, buf, sizeof(buf)) > 0)
+		show("reply:", buf);
+	if (spf_received_spf(r, st->cfg, buf, sizeof(buf)) > 0)
+		printf("%s\n", buf);
+	if (spf_auth_results(r, st->cfg, buf, sizeof(buf)) > 0)
+		printf("%s\n", buf);
+}
+
+int
+cmd_check(const struct spf_config *cfg, const struct cmd_flags *flags,
+    int argc, char **argv)
+{
+	struct event_base	*base;
+	struct spf_checker	*checker;
+	struct check_state	 st;
+	char			 err[512];
+
+	if (argc < 2 || argc > 3)
+		usage();
+	memset(&st, 0, sizeof(st));
+	st.cfg = cfg;
+	st.flags = flags;
+	st.status = EXIT_ERROR;
+	if ((base = event_base_new()) == NULL) {
+		fprintf(stderr, "spfgate: cannot create event loop\n");
+		return EXIT_ERROR;
+	}
+	if ((checker = spf_checker_new(cfg, base, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "spfgate: %s\n", err);
+		event_base_free(base);
+		return EXIT_ERROR;
+	}
+	if (spf_query_start(checker, argv[0], argv[1], argc > 2 ? argv[2] :
+	    "", flags->explain, checked, &st, err, sizeof(err)) == NULL) {
+		fprintf(stderr, "spfgate: %s\n", err);
+		spf_checker_free(checker);
+		event_base_free(base);
+		return EXIT_ERROR;
+	}
+	while (!st.done)
+		if (event_base_loop(base, EVLOOP_ONCE) == -1)
+			break;
+	spf_checker_free(checker);
+	event_base_free(base);
+	fflush(stdout);
+	return st.status;
+}

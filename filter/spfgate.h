@@ -1,0 +1,26 @@
+/*
+ * spfgate.h: what the parts of the spfgate command share.
+ */
+#ifndef SPFGATE_H
+#define SPFGATE_H
+
+#include "spf.h"
+
+/* Exit status of "spfgate check": the action, or a usage error. */
+#define EXIT_ACCEPT	0
+#define EXIT_ERROR	1
+#define EXIT_TAG	2
+#define EXIT_REJECT	3
+#define EXIT_DEFER	4
+
+struct cmd_flags {
+	int	 json;
+	int	 explain;
+};
+
+int	cmd_check(const struct spf_config *, const struct cmd_flags *, int,
+	    char **);
+int	cmd_filter(const struct spf_config *);
+void	usage(void) __attribute__((noreturn));
+
+#endif /* SPFGATE_H */

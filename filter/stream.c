@@ -1,0 +1,332 @@
+/*
+ * stream.c: "spfgate filter": one query per input line (IP SENDER HELO),
+ * one JSON object per line out, in input order.  Lines are evaluated
+ * concurrently, up to max-inflight at once, so one slow DNS answer
+ * holds back only the output behind it, never the evaluations.
+ */
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "spfgate.h"
+
+#define MAX_LINE	4096
+#define READ_CHUNK	65536
+
+struct entry {
+	TAILQ_ENTRY(entry)	 next;
+	struct stream		*st;
+	unsigned long		 lineno;
+	char			*json;		/* NULL until answered */
+};
+
+struct stream {
+	const struct spf_config	*cfg;
+	struct event_base	*base;
+	struct spf_checker	*checker;
+	struct event		*ev_read;
+	int			 pollable;	/* stdin is no regular file */
+	int			 reading;
+	int			 eof;
+	TAILQ_HEAD(, entry)	 queue;
+	int			 queued;
+	unsigned long		 lineno;
+	char			 buf[MAX_LINE + 1];
+	size_t			 buflen;
+	int			 discarding;	/* a line too long */
+};
+
+static void	read_cb(evutil_socket_t, short, void *);
+static void	handle_line(struct stream *, char *, size_t);
+static void	answered(const struct spf_result *, void *);
+static void	error_entry(struct stream *, const char *);
+static struct entry *new_entry(struct stream *);
+static void	flush(struct stream *);
+static void	pace(struct stream *);
+static int	split_fields(char *, char **, int);
+
+static struct entry *
+new_entry(struct stream *st)
+{
+	struct entry	*e;
+
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
+	e->st = st;
+	e->lineno = st->lineno;
+	TAILQ_INSERT_TAIL(&st->queue, e, next);
+	st->queued++;
+	return e;
+}
+
+static void
+error_entry(struct stream *st, const char *why)
+{
+	struct entry	*e;
+	char		 buf[1024];
+	size_t		 off = 0;
+
+	if ((e = new_entry(st)) == NULL) {
+		fprintf(stderr, "spfgate: out of memory\n");
+		exit(EXIT_ERROR);
+	}
+	off = (size_t)snprintf(buf, sizeof(buf), "{\"error\":");
+	(void)spf_json_string(buf, sizeof(buf), &off, why);
+	(void)snprintf(buf + off, sizeof(buf) - off, ",\"line\":%lu}",
+	    e->lineno);
+	if ((e->json = strdup(buf)) == NULL) {
+		fprintf(stderr, "spfgate: out of memory\n");
+		exit(EXIT_ERROR);
+	}
+}
+
+/*
+ * Tab-separated fields when the line has a tab (a HELO may hold
+ * spaces), else space-separated ones.  Returns the count, -1 if more.
+ */
+static int
+split_fields(char *line, char **f, int max)
+{
+	const char	*sep = strchr(line, '\t') != NULL ? "\t" : " ";
+	char		*p = line;
+	int		 n = 0;
+
+	if (*sep == ' ') {
+		while (*p == ' ')
+			p++;
+		while (*p != '\0') {
+			if (n == max)
+				return -1;
+			f[n++] = p;
+			while (*p != '\0' && *p != ' ')
+				p++;
+			while (*p == ' ')
+				*p++ = '\0';
+		}
+		return n;
+	}
+	for (;;) {
+		if (n == max)
+			return -1;
+		f[n++] = p;
+		if ((p = strchr(p, '\t')) == NULL)
+			break;
+		*p++ = '\0';
+	}
+	return n;
+}
+
+static void
+handle_line(struct stream *st, char *line, size_t len)
+{
+	struct entry	*e;
+	char		*f[3], err[512];
+	const char	*sender;
+	int		 n;
+
+	st->lineno++;
+	if (len > 0 && line[len - 1] == '\r')
+		line[--len] = '\0';
+	if (memchr(line, '\0', len) != NULL) {
+		error_entry(st, "NUL octet in line");
+		return;
+	}
+	n = split_fields(line, f, 3);
+	if (n < 2) {
+		error_entry(st, n == -1 ? "more than three fields" :
+		    "expected IP SENDER [HELO]");
+		return;
+	}
+	sender = strcmp(f[1], "<>") == 0 ? "" : f[1];
+	if ((e = new_entry(st)) == NULL) {
+		fprintf(stderr, "spfgate: out of memory\n");
+		exit(EXIT_ERROR);
+	}
+	if (spf_query_start(st->checker, f[0], sender, n > 2 ? f[2] : "", 0,
+	    answered, e, err, sizeof(err)) == NULL) {
+		TAILQ_REMOVE(&st->queue, e, next);
+		st->queued--;
+		free(e);
+		error_entry(st, err);
+	}
+}
+
+static void
+answered(const struct spf_result *r, void *arg)
+{
+	struct entry	*e = arg;
+	struct stream	*st = e->st;
+	char		 buf[8192];
+	int		 n;
+
+	if ((n = spf_result_json(r, st->cfg, buf, sizeof(buf) - 32)) == -1) {
+		(void)snprintf(buf, sizeof(buf), "{\"error\":\"result too "
+		    "long\",\"line\":%lu}", e->lineno);
+	} else
+		(void)snprintf(buf + n - 1, sizeof(buf) - (size_t)n + 1,
+		    ",\"line\":%lu}", e->lineno);
+	if ((e->json = strdup(buf)) == NULL) {
+		fprintf(stderr, "spfgate: out of memory\n");
+		exit(EXIT_ERROR);
+	}
+	flush(st);
+	pace(st);
+}
+
+/* Print the answered entries at the head, in input order. */
+static void
+flush(struct stream *st)
+{
+	struct entry	*e;
+	int		 wrote = 0;
+
+	while ((e = TAILQ_FIRST(&st->queue)) != NULL && e->json != NULL) {
+		TAILQ_REMOVE(&st->queue, e, next);
+		st->queued--;
+		fputs(e->json, stdout);
+		fputc('\n', stdout);
+		free(e->json);
+		free(e);
+		wrote = 1;
+	}
+	if (wrote)
+		fflush(stdout);
+	if (st->eof && TAILQ_EMPTY(&st->queue))
+		event_base_loopexit(st->base, NULL);
+}
+
+/*
+ * Read only while there is room: max-inflight evaluations, and a queue
+ * of waiting answers a few times that, so memory stays bounded.
+ */
+static void
+pace(struct stream *st)
+{
+	int	 room;
+
+	room = !st->eof &&
+	    spf_checker_inflight(st->checker) < st->cfg->max_inflight &&
+	    st->queued < st->cfg->max_inflight * 4;
+	if (room && !st->reading) {
+		st->reading = 1;
+		if (st->pollable)
+			event_add(st->ev_read, NULL);
+		else
+			event_active(st->ev_read, EV_READ, 0);
+	} else if (!room && st->reading) {
+		st->reading = 0;
+		if (st->pollable)
+			event_del(st->ev_read);
+	}
+}
+
+static void
+read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct stream	*st = arg;
+	char		 chunk[READ_CHUNK], *p, *nl;
+	ssize_t		 n;
+	size_t		 len, take;
+
+	(void)what;
+	if (!st->reading)
+		return;
+	n = read(fd, chunk, sizeof(chunk));
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		fprintf(stderr, "spfgate: read: %s\n", strerror(errno));
+		n = 0;
+	}
+	if (n == 0) {
+		st->eof = 1;
+		if (st->buflen > 0 || st->discarding) {
+			st->buf[st->buflen] = '\0';
+			if (st->discarding) {
+				st->lineno++;
+				error_entry(st, "line too long");
+			} else
+				handle_line(st, st->buf, st->buflen);
+			st->buflen = 0;
+		}
+		pace(st);
+		flush(st);
+		return;
+	}
+	for (p = chunk, len = (size_t)n; len > 0; ) {
+		nl = memchr(p, '\n', len);
+		take = nl != NULL ? (size_t)(nl - p) : len;
+		if (st->discarding || st->buflen + take > MAX_LINE) {
+			st->discarding = 1;
+			st->buflen = 0;
+		} else {
+			memcpy(st->buf + st->buflen, p, take);
+			st->buflen += take;
+		}
+		if (nl == NULL)
+			break;
+		if (st->discarding) {
+			st->lineno++;
+			error_entry(st, "line too long");
+			st->discarding = 0;
+		} else {
+			st->buf[st->buflen] = '\0';
+			handle_line(st, st->buf, st->buflen);
+		}
+		st->buflen = 0;
+		len -= take + 1;
+		p = nl + 1;
+	}
+	flush(st);
+	/* a regular file never polls readable: keep reading while room */
+	if (!st->pollable)
+		st->reading = 0;
+	pace(st);
+}
+
+int
+cmd_filter(const struct spf_config *cfg)
+{
+	struct stream	 st;
+	struct stat	 sb;
+	char		 err[512];
+
+	memset(&st, 0, sizeof(st));
+	TAILQ_INIT(&st.queue);
+	st.cfg = cfg;
+	if ((st.base = event_base_new()) == NULL) {
+		fprintf(stderr, "spfgate: cannot create event loop\n");
+		return EXIT_ERROR;
+	}
+	if ((st.checker = spf_checker_new(cfg, st.base, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "spfgate: %s\n", err);
+		return EXIT_ERROR;
+	}
+	st.pollable = fstat(STDIN_FILENO, &sb) == 0 && !S_ISREG(sb.st_mode);
+	if (st.pollable)
+		(void)fcntl(STDIN_FILENO, F_SETFL,
+		    fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
+	st.ev_read = event_new(st.base, STDIN_FILENO,
+	    st.pollable ? EV_READ | EV_PERSIST : 0, read_cb, &st);
+	if (st.ev_read == NULL) {
+		fprintf(stderr, "spfgate: cannot watch stdin\n");
+		return EXIT_ERROR;
+	}
+	pace(&st);
+	event_base_dispatch(st.base);
+	flush(&st);
+	event_free(st.ev_read);
+	spf_checker_free(st.checker);
+	event_base_free(st.base);
+	return 0;
+}

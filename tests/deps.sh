@@ -1,0 +1,46 @@
+#!/bin/sh
+# deps.sh GROUP...: install the Debian packages a make target needs.
+# Asks apt only when a package is missing, so a prepared machine pays
+# nothing.  Must run as root on a machine without them (CI, a fresh
+# Debian 12); prints what it installs.
+set -eu
+
+pkgs_build="build-essential pkg-config libunbound-dev libbsd-dev libevent-dev dns-root-data ca-certificates"
+pkgs_check="libcmocka-dev python3 python3-yaml iproute2 procps valgrind clang libclang-rt-14-dev"
+pkgs_exim="exim4-daemon-heavy exim4-dev swaks libio-socket-inet6-perl python3 python3-yaml iproute2 procps"
+pkgs_opensmtpd="libevent-2.1-7 libdb5.3 libssl3 libpam0g adduser swaks libio-socket-inet6-perl"
+pkgs_dnssec="ldnsutils nsd"
+pkgs_bench="nsd unbound libspf2-dev spfquery python3-spf hyperfine"
+pkgs_docs="mandoc"
+pkgs_deb="debhelper devscripts lintian fakeroot"
+
+want=""
+for g in "$@"; do
+	eval "p=\${pkgs_$g:-}"
+	[ -n "$p" ] || { echo "deps.sh: unknown group $g" >&2; exit 2; }
+	want="$want $p"
+done
+
+missing=""
+for p in $want; do
+	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$s" in
+	*" installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps.sh: missing packages:$missing (run as root to install)" >&2
+		exit 1
+	fi
+	echo "deps.sh: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	# Keep package scripts from starting daemons on :25 (Exim).
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+	fi
+	apt-get update -q >/dev/null
+	apt-get install -y -q --no-install-recommends $missing >/dev/null
+fi
