@@ -23,6 +23,7 @@ spf_checker_new(const struct spf_config *cfg, struct event_base *base,
     char *err, size_t errlen)
 {
 	struct spf_checker	*c;
+	char			 why[384];
 
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->txtbuf = malloc(SPF_RECORD_MAX + 1)) == NULL) {
@@ -33,12 +34,31 @@ spf_checker_new(const struct spf_config *cfg, struct event_base *base,
 	c->cfg = *cfg;
 	c->base = base;
 	LIST_INIT(&c->queries);
-	if ((c->resolver = resolver_new(cfg, base, err, errlen)) == NULL) {
-		free(c->txtbuf);
-		free(c);
-		return NULL;
+	if ((c->resolver = resolver_new(cfg, base, 0, err, errlen)) == NULL)
+		goto fail;
+	if (!resolver_probe(c->resolver, base, cfg->timeout_ms < 5000 ?
+	    cfg->timeout_ms : 5000, why, sizeof(why))) {
+		if (cfg->dnssec == SPF_DNSSEC_MODE_REQUIRE) {
+			(void)snprintf(err, errlen, "DNSSEC required, but the "
+			    "resolver path cannot deliver validated answers: "
+			    "%s", why);
+			goto fail;
+		}
+		/* validating through this path would make mail bogus */
+		resolver_free(c->resolver);
+		if ((c->resolver = resolver_new(cfg, base, 1, err,
+		    errlen)) == NULL)
+			goto fail;
+		(void)snprintf(c->notice, sizeof(c->notice), "DNSSEC "
+		    "validation off: %s", why);
+		resolver_set_describe(c->resolver, c->notice);
 	}
 	return c;
+fail:
+	resolver_free(c->resolver);
+	free(c->txtbuf);
+	free(c);
+	return NULL;
 }
 
 void
@@ -59,6 +79,12 @@ const char *
 spf_checker_describe(const struct spf_checker *c)
 {
 	return resolver_describe(c->resolver);
+}
+
+const char *
+spf_checker_notice(const struct spf_checker *c)
+{
+	return c->notice[0] != '\0' ? c->notice : NULL;
 }
 
 int

@@ -27,7 +27,17 @@
 struct resolver {
 	struct ub_ctx	*ctx;
 	int		 validating;
+	char		 anchor_zone[SPF_DOMAIN_LEN];
 	char		 describe[512];
+};
+
+struct probe {
+	int	 done;
+	int	 answered;
+	int	 sec;
+	int	 rcode;
+	int	 havepkt;
+	char	 why[256];
 };
 
 /*
@@ -52,6 +62,9 @@ static int	zone_origin(const char *, char *, size_t, char *, size_t);
 static int	write_zone_config(const struct spf_config *, char *, size_t,
 		    char *, size_t);
 static void	answer_cb(void *, int, void *, int, int, char *, int);
+static void	probe_cb(void *, int, void *, int, int, char *, int);
+static void	probe_timeout(evutil_socket_t, short, void *);
+static int	anchor_zone(const char *, char *, size_t);
 
 static int
 set(struct resolver *r, const char *opt, const char *val, char *err,
@@ -175,9 +188,32 @@ write_zone_config(const struct spf_config *cfg, char *path, size_t pathlen,
 	return 0;
 }
 
+/* The owner of the first record of a trust anchor file. */
+static int
+anchor_zone(const char *path, char *out, size_t outlen)
+{
+	FILE	*f;
+	char	 line[1024], *tok, *save;
+	int	 found = 0;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		if (line[0] == ';' || line[0] == '#' || isspace((unsigned char)
+		    line[0]))
+			continue;
+		if ((tok = strtok_r(line, " \t\r\n", &save)) != NULL) {
+			(void)strlcpy(out, tok, outlen);
+			found = 1;
+		}
+	}
+	fclose(f);
+	return found ? 0 : -1;
+}
+
 struct resolver *
-resolver_new(const struct spf_config *cfg, struct event_base *base, char *err,
-    size_t errlen)
+resolver_new(const struct spf_config *cfg, struct event_base *base, int novalidate,
+    char *err, size_t errlen)
 {
 	struct resolver	*r;
 	char		 num[32], zconf[PATH_MAX];
@@ -221,7 +257,7 @@ resolver_new(const struct spf_config *cfg, struct event_base *base, char *err,
 	    errlen) == -1)
 		goto fail;
 
-	if (cfg->dnssec != SPF_DNSSEC_MODE_NO) {
+	if (cfg->dnssec != SPF_DNSSEC_MODE_NO && !novalidate) {
 		for (i = 0; i < cfg->nanchors; i++)
 			anchors[nanchors++] = cfg->anchors[i];
 		/* Offline zones are unsigned: the root key only for DNS. */
@@ -230,6 +266,12 @@ resolver_new(const struct spf_config *cfg, struct event_base *base, char *err,
 			anchors[nanchors++] = ROOT_KEY;
 	}
 	r->validating = nanchors > 0;
+	if (r->validating && anchor_zone(anchors[0], r->anchor_zone,
+	    sizeof(r->anchor_zone)) == -1) {
+		(void)snprintf(err, errlen, "trust anchor %s: no record found",
+		    anchors[0]);
+		goto fail;
+	}
 	if (!r->validating && set(r, "module-config:", "iterator", err,
 	    errlen) == -1)
 		goto fail;
@@ -311,6 +353,85 @@ const char *
 resolver_describe(const struct resolver *r)
 {
 	return r->describe;
+}
+
+void
+resolver_set_describe(struct resolver *r, const char *text)
+{
+	(void)strlcpy(r->describe, text, sizeof(r->describe));
+}
+
+static void
+probe_cb(void *arg, int rcode, void *pkt, int len, int sec, char *why,
+    int ratelimited)
+{
+	struct probe	*p = arg;
+
+	(void)ratelimited;
+	p->done = p->answered = 1;
+	p->sec = sec;
+	p->rcode = rcode;
+	p->havepkt = pkt != NULL && len >= 12;
+	if (why != NULL)
+		(void)strlcpy(p->why, why, sizeof(p->why));
+}
+
+static void
+probe_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct probe	*p = arg;
+
+	(void)fd;
+	(void)what;
+	p->done = 1;
+	(void)strlcpy(p->why, "no answer in time", sizeof(p->why));
+}
+
+/*
+ * Can this resolver path deliver answers that validate?  Ask for the
+ * trust anchor's own zone's DNSKEY: through a forwarder that strips
+ * DNSSEC records every signed domain would turn bogus, which must not
+ * become a mail outage.  Returns 1 if secure, else 0 with why.
+ */
+int
+resolver_probe(struct resolver *r, struct event_base *base, int ms, char *why,
+    size_t whylen)
+{
+	struct probe	 p;
+	struct event	*ev;
+	struct timeval	 tv;
+	int		 id = 0, rc;
+
+	if (!r->validating)
+		return 1;
+	memset(&p, 0, sizeof(p));
+	if ((ev = evtimer_new(base, probe_timeout, &p)) == NULL) {
+		(void)strlcpy(why, "out of memory", whylen);
+		return 0;
+	}
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(ev, &tv);
+	rc = ub_resolve_event(r->ctx, r->anchor_zone, DNS_T_DNSKEY, 1, &p,
+	    probe_cb, &id);
+	if (rc != 0) {
+		(void)snprintf(p.why, sizeof(p.why), "%s", ub_strerror(rc));
+		p.done = 1;
+	}
+	while (!p.done)
+		if (event_base_loop(base, EVLOOP_ONCE) == -1)
+			break;
+	/* p lives on this stack: no late answer may reach it */
+	if (!p.answered && id != 0)
+		(void)ub_cancel(r->ctx, id);
+	event_free(ev);
+	if (p.sec == 2)
+		return 1;
+	(void)snprintf(why, whylen, "the DNSKEY of %s came back %s%s%s",
+	    r->anchor_zone, p.sec == 1 ? "bogus" : !p.havepkt ?
+	    "without an answer" : p.rcode != 0 ? "with an error" :
+	    "unsigned", p.why[0] ? ": " : "", p.why);
+	return 0;
 }
 
 static void

@@ -166,6 +166,12 @@ struct spf_checker *spf_checker_new(const struct spf_config *,
 void		 spf_checker_free(struct spf_checker *);
 /* One line for logs: how DNS is resolved and validated. */
 const char	*spf_checker_describe(const struct spf_checker *);
+/*
+ * A line the wrapper should log once at start-up, or NULL: set when
+ * DNSSEC validation was wanted but the resolver path cannot deliver
+ * validated answers (it then runs without validation).
+ */
+const char	*spf_checker_notice(const struct spf_checker *);
 int		 spf_checker_validating(const struct spf_checker *);
 
 /*

@@ -157,7 +157,10 @@ struct resolver_cb {
 };
 
 struct resolver *resolver_new(const struct spf_config *, struct event_base *,
-	    char *, size_t);
+	    int, char *, size_t);
+int	 resolver_probe(struct resolver *, struct event_base *, int, char *,
+	    size_t);
+void	 resolver_set_describe(struct resolver *, const char *);
 void	 resolver_free(struct resolver *);
 /*
  * Ask name/type.  The callback may run before this returns (libunbound
@@ -276,6 +279,7 @@ struct spf_checker {
 	int			 inflight;
 	LIST_HEAD(, spf_query)	 queries;
 	char			*txtbuf;	/* SPF_RECORD_MAX + 1 */
+	char			 notice[512];	/* for the wrapper's log */
 };
 
 /* eval.c */

@@ -116,6 +116,8 @@ cmd_check(const struct spf_config *cfg, const struct cmd_flags *flags,
 		event_base_free(base);
 		return EXIT_ERROR;
 	}
+	if (spf_checker_notice(checker) != NULL)
+		fprintf(stderr, "spfgate: %s\n", spf_checker_notice(checker));
 	if (spf_query_start(checker, argv[0], argv[1], argc > 2 ? argv[2] :
 	    "", flags->explain, checked, &st, err, sizeof(err)) == NULL) {
 		fprintf(stderr, "spfgate: %s\n", err);

@@ -312,6 +312,8 @@ cmd_filter(const struct spf_config *cfg)
 		fprintf(stderr, "spfgate: %s\n", err);
 		return EXIT_ERROR;
 	}
+	if (spf_checker_notice(st.checker) != NULL)
+		fprintf(stderr, "spfgate: %s\n", spf_checker_notice(st.checker));
 	st.pollable = fstat(STDIN_FILENO, &sb) == 0 && !S_ISREG(sb.st_mode);
 	if (st.pollable)
 		(void)fcntl(STDIN_FILENO, F_SETFL,

@@ -1,0 +1,1 @@
+CHECKS += tests/rfc7208/check.sh # the RFC 7208 suite through spfgate filter
