@@ -636,7 +636,6 @@ frame_result(struct spf_query *q, enum spf_code code, const char *term,
 		}
 		(void)snprintf(q->mechanism, sizeof(q->mechanism), "%.*s",
 		    (int)termlen, term);
-		(void)strlcpy(q->top_domain, f->domain, sizeof(q->top_domain));
 		if (code == SPF_FAIL) {
 			q->code = code;
 			exp_start(q);
