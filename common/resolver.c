@@ -240,8 +240,18 @@ resolver_new(const struct spf_config *cfg, struct event_base *base, int novalida
 	 * back fast (the defaults turned slow answers into SERVFAIL).
 	 */
 	cache = cfg->cache_size > 0 ? cfg->cache_size : 4 * 1024 * 1024;
-	if (set(r, "outgoing-range:", "1024", err, errlen) == -1 ||
-	    set(r, "num-queries-per-thread:", "2048", err, errlen) == -1 ||
+	/*
+	 * A full mesh answers SERVFAIL, so it holds every lookup that can
+	 * be out at once: up to 11 per evaluation (an mx term's hosts).
+	 */
+	(void)snprintf(num, sizeof(num), "%d", cfg->max_inflight > 93 ?
+	    (cfg->max_inflight * 11 < 65536 ? cfg->max_inflight * 11 : 65536) :
+	    1024);
+	if (set(r, "num-queries-per-thread:", num, err, errlen) == -1)
+		goto fail;
+	(void)snprintf(num, sizeof(num), "%d", cfg->max_inflight > 1024 ?
+	    (cfg->max_inflight < 4096 ? cfg->max_inflight : 4096) : 1024);
+	if (set(r, "outgoing-range:", num, err, errlen) == -1 ||
 	    set(r, "infra-cache-min-rtt:", "1000", err, errlen) == -1 ||
 	    set(r, "infra-keep-probing:", "yes", err, errlen) == -1 ||
 	    set(r, "do-not-query-localhost:", "no", err, errlen) == -1)

@@ -43,16 +43,27 @@ struct stream {
 	char			 buf[MAX_LINE + 1];
 	size_t			 buflen;
 	int			 discarding;	/* a line too long */
+	int			 failed;	/* out of memory: stop */
 };
 
 static void	read_cb(evutil_socket_t, short, void *);
 static void	handle_line(struct stream *, char *, size_t);
 static void	answered(const struct spf_result *, void *);
 static void	error_entry(struct stream *, const char *);
+static void	fail(struct stream *);
 static struct entry *new_entry(struct stream *);
 static void	flush(struct stream *);
 static void	pace(struct stream *);
 static int	split_fields(char *, char **, int);
+
+/* Without memory no line can be answered: stop, and say so. */
+static void
+fail(struct stream *st)
+{
+	fprintf(stderr, "spfgate: out of memory\n");
+	st->failed = 1;
+	event_base_loopbreak(st->base);
+}
 
 static struct entry *
 new_entry(struct stream *st)
@@ -76,17 +87,15 @@ error_entry(struct stream *st, const char *why)
 	size_t		 off = 0;
 
 	if ((e = new_entry(st)) == NULL) {
-		fprintf(stderr, "spfgate: out of memory\n");
-		exit(EXIT_ERROR);
+		fail(st);
+		return;
 	}
 	off = (size_t)snprintf(buf, sizeof(buf), "{\"error\":");
 	(void)spf_json_string(buf, sizeof(buf), &off, why);
 	(void)snprintf(buf + off, sizeof(buf) - off, ",\"line\":%lu}",
 	    e->lineno);
-	if ((e->json = strdup(buf)) == NULL) {
-		fprintf(stderr, "spfgate: out of memory\n");
-		exit(EXIT_ERROR);
-	}
+	if ((e->json = strdup(buf)) == NULL)
+		fail(st);
 }
 
 /*
@@ -148,8 +157,8 @@ handle_line(struct stream *st, char *line, size_t len)
 	}
 	sender = strcmp(f[1], "<>") == 0 ? "" : f[1];
 	if ((e = new_entry(st)) == NULL) {
-		fprintf(stderr, "spfgate: out of memory\n");
-		exit(EXIT_ERROR);
+		fail(st);
+		return;
 	}
 	if (spf_query_start(st->checker, f[0], sender, n > 2 ? f[2] : "", 0,
 	    answered, e, err, sizeof(err)) == NULL) {
@@ -175,8 +184,8 @@ answered(const struct spf_result *r, void *arg)
 		(void)snprintf(buf + n - 1, sizeof(buf) - (size_t)n + 1,
 		    ",\"line\":%lu}", e->lineno);
 	if ((e->json = strdup(buf)) == NULL) {
-		fprintf(stderr, "spfgate: out of memory\n");
-		exit(EXIT_ERROR);
+		fail(st);
+		return;
 	}
 	flush(st);
 	pace(st);
@@ -189,7 +198,8 @@ flush(struct stream *st)
 	struct entry	*e;
 	int		 wrote = 0;
 
-	while ((e = TAILQ_FIRST(&st->queue)) != NULL && e->json != NULL) {
+	while (!st->failed && (e = TAILQ_FIRST(&st->queue)) != NULL &&
+	    e->json != NULL) {
 		TAILQ_REMOVE(&st->queue, e, next);
 		st->queued--;
 		fputs(e->json, stdout);
@@ -298,6 +308,7 @@ cmd_filter(const struct spf_config *cfg)
 {
 	struct stream	 st;
 	struct stat	 sb;
+	struct entry	*e;
 	char		 err[512];
 
 	memset(&st, 0, sizeof(st));
@@ -329,6 +340,11 @@ cmd_filter(const struct spf_config *cfg)
 	flush(&st);
 	event_free(st.ev_read);
 	spf_checker_free(st.checker);
+	while ((e = TAILQ_FIRST(&st.queue)) != NULL) {
+		TAILQ_REMOVE(&st.queue, e, next);
+		free(e->json);
+		free(e);
+	}
 	event_base_free(st.base);
-	return 0;
+	return st.failed ? EXIT_ERROR : 0;
 }
