@@ -298,6 +298,9 @@ query_deliver(struct spf_query *q)
 			    "pass not DNSSEC-secure (%s): handled as neutral",
 			    spf_dnssec_str(r.dnssec));
 	}
+	trace_add(q->trace, 0, "action %s (the policy for %s%s)",
+	    spf_action_str(r.action), spf_code_str(r.code),
+	    r.action != cfg->actions[r.code] ? ", not DNSSEC-secure" : "");
 	r.trace = q->trace;
 	q->delivering = 1;
 	if (q->done != NULL)

@@ -11,6 +11,9 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +40,8 @@ static void	timeout(evutil_socket_t, short, void *);
 static void	lookup_cb(void *, enum dns_status, const unsigned char *,
 		    size_t, int, const char *);
 static void	reap(struct spf_query *);
+static void	trace_answer(struct spf_query *, struct lookup *,
+		    enum dns_status, struct dns_iter *, int);
 static void	run(struct spf_query *);
 static void	fetch_record(struct spf_query *, struct frame *);
 static void	record_answer(struct spf_query *, struct lookup *,
@@ -159,8 +164,6 @@ eval_lookup(struct spf_query *q, const char *name, int type,
 	TAILQ_INSERT_TAIL(&q->lookups, l, entry);
 	q->pending++;
 	q->queries++;
-	trace_add(q->trace, q->frame != NULL ? q->frame->depth + 1 : 1,
-	    "? %s %s", name, dns_type_str(type));
 	if (resolver_query(q->checker->resolver, name, type, &l->cb,
 	    &l->id) == -1)
 		lookup_cb(l, DNS_ERROR, NULL, 0, 0, NULL);
@@ -200,15 +203,70 @@ lookup_cb(void *arg, enum dns_status status, const unsigned char *pkt,
 		else
 			itp = &it;
 	}
-	trace_add(q->trace, q->frame != NULL ? q->frame->depth + 1 : 1,
-	    "  %s %s: %s%s", l->name, dns_type_str(l->type),
-	    status == DNS_OK ? "answer" : status == DNS_NXDOMAIN ?
-	    "NXDOMAIN" : status == DNS_BOGUS ? "BOGUS" : "DNS error",
-	    !resolver_validating(q->checker->resolver) ? "" : sec == 2 ?
-	    " (secure)" : sec == 1 ? " (bogus)" : " (insecure)");
+	if (q->trace != NULL)
+		trace_answer(q, l, status, itp, sec);
+	if (itp != NULL)	/* the trace read it: start over */
+		(void)dns_iter_init(itp, pkt, len, l->type);
 	l->handler(q, l, status, itp);
 	if (q->pending == 0)
 		eval_schedule(q);
+}
+
+/* What came back, for --explain: the first few records of the answer. */
+static void
+trace_answer(struct spf_query *q, struct lookup *l, enum dns_status status,
+    struct dns_iter *it, int sec)
+{
+	char		 text[512], item[DNS_NAME_TEXT + 16];
+	char		 rd[DNS_NAME_TEXT];
+	size_t		 off = 0, len;
+	int		 n = 0, r, pref;
+	const char	*what;
+
+	if (status == DNS_OK && it != NULL) {
+		while ((r = dns_iter_next(it, rd, sizeof(rd), &len,
+		    &pref)) == 1) {
+			if (++n > 6)
+				continue;
+			switch (l->type) {
+			case DNS_T_A:
+			case DNS_T_AAAA:
+				(void)inet_ntop(len == 4 ? AF_INET : AF_INET6,
+				    rd, item, sizeof(item));
+				break;
+			case DNS_T_MX:
+				(void)snprintf(item, sizeof(item), "%d %s",
+				    pref, rd);
+				break;
+			case DNS_T_TXT:
+				(void)snprintf(item, sizeof(item), "\"%.*s%s\"",
+				    (int)(len > 120 ? 120 : len), rd,
+				    len > 120 ? "..." : "");
+				break;
+			default:
+				(void)strlcpy(item, rd, sizeof(item));
+				break;
+			}
+			off += (size_t)snprintf(text + off, off < sizeof(text) ?
+			    sizeof(text) - off : 0, "%s%s", n > 1 ? ", " : "",
+			    item);
+			if (off >= sizeof(text))
+				off = sizeof(text) - 1;
+		}
+		if (n > 6)
+			(void)snprintf(text + off, sizeof(text) - off,
+			    " (%d in all)", n);
+		what = n == 0 ? "no records" : text;
+		if (r == -1)
+			what = "malformed answer";
+	} else
+		what = status == DNS_NXDOMAIN ? "no such name (NXDOMAIN)" :
+		    status == DNS_BOGUS ? "failed DNSSEC validation" :
+		    "DNS error (SERVFAIL, refused or malformed)";
+	trace_add(q->trace, q->frame != NULL ? q->frame->depth + 2 : 2,
+	    "%s %s -> %s%s", l->name, dns_type_str(l->type), what,
+	    !resolver_validating(q->checker->resolver) ? "" : sec == 2 ?
+	    " [secure]" : sec == 1 ? " [bogus]" : " [insecure]");
 }
 
 /* DNSSEC status over every answer the evaluation used. */
@@ -483,7 +541,6 @@ use_record(struct spf_query *q, struct frame *f)
 		    f->domain, ts->count);
 		return -1;
 	}
-	trace_add(q->trace, f->depth + 1, "\"%s\"", ts->text);
 	if (record_parse(ts->text, ts->textlen, &f->rec, err,
 	    sizeof(err)) == -1) {
 		eval_finish(q, SPF_PERMERROR, "syntax error in the SPF record "
@@ -543,7 +600,8 @@ eval_count_lookup(struct spf_query *q, struct frame *f,
 int
 eval_count_void(struct spf_query *q, struct frame *f, const char *name)
 {
-	(void)f;
+	trace_add(q->trace, f != NULL ? f->depth + 2 : 2, "void lookup %d "
+	    "of %d allowed", q->voids + 1, q->checker->cfg.max_void_lookups);
 	if (++q->voids > q->checker->cfg.max_void_lookups) {
 		eval_finish(q, SPF_PERMERROR, "more than %d void lookups "
 		    "(the last for %s)", q->checker->cfg.max_void_lookups,

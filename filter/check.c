@@ -11,6 +11,12 @@
 
 #include "spfgate.h"
 
+struct json_trace {
+	char	*buf;
+	size_t	 len, off;
+	int	 n;
+};
+
 struct check_state {
 	const struct spf_config	*cfg;
 	const struct cmd_flags	*flags;
@@ -21,12 +27,35 @@ struct check_state {
 static void	checked(const struct spf_result *, void *);
 static void	emit_line(const char *, void *);
 static void	show(const char *, const char *);
+static void	emit_json(const char *, void *);
 
 static void
 emit_line(const char *line, void *arg)
 {
 	(void)arg;
 	printf("  %s\n", line);
+}
+
+/* A trace line as {"depth":N,"text":"..."}: two spaces a level. */
+static void
+emit_json(const char *line, void *arg)
+{
+	struct json_trace	*jt = arg;
+	size_t			 depth;
+	int			 n;
+
+	for (depth = 0; line[depth] == ' '; depth++)
+		;
+	n = snprintf(jt->buf + jt->off, jt->len - jt->off,
+	    "%s{\"depth\":%zu,\"text\":", jt->n++ > 0 ? "," : "", depth / 2);
+	if (n < 0 || (size_t)n >= jt->len - jt->off)
+		return;
+	jt->off += (size_t)n;
+	if (spf_json_string(jt->buf, jt->len, &jt->off, line + depth) == -1 ||
+	    jt->off + 1 >= jt->len)
+		return;
+	jt->buf[jt->off++] = '}';
+	jt->buf[jt->off] = '\0';
 }
 
 static void
@@ -62,6 +91,18 @@ checked(const struct spf_result *r, void *arg)
 		if (spf_result_json(r, st->cfg, buf, sizeof(buf)) == -1)
 			(void)strlcpy(buf, "{\"error\":\"result too long\"}",
 			    sizeof(buf));
+		if (st->flags->explain && buf[strlen(buf) - 1] == '}') {
+			struct json_trace jt = { NULL, 256 * 1024, 0, 0 };
+
+			if ((jt.buf = calloc(1, jt.len)) != NULL) {
+				(void)spf_trace_print(r->trace, 0, emit_json,
+				    &jt);
+				buf[strlen(buf) - 1] = '\0';
+				printf("%s,\"trace\":[%s]}\n", buf, jt.buf);
+				free(jt.buf);
+				return;
+			}
+		}
 		printf("%s\n", buf);
 		return;
 	}
