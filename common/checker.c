@@ -185,7 +185,6 @@ spf_query_start(struct spf_checker *c, const char *ip, const char *sender,
 		query_free(q);
 		return NULL;
 	}
-	(void)strlcpy(q->top_domain, q->sender_domain, sizeof(q->top_domain));
 	LIST_INSERT_HEAD(&c->queries, q, entry);
 	c->inflight++;
 
@@ -244,6 +243,9 @@ query_free(struct spf_query *q)
 	free(q->sender_domain);
 	free(q->helo);
 	free(q->sender_given);
+	free(q->mechanism);
+	free(q->problem);
+	free(q->explanation);
 	trace_free(q->trace);
 	free(q->trace);
 	free(q);
@@ -284,10 +286,20 @@ query_deliver(struct spf_query *q)
 	addr_text(&q->ip, r.client_ip, sizeof(r.client_ip));
 	(void)strlcpy(r.sender, q->sender_given, sizeof(r.sender));
 	(void)strlcpy(r.helo, q->helo, sizeof(r.helo));
-	(void)strlcpy(r.domain, q->top_domain, sizeof(r.domain));
-	(void)strlcpy(r.mechanism, q->mechanism, sizeof(r.mechanism));
-	(void)strlcpy(r.explanation, q->explanation, sizeof(r.explanation));
-	(void)strlcpy(r.problem, q->problem, sizeof(r.problem));
+	(void)strlcpy(r.domain, q->sender_domain, sizeof(r.domain));
+	domain_strip_dot(r.domain);
+	if (q->mechanism != NULL)
+		(void)strlcpy(r.mechanism, q->mechanism, sizeof(r.mechanism));
+	else if (r.code != SPF_TEMPERROR && r.code != SPF_PERMERROR &&
+	    r.code != SPF_NONE)
+		(void)strlcpy(r.mechanism, "default", sizeof(r.mechanism));
+	if (q->explanation != NULL && r.code == SPF_FAIL)
+		(void)strlcpy(r.explanation, q->explanation,
+		    sizeof(r.explanation));
+	if (q->problem != NULL)
+		(void)strlcpy(r.problem, q->problem, sizeof(r.problem));
+	else if (r.code == SPF_TEMPERROR)
+		(void)strlcpy(r.problem, "out of memory", sizeof(r.problem));
 	r.action = cfg->actions[r.code];
 	if (r.code == SPF_PASS && cfg->require_dnssec_pass &&
 	    r.dnssec != SPF_DNSSEC_SECURE) {

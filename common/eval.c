@@ -69,7 +69,6 @@ eval_start(struct spf_query *q)
 	if (q->ev_step == NULL || q->ev_timeout == NULL) {
 		/* without events nothing can run: report at the next turn */
 		q->code = SPF_TEMPERROR;
-		(void)strlcpy(q->problem, "out of memory", sizeof(q->problem));
 		q->finished = 1;
 		return;
 	}
@@ -193,10 +192,10 @@ lookup_cb(void *arg, enum dns_status status, const unsigned char *pkt,
 	l->done = 1;
 	q->pending--;
 	eval_count_answer(q, status, sec, l->name, l->type);
-	if (status == DNS_BOGUS && q->problem[0] == '\0')
-		(void)snprintf(q->problem, sizeof(q->problem),
-		    "DNSSEC validation failed for %s %s: %s", l->name,
-		    dns_type_str(l->type), why != NULL ? why : "bogus");
+	if (status == DNS_BOGUS && q->problem == NULL &&
+	    asprintf(&q->problem, "DNSSEC validation failed for %s %s: %s",
+	    l->name, dns_type_str(l->type), why != NULL ? why : "bogus") == -1)
+		q->problem = NULL;
 	if (status == DNS_OK) {
 		if (dns_iter_init(&it, pkt, len, l->type) == -1)
 			status = DNS_ERROR;
@@ -322,23 +321,25 @@ void
 eval_finish(struct spf_query *q, enum spf_code code, const char *fmt, ...)
 {
 	va_list	 ap;
+	char	 problem[SPF_PROBLEM_LEN];
 
 	if (q->finished)
 		return;
 	q->code = code;
 	if (fmt != NULL) {
 		va_start(ap, fmt);
-		(void)vsnprintf(q->problem, sizeof(q->problem), fmt, ap);
+		(void)vsnprintf(problem, sizeof(problem), fmt, ap);
 		va_end(ap);
+		free(q->problem);
+		q->problem = strdup(problem);
 	}
-	if (code != SPF_FAIL)
-		q->explanation[0] = '\0';
-	if (q->mechanism[0] == '\0')
-		(void)strlcpy(q->mechanism, code == SPF_TEMPERROR ||
-		    code == SPF_PERMERROR || code == SPF_NONE ? "" : "default",
-		    sizeof(q->mechanism));
+	if (code != SPF_FAIL) {
+		free(q->explanation);
+		q->explanation = NULL;
+	}
 	trace_add(q->trace, 0, "= %s%s%s", spf_code_str(code),
-	    q->problem[0] ? ": " : "", q->problem);
+	    q->problem != NULL ? ": " : "", q->problem != NULL ? q->problem :
+	    "");
 	q->finished = 1;
 	eval_release(q);
 	eval_schedule(q);
@@ -504,8 +505,8 @@ record_answer(struct spf_query *q, struct lookup *l, enum dns_status status,
 	}
 	if (r == -1) {
 		ts->status = DNS_ERROR;
-		(void)strlcpy(ts->errname, "malformed answer",
-		    sizeof(ts->errname));
+		free(ts->errname);
+		ts->errname = strdup("malformed answer");
 		return;
 	}
 	ts->count = count;
@@ -527,8 +528,8 @@ use_record(struct spf_query *q, struct frame *f)
 		break;
 	default:
 		eval_finish(q, SPF_TEMPERROR, "DNS error looking up the SPF "
-		    "record of %s%s%s", f->domain, ts->errname[0] ? ": " : "",
-		    ts->errname);
+		    "record of %s%s%s", f->domain, ts->errname != NULL ? ": " :
+		    "", ts->errname != NULL ? ts->errname : "");
 		return -1;
 	}
 	if (ts->count == 0) {
@@ -692,8 +693,8 @@ frame_result(struct spf_query *q, enum spf_code code, const char *term,
 			    "no SPF record", f->domain);
 			return;
 		}
-		(void)snprintf(q->mechanism, sizeof(q->mechanism), "%.*s",
-		    (int)termlen, term);
+		free(q->mechanism);
+		q->mechanism = strndup(term, termlen);
 		if (code == SPF_FAIL) {
 			q->code = code;
 			exp_start(q);

@@ -41,6 +41,7 @@ ts_reset(struct term_state *ts)
 	for (i = 0; i < SPF_MAX_PTR_NAMES; i++)
 		free(ts->names[i]);
 	free(ts->text);
+	free(ts->errname);
 	memset(ts, 0, sizeof(*ts));
 }
 
@@ -152,7 +153,8 @@ judge(struct spf_query *q, struct frame *f, const struct spf_term *t)
 	}
 	if (ts->error) {
 		eval_finish(q, SPF_TEMPERROR, "DNS error looking up the "
-		    "address of %s (MX of %s)", ts->errname, ts->target);
+		    "address of %s (MX of %s)", ts->errname != NULL ?
+		    ts->errname : "a host", ts->target);
 		return TERM_ERROR;
 	}
 	return TERM_NOMATCH;
@@ -220,7 +222,8 @@ addr_answer(struct spf_query *q, struct lookup *l, enum dns_status status,
 	}
 	if (status == DNS_ERROR || status == DNS_BOGUS) {
 		ts->error = 1;
-		(void)strlcpy(ts->errname, lookup_name(l), sizeof(ts->errname));
+		if (ts->errname == NULL)
+			ts->errname = strdup(lookup_name(l));
 	}
 }
 

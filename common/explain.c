@@ -36,6 +36,7 @@ exp_step(struct spf_query *q)
 	const struct spf_term	*t = &f->rec.terms[f->rec.exp];
 	struct term_state	*ts = &q->ts;
 	struct macro_env	 env;
+	char			 text[SPF_EXPLANATION_LEN];
 	int			 uses_p;
 
 	if (q->exp_phase == 0) {
@@ -64,13 +65,15 @@ exp_step(struct spf_query *q)
 	if (uses_p && p_resolve(q) != 1)
 		return;
 	eval_macro_env(q, f->domain, &env);
-	if (macro_expand(ts->text, ts->textlen, MACRO_EXPLAIN, &env,
-	    q->explanation, sizeof(q->explanation)) == -1) {
+	if (macro_expand(ts->text, ts->textlen, MACRO_EXPLAIN, &env, text,
+	    sizeof(text)) == -1) {
 		exp_default(q);
 		return;
 	}
 	trace_add(q->trace, f->depth + 1, "explanation \"%s\" -> \"%s\"",
-	    ts->text, q->explanation);
+	    ts->text, text);
+	free(q->explanation);
+	q->explanation = strdup(text);
 	eval_finish(q, SPF_FAIL, NULL);
 }
 
@@ -108,11 +111,14 @@ exp_default(struct spf_query *q)
 {
 	const char		*def = q->checker->cfg.default_explanation;
 	struct macro_env	 env;
+	char			 text[SPF_EXPLANATION_LEN];
 
-	eval_macro_env(q, q->frame != NULL ? q->frame->domain : q->top_domain,
-	    &env);
-	if (macro_expand(def, strlen(def), MACRO_EXPLAIN, &env,
-	    q->explanation, sizeof(q->explanation)) == -1)
-		(void)strlcpy(q->explanation, def, sizeof(q->explanation));
+	eval_macro_env(q, q->frame != NULL ? q->frame->domain :
+	    q->sender_domain, &env);
+	if (macro_expand(def, strlen(def), MACRO_EXPLAIN, &env, text,
+	    sizeof(text)) == -1)
+		(void)strlcpy(text, def, sizeof(text));
+	free(q->explanation);
+	q->explanation = strdup(text);
 	eval_finish(q, SPF_FAIL, NULL);
 }

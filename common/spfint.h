@@ -216,7 +216,7 @@ struct term_state {
 	char		*names[SPF_MAX_PTR_NAMES];	/* MX or PTR targets */
 	int		 validated[SPF_MAX_PTR_NAMES];
 	int		 toomany;
-	char		 errname[SPF_DOMAIN_LEN];
+	char		*errname;	/* what failed, for the problem */
 	char		*text;		/* the SPF record or explanation */
 	size_t		 textlen;
 	int		 count;		/* records of that kind seen */
@@ -240,7 +240,6 @@ struct spf_query {
 	int			 pending;	/* lookups not yet answered */
 	struct frame		*frame;		/* innermost */
 	struct spf_addr		 ip;
-	char			 ipdot[80];	/* %{i} */
 	char			*sender;	/* local@domain */
 	char			*local;
 	char			*sender_domain;
@@ -261,10 +260,10 @@ struct spf_query {
 	int			 finished;
 	int			 in_exp;	/* fetching the explanation */
 	enum spf_code		 code;
-	char			 mechanism[SPF_TERM_LEN];
-	char			 problem[SPF_PROBLEM_LEN];
-	char			 explanation[SPF_EXPLANATION_LEN];
-	char			 top_domain[SPF_DOMAIN_LEN];
+	/* allocated when set: most of an evaluation needs none of them */
+	char			*mechanism;
+	char			*problem;
+	char			*explanation;
 	int			 exp_phase;
 	int			 delivering;
 	struct timespec		 started;
