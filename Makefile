@@ -32,7 +32,8 @@ CORE_SRCS =	common/addr.c common/domain.c common/record.c \
 		common/macro.c common/dnsmsg.c common/resolver.c \
 		common/eval.c common/evalmech.c common/explain.c \
 		common/checker.c common/result.c common/header.c \
-		common/json.c common/config.c common/sync.c common/trace.c
+		common/json.c common/config.c common/sync.c common/trace.c \
+		common/log.c
 CORE_OBJS =	$(CORE_SRCS:%.c=$(B)/%.o)
 CORE_LIB =	$(B)/libspfgate.a
 CORE_HDRS =	common/spf.h common/spfint.h

@@ -222,6 +222,10 @@ int		 spf_smtp_reply(const struct spf_result *, char *, size_t);
 /* One-line key=value summary for logs. */
 int		 spf_log_line(const struct spf_result *, char *, size_t);
 
+/* log.c: one line to stderr or syslog (facility mail), as configured. */
+void		 spf_log(const struct spf_config *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
 /* json.c: the result as one JSON object on one line. */
 int		 spf_result_json(const struct spf_result *,
 		    const struct spf_config *, char *, size_t);
