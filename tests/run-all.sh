@@ -14,9 +14,9 @@ for t in "$@"; do
 	sh "$t" >"$log" 2>&1
 	rc=$?
 	cat "$log"
-	line=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-	p=$(echo "$line" | sed -nE 's/^([A-Za-z-]+: )?([0-9]+) passed, ([0-9]+) failed.*/\2/p')
-	f=$(echo "$line" | sed -nE 's/^([A-Za-z-]+: )?([0-9]+) passed, ([0-9]+) failed.*/\3/p')
+	line=$(grep -E '^([A-Za-z0-9-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	p=$(echo "$line" | sed -nE 's/^([A-Za-z0-9-]+: )?([0-9]+) passed, ([0-9]+) failed.*/\2/p')
+	f=$(echo "$line" | sed -nE 's/^([A-Za-z0-9-]+: )?([0-9]+) passed, ([0-9]+) failed.*/\3/p')
 	[ -n "$p" ] || { p=0; f=1; echo "$t: no result line"; }
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1

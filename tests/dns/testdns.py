@@ -125,7 +125,10 @@
 #                    text (default 4000) in 255-octet character-strings:
 #                    "v=spf1 ip4:192.0.2.1 ip4:192.0.2.1 ... -all", padded
 #                    with spaces to exactly N (just "v=spf1" cut to N when
-#                    N < 11); other types are answered normally
+#                    N < 11); other types are answered normally.  N is at
+#                    most 65279, the most text one record can hold (65535
+#                    octets of rdata); above about 65000 the message no
+#                    longer fits in TCP either and is sent truncated
 #   many-txt:N       TXT and SPF queries get the name's own TXT records
 #                    plus N more (default 50) reading "many-txt filler K";
 #                    other types are answered normally
@@ -163,6 +166,12 @@ TYPE_CODES = {
     "AAAA": 28, "OPT": 41, "SPF": 99, "ANY": 255,
 }
 TYPE_NAMES = {code: name for name, code in TYPE_CODES.items()}
+# Types we never have data for, named only to make the query log readable
+# (a checker may ask them, e.g. when it probes for DNSSEC).
+TYPE_NAMES.update({10: "NULL", 13: "HINFO", 33: "SRV", 35: "NAPTR",
+                   43: "DS", 46: "RRSIG", 47: "NSEC", 48: "DNSKEY",
+                   50: "NSEC3", 51: "NSEC3PARAM", 52: "TLSA", 64: "SVCB",
+                   65: "HTTPS", 257: "CAA"})
 
 CLASS_IN = 1
 CLASS_ANY = 255
@@ -620,8 +629,14 @@ class Plan:
         self.extra_delay = 0.0        # seconds, from a delay fault
 
 
+# The most text one TXT record can carry: 255 strings of 255 octets and
+# one of 254, 65535 octets of rdata with their length octets.
+MAX_TXT_TEXT = 255 * 255 + 254
+
+
 def huge_txt_text(size):
     """N octets of SPF record text for the huge-txt fault."""
+    size = min(size, MAX_TXT_TEXT)
     if size < 11:
         return b"v=spf1"[:size].ljust(size)
     text = b"v=spf1"
@@ -929,6 +944,7 @@ class TestDNSServer:
             sys.stderr.write("testdns: error handling a %s packet from %s\n"
                              % (transport, client_text))
             traceback.print_exc()
+            self._log(transport, client_text, "-", "-", "error")
 
     @staticmethod
     def _send(send, reply):

@@ -31,7 +31,9 @@
 #   SPFGATE_ARGS   more arguments for `spfgate filter` (split like sh words)
 # Options: -v prints every test's JSON; -k TEXT runs only the tests whose
 # scenario description or test name contains TEXT; --no-rerun skips the
-# one-test reruns of failures.
+# one-test reruns of failures; --dns-log FILE appends every query the DNS
+# server receives to FILE (see testdns.py for the format), with a line
+# "# scenario ..." before each scenario's.
 #
 # Run it from anywhere with /usr/bin/python3 (it needs PyYAML); check.sh
 # is the wrapper `make check` uses.
@@ -60,7 +62,7 @@ SPFGATE_ARGS = shlex.split(os.environ.get("SPFGATE_ARGS", ""))
 # Wall clock limit for one spfgate run (a whole scenario).
 SCENARIO_TIMEOUT = 60
 # ... and for the rerun of a single failing test.
-RERUN_TIMEOUT = 30
+RERUN_TIMEOUT = 15
 # At most this many failing tests are rerun alone in one run of the suite.
 RERUN_LIMIT = 40
 
@@ -221,7 +223,11 @@ def run_scenario(number, scenario, args, reruns_left):
             lines.append(line)
             runnable.append((name, test, line))
 
-    server = testdns.TestDNSServer(scenario.get("zonedata") or {})
+    if args.dns_log:
+        with open(args.dns_log, "a", encoding="utf-8") as log:
+            log.write("# scenario %s\n" % title)
+    server = testdns.TestDNSServer(scenario.get("zonedata") or {},
+                                   log_path=args.dns_log)
     server.start()
     try:
         started = time.monotonic()
@@ -294,6 +300,8 @@ def main():
                         help="only tests whose name or scenario has TEXT")
     parser.add_argument("--no-rerun", action="store_true",
                         help="do not rerun failing tests alone")
+    parser.add_argument("--dns-log", metavar="FILE",
+                        help="append every DNS query received to FILE")
     args = parser.parse_args()
 
     with open(SUITE, "rb") as f:
@@ -319,10 +327,15 @@ def main():
         failed += f
         misbehaved = misbehaved or m
 
+    known = set()
+    for scenario in scenarios:
+        known.update(scenario.get("tests") or {})
     for name, reason in sorted(SKIP.items()):
         print("SKIP %s: %s" % (name, reason))
-    if SKIP:
-        print("rfc7208: %d tests skipped" % len(SKIP))
+        if name not in known:
+            print("rfc7208: SKIP names %s, which is not a test" % name)
+            failed += 1
+    print("rfc7208: %d tests skipped" % len(SKIP))
     if misbehaved:
         print("rfc7208: spfgate misbehaved (see MISBEHAVIOUR lines)")
     print("rfc7208: %d passed, %d failed" % (passed, failed))
