@@ -23,7 +23,10 @@ spf_checker_new(const struct spf_config *cfg, struct event_base *base,
     char *err, size_t errlen)
 {
 	struct spf_checker	*c;
+	struct event_base	*pbase = NULL;
+	struct resolver		*probe = NULL;
 	char			 why[384];
+	int			 ok;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->txtbuf = malloc(SPF_RECORD_MAX + 1)) == NULL) {
@@ -34,21 +37,48 @@ spf_checker_new(const struct spf_config *cfg, struct event_base *base,
 	c->cfg = *cfg;
 	c->base = base;
 	LIST_INIT(&c->queries);
-	if ((c->resolver = resolver_new(cfg, base, 0, err, errlen)) == NULL)
+	/*
+	 * The probe runs its own loop: the caller may be inside its loop
+	 * already (filter-spf makes the checker from a protocol callback),
+	 * and libevent refuses to re-enter one.
+	 */
+	if ((pbase = event_base_new()) == NULL ||
+	    (probe = resolver_new(cfg, pbase, 0, err, errlen)) == NULL) {
+		if (pbase != NULL)
+			event_base_free(pbase);
+		if (err[0] == '\0')
+			(void)snprintf(err, errlen, "out of memory");
 		goto fail;
-	if (!resolver_probe(c->resolver, base, cfg->timeout_ms < 5000 ?
-	    cfg->timeout_ms : 5000, why, sizeof(why))) {
-		if (cfg->dnssec == SPF_DNSSEC_MODE_REQUIRE) {
-			(void)snprintf(err, errlen, "DNSSEC required, but the "
-			    "resolver path cannot deliver validated answers: "
-			    "%s", why);
-			goto fail;
-		}
+	}
+	if (cfg->dnssec == SPF_DNSSEC_MODE_REQUIRE &&
+	    !resolver_validating(probe)) {
+		(void)snprintf(err, errlen, "DNSSEC required, but no trust "
+		    "anchor is in use (trust-anchor FILE)");
+		resolver_free(probe);
+		event_base_free(pbase);
+		goto fail;
+	}
+	ok = resolver_probe(probe, pbase, cfg->timeout_ms < 5000 ?
+	    cfg->timeout_ms : 5000, why, sizeof(why));
+	resolver_free(probe);
+	event_base_free(pbase);
+	if (ok == -1) {
+		/* silence is no evidence against the path: keep validating */
+		(void)snprintf(c->notice, sizeof(c->notice), "DNSSEC "
+		    "validating, but could not probe the resolver path: %s",
+		    why);
+		ok = 1;
+	}
+	if (!ok && cfg->dnssec == SPF_DNSSEC_MODE_REQUIRE) {
+		(void)snprintf(err, errlen, "DNSSEC required, but the "
+		    "resolver path cannot deliver validated answers: %s", why);
+		goto fail;
+	}
+	if ((c->resolver = resolver_new(cfg, base, !ok, err, errlen)) ==
+	    NULL)
+		goto fail;
+	if (!ok) {
 		/* validating through this path would make mail bogus */
-		resolver_free(c->resolver);
-		if ((c->resolver = resolver_new(cfg, base, 1, err,
-		    errlen)) == NULL)
-			goto fail;
 		(void)snprintf(c->notice, sizeof(c->notice), "DNSSEC "
 		    "validation off: %s", why);
 		resolver_set_describe(c->resolver, c->notice);

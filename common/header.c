@@ -300,7 +300,8 @@ spf_smtp_reply(const struct spf_result *r, char *buf, size_t len)
 	case SPF_REJECT:
 		if (r->code == SPF_FAIL && r->explanation[0] != '\0')
 			(void)strlcpy(text, r->explanation, sizeof(text));
-		else if (r->code == SPF_TEMPERROR || r->code == SPF_PERMERROR)
+		else if (r->code == SPF_TEMPERROR || r->code == SPF_PERMERROR ||
+		    (r->code == SPF_PASS && r->problem[0] != '\0'))
 			(void)snprintf(text, sizeof(text), "SPF %s for %s: %s",
 			    spf_code_str(r->code), r->domain, r->problem);
 		else

@@ -188,12 +188,15 @@ write_zone_config(const struct spf_config *cfg, char *path, size_t pathlen,
 	return 0;
 }
 
-/* The owner of the first record of a trust anchor file. */
+/*
+ * The owner of the first record of a trust anchor file, with $ORIGIN
+ * and relative names as libunbound reads them.
+ */
 static int
 anchor_zone(const char *path, char *out, size_t outlen)
 {
 	FILE	*f;
-	char	 line[1024], *tok, *save;
+	char	 line[1024], origin[SPF_DOMAIN_LEN] = ".", *tok, *save;
 	int	 found = 0;
 
 	if ((f = fopen(path, "r")) == NULL)
@@ -202,10 +205,23 @@ anchor_zone(const char *path, char *out, size_t outlen)
 		if (line[0] == ';' || line[0] == '#' || isspace((unsigned char)
 		    line[0]))
 			continue;
-		if ((tok = strtok_r(line, " \t\r\n", &save)) != NULL) {
-			(void)strlcpy(out, tok, outlen);
-			found = 1;
+		if ((tok = strtok_r(line, " \t\r\n", &save)) == NULL)
+			continue;
+		if (strcasecmp(tok, "$ORIGIN") == 0) {
+			if ((tok = strtok_r(NULL, " \t\r\n", &save)) != NULL)
+				(void)strlcpy(origin, tok, sizeof(origin));
+			continue;
 		}
+		if (tok[0] == '$')
+			continue;
+		if (strcmp(tok, "@") == 0)
+			(void)strlcpy(out, origin, outlen);
+		else if (tok[strlen(tok) - 1] == '.')
+			(void)strlcpy(out, tok, outlen);
+		else
+			(void)snprintf(out, outlen, "%s.%s", tok,
+			    strcmp(origin, ".") == 0 ? "" : origin);
+		found = 1;
 	}
 	fclose(f);
 	return found ? 0 : -1;
@@ -218,7 +234,7 @@ resolver_new(const struct spf_config *cfg, struct event_base *base, int novalida
 	struct resolver	*r;
 	char		 num[32], zconf[PATH_MAX];
 	const char	*anchors[SPF_MAX_ANCHORS + 1];
-	int		 i, rc, nanchors = 0, forwarding;
+	int		 i, rc, n, nanchors = 0, forwarding;
 	size_t		 cache;
 
 	err[0] = '\0';
@@ -244,13 +260,15 @@ resolver_new(const struct spf_config *cfg, struct event_base *base, int novalida
 	 * A full mesh answers SERVFAIL, so it holds every lookup that can
 	 * be out at once: up to 11 per evaluation (an mx term's hosts).
 	 */
-	(void)snprintf(num, sizeof(num), "%d", cfg->max_inflight > 93 ?
-	    (cfg->max_inflight * 11 < 65536 ? cfg->max_inflight * 11 : 65536) :
-	    1024);
+	n = cfg->max_inflight * 11;
+	(void)snprintf(num, sizeof(num), "%d", n < 64 ? 64 : n > 65536 ?
+	    65536 : n);
 	if (set(r, "num-queries-per-thread:", num, err, errlen) == -1)
 		goto fail;
-	(void)snprintf(num, sizeof(num), "%d", cfg->max_inflight > 1024 ?
-	    (cfg->max_inflight < 4096 ? cfg->max_inflight : 4096) : 1024);
+	/* sockets: a few per evaluation; a per-connection Exim needs few */
+	n = cfg->max_inflight * 4;
+	(void)snprintf(num, sizeof(num), "%d", n < 32 ? 32 : n > 4096 ?
+	    4096 : n);
 	if (set(r, "outgoing-range:", num, err, errlen) == -1 ||
 	    set(r, "infra-cache-min-rtt:", "1000", err, errlen) == -1 ||
 	    set(r, "infra-keep-probing:", "yes", err, errlen) == -1 ||
@@ -324,6 +342,13 @@ resolver_new(const struct spf_config *cfg, struct event_base *base, int novalida
 		    sizeof(default_zones[0])); i++) {
 			rc = ub_ctx_zone_add(r->ctx, default_zones[i],
 			    "nodefault");
+			/*
+			 * zone_add after finalize only retypes the built-in
+			 * zone: its SOA/NS stay and answer at the apex.
+			 */
+			if (rc == 0)
+				rc = ub_ctx_data_remove(r->ctx,
+				    default_zones[i]);
 			if (rc != 0) {
 				(void)snprintf(err, errlen, "local zone %s: %s",
 				    default_zones[i], ub_strerror(rc));
@@ -401,7 +426,8 @@ probe_timeout(evutil_socket_t fd, short what, void *arg)
  * Can this resolver path deliver answers that validate?  Ask for the
  * trust anchor's own zone's DNSKEY: through a forwarder that strips
  * DNSSEC records every signed domain would turn bogus, which must not
- * become a mail outage.  Returns 1 if secure, else 0 with why.
+ * become a mail outage.  Returns 1 if secure, 0 with why if the answer
+ * cannot be validated, -1 with why if no answer came at all.
  */
 int
 resolver_probe(struct resolver *r, struct event_base *base, int ms, char *why,
@@ -437,6 +463,11 @@ resolver_probe(struct resolver *r, struct event_base *base, int ms, char *why,
 	event_free(ev);
 	if (p.sec == 2)
 		return 1;
+	if (!p.answered) {
+		(void)snprintf(why, whylen, "no answer to the DNSKEY of %s "
+		    "in time", r->anchor_zone);
+		return -1;
+	}
 	(void)snprintf(why, whylen, "the DNSKEY of %s came back %s%s%s",
 	    r->anchor_zone, p.sec == 1 ? "bogus" : !p.havepkt ?
 	    "without an answer" : p.rcode != 0 ? "with an error" :

@@ -40,7 +40,11 @@ spf_check_sync(struct spf_checker *c, const char *ip, const char *sender,
 	if (q == NULL)
 		return -1;
 	while (!s.done) {
-		if (event_base_loop(c->base, EVLOOP_ONCE) == -1) {
+		/*
+		 * 1 means nothing is pending: the query's own timer is gone,
+		 * so waiting longer would spin, not finish.
+		 */
+		if (event_base_loop(c->base, EVLOOP_ONCE) != 0 && !s.done) {
 			spf_query_cancel(q);
 			(void)snprintf(err, errlen, "event loop failed");
 			return -1;
