@@ -1,0 +1,1106 @@
+#!/usr/bin/python3
+# proto_test.py: drive build/filter-spf through its stdin with smtpd
+# filter protocol lines (the shapes OpenSMTPD 6.8.0p2 writes, see the
+# recorded transcript in tests/opensmtpd/transcript-6.8.txt) and check
+# every line it answers.  DNS comes from tests/dns/testdns.py, in this
+# process, with some names answered late so that answers come back out
+# of order.
+#
+#   proto_test.py FILTER       (run by check-proto.sh from the top)
+#
+# Ends with "N passed, M failed"; exits 1 if anything failed.
+
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(TOP, "tests", "dns"))
+import testdns  # noqa: E402
+
+RECEIVER = "mx.test.local"
+ADMD = "vm"
+SLOW_MS = 900           # pass, answered late
+SLOWFAIL_MS = 500       # fail, answered late
+
+ZONE = {
+    "pass.test": [{"TXT": "v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 -all"}],
+    "slow.test": [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}],
+    "gone.test": [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}],
+    "twice.test": [{"TXT": "v=spf1 -all"}],
+    "late.test": [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}],
+    "hang.test": ["TIMEOUT"],
+    "fail.test": [{"TXT": "v=spf1 ip4:198.51.100.1 -all exp=exp.fail.test"}],
+    "exp.fail.test": [{"TXT": "%{s} is not allowed to send from %{i}"}],
+    "slowfail.test": [{"TXT": "v=spf1 -all"}],
+    "softfail.test": [{"TXT": "v=spf1 ~all"}],
+    "neutral.test": [{"TXT": "v=spf1 ?all"}],
+    "none.test": [{"A": "192.0.2.99"}],
+    "temperror.test": ["TIMEOUT"],
+    "permerror.test": [{"TXT": "v=spf1 ip4:192.0.2.1/99 -all"}],
+    "helo.test": [{"TXT": "v=spf1 ip4:192.0.2.0/24 -all"}],
+    "badhelo.test": [{"TXT": "v=spf1 -all"}],
+}
+FAULTS = {
+    "slow.test": "delay:%d" % SLOW_MS,
+    "gone.test": "delay:%d" % SLOW_MS,
+    "twice.test": "delay:%d" % SLOW_MS,
+    "late.test": "delay:300",
+    "slowfail.test": "delay:%d" % SLOWFAIL_MS,
+}
+
+# Under valgrind (check-proto.sh's second run): wider time limits and
+# no RSS measurement.
+SLOW = bool(os.environ.get("PROTO_TEST_SLOW"))
+
+passed = 0
+failed = 0
+
+
+def check(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print("ok - %s" % name)
+    else:
+        failed += 1
+        print("FAIL - %s%s" % (name, (": " + detail) if detail else ""))
+    return ok
+
+
+class Filter:
+    """One filter-spf process; its output lines collected by a thread."""
+
+    def __init__(self, binary, conf, name):
+        self.errpath = os.path.join(WORK, name + ".stderr")
+        self.err = open(self.errpath, "wb")
+        self.p = subprocess.Popen([binary, "--config", conf],
+                                  stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=self.err)
+        self.lines = []
+        self.times = []
+        self.cv = threading.Condition()
+        self.eof = False
+        self.t = threading.Thread(target=self._read, daemon=True)
+        self.t.start()
+
+    def _read(self):
+        buf = b""
+        while True:
+            chunk = self.p.stdout.read1(1 << 20)
+            if not chunk:
+                break
+            buf += chunk
+            *full, buf = buf.split(b"\n")
+            with self.cv:
+                now = time.monotonic()
+                for line in full:
+                    self.lines.append(line.decode("latin-1"))
+                    self.times.append(now)
+                self.cv.notify_all()
+        with self.cv:
+            if buf:
+                self.lines.append(buf.decode("latin-1") + "<no newline>")
+                self.times.append(time.monotonic())
+            self.eof = True
+            self.cv.notify_all()
+
+    def send(self, *lines):
+        data = "".join(line + "\n" for line in lines).encode("latin-1")
+        try:
+            self.p.stdin.write(data)
+            self.p.stdin.flush()
+        except BrokenPipeError:
+            pass
+
+    def wait(self, pred, start=0, timeout=5.0):
+        """The index of the first line from start on matching pred."""
+        end = time.monotonic() + timeout
+        with self.cv:
+            while True:
+                for i in range(start, len(self.lines)):
+                    if pred(self.lines[i]):
+                        return i
+                left = end - time.monotonic()
+                if left <= 0 or self.eof:
+                    return None
+                self.cv.wait(left)
+
+    def wait_count(self, pred, n, timeout=5.0):
+        end = time.monotonic() + timeout
+        with self.cv:
+            while True:
+                got = [l for l in self.lines if pred(l)]
+                if len(got) >= n:
+                    return got
+                left = end - time.monotonic()
+                if left <= 0 or self.eof:
+                    return got
+                self.cv.wait(left)
+
+    def wait_lines(self, n, timeout=30.0):
+        end = time.monotonic() + timeout
+        with self.cv:
+            while len(self.lines) < n and not self.eof:
+                left = end - time.monotonic()
+                if left <= 0:
+                    break
+                self.cv.wait(left)
+            return len(self.lines)
+
+    def rss_kb(self):
+        with open("/proc/%d/status" % self.p.pid) as fp:
+            for line in fp:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return -1
+
+    def count(self):
+        with self.cv:
+            return len(self.lines)
+
+    def of(self, sid):
+        with self.cv:
+            return [l for l in self.lines if l.split("|")[1:2] == [sid]]
+
+    def close(self, timeout=5.0):
+        try:
+            self.p.stdin.close()
+        except BrokenPipeError:
+            pass
+        try:
+            rc = self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            rc = "hung"
+        self.t.join(2)
+        self.err.close()
+        return rc
+
+    def stderr(self):
+        self.err.flush()
+        with open(self.errpath, "rb") as f:
+            return f.read().decode("latin-1")
+
+
+_tokens = iter(range(0x4a9e56e31237454b, 1 << 64))
+
+
+class Session:
+    """One smtpd session as the filter sees it."""
+
+    def __init__(self, f, ver="0.6", sid=None):
+        self.f = f
+        self.ver = ver
+        self.sid = sid or "%016x" % random.getrandbits(64)
+
+    def ts(self):
+        return "%.6f" % time.time()
+
+    def report_line(self, event, *params):
+        s = "report|%s|%s|smtp-in|%s|%s" % (self.ver, self.ts(), event,
+                                            self.sid)
+        return s + ("|" + "|".join(params) if params else "")
+
+    def report(self, event, *params):
+        self.f.send(self.report_line(event, *params))
+
+    def filter_line(self, phase, param, tok=None):
+        tok = tok or "%016x" % next(_tokens)
+        return tok, "filter|%s|%s|smtp-in|%s|%s|%s|%s" % (
+            self.ver, self.ts(), phase, self.sid, tok, param)
+
+    def request(self, phase, param):
+        tok, line = self.filter_line(phase, param)
+        self.f.send(line)
+        return tok
+
+    def connect(self, src, dest="127.0.0.1:2527", rdns="<unknown>",
+                fcrdns="fail"):
+        self.report("link-connect", rdns, fcrdns, src, dest)
+
+    def ehlo(self, name):
+        """EHLO as smtpd 6.8 does it: the request, then link-identify."""
+        tok = self.request("ehlo", name)
+        i = self.f.wait(lambda l: l == self.result(tok, "proceed"))
+        self.report("link-identify", "EHLO", name)
+        return i is not None
+
+    def result(self, tok, rest):
+        return "filter-result|%s|%s|%s" % (self.sid, tok, rest)
+
+    def dataline(self, tok, text):
+        return "filter-dataline|%s|%s|%s" % (self.sid, tok, text)
+
+    def data(self, lines):
+        """Send a message; return the data-line token."""
+        tok = "%016x" % next(_tokens)
+        self.f.send(*[self.filter_line("data-line", l, tok)[1]
+                      for l in list(lines) + ["."]])
+        return tok
+
+    def disconnect(self):
+        self.report("link-disconnect")
+
+
+def handshake(f, proto=None, admd=ADMD):
+    lines = ["config|smtpd-version|6.8.0p2"]
+    if proto:
+        lines.append("config|protocol|%s" % proto)
+    lines += ["config|smtp-session-timeout|300", "config|subsystem|smtp-in",
+              "config|admd|%s" % admd, "config|ready"]
+    f.send(*lines)
+    return f.wait(lambda l: l == "register|ready")
+
+
+def received_lines(f, sid, tok):
+    return [l.split("|", 3)[3] for l in f.of(sid)
+            if l.startswith("filter-dataline|") and l.split("|")[2] == tok]
+
+
+def message_out(f, s, tok, timeout=5.0):
+    """Wait for the data-line answers of a message, up to its '.'."""
+    f.wait(lambda l: l == s.dataline(tok, "."), timeout=timeout)
+    return received_lines(f, s.sid, tok)
+
+
+def header_lines(out):
+    return [l for l in out if l.startswith("Received-SPF:") or
+            l.startswith("Authentication-Results: %s" % RECEIVER)]
+
+
+# A message as smtpd hands it over: its own Received: first.
+def message(sender, body):
+    return ["Received: from client.example (<unknown> [192.0.2.10])",
+            "\tby mx.test.local (OpenSMTPD) with ESMTP id 2b07a828",
+            "\tfor <bob@test.local>;",
+            "\tSun, 22 Nov 2026 15:03:20 +0000 (UTC)",
+            "Date: Sun, 22 Nov 2026 15:03:20 +0000",
+            "To: bob@test.local",
+            "From: %s" % sender,
+            "Subject: proto test",
+            ""] + body
+
+
+BODY = [
+    "first body line",
+    "..leading dot, stuffed by the client",
+    "...two dots",
+    ".",  # never sent like this by smtpd: stuffed below
+    "a line with | bars | in it",
+    "a bare\rCR inside, and one at the end\r",
+    "\ttab first, trailing spaces   ",
+    "",
+    "",
+    "x" * 60000,
+    "Authentication-Results: %s; spf=pass (in the body: kept)" % RECEIVER,
+    "last line",
+]
+BODY[3] = ".."  # a lone dot in the message, dot-stuffed by the client
+
+
+# ---------------------------------------------------------------------
+def test_handshake(f, name):
+    i = handshake(f)
+    check("%s: handshake ends with register|ready" % name, i is not None)
+    regs = f.lines[:i + 1] if i is not None else f.lines
+    want = {"register|report|smtp-in|link-connect",
+            "register|report|smtp-in|link-identify",
+            "register|report|smtp-in|link-auth",
+            "register|report|smtp-in|link-disconnect",
+            "register|filter|smtp-in|helo",
+            "register|filter|smtp-in|ehlo",
+            "register|filter|smtp-in|mail-from",
+            "register|filter|smtp-in|data-line",
+            "register|ready"}
+    check("%s: registers exactly the events it needs" % name,
+          set(regs) == want and len(regs) == len(want), repr(regs))
+    check("%s: nothing but register lines before register|ready" % name,
+          all(l.startswith("register|") for l in regs))
+
+
+def test_pass_message(f):
+    """A pass from an IPv4 client: proceed, no headers (headers no),
+    body byte for byte, one log line."""
+    s = Session(f)
+    s.connect("192.0.2.10:41234")
+    check("pass: ehlo answered proceed", s.ehlo("client.example"))
+    tok = s.request("mail-from", "alice@pass.test")
+    i = f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (s.sid, tok)))
+    check("pass: mail-from proceeds",
+          i is not None and f.lines[i] == s.result(tok, "proceed"),
+          f.lines[i] if i is not None else "no answer")
+    s.request("rcpt-to", "bob@test.local")   # not registered: proceed
+    msg = message("alice@pass.test", BODY)
+    dtok = s.data(msg)
+    out = message_out(f, s, dtok)
+    check("pass: message unchanged, no headers (headers no, accept)",
+          out == msg + ["."],
+          "got %d lines, first %r" % (len(out), out[:2]))
+    s.disconnect()
+    return s
+
+
+def test_tag_headers(f):
+    """softfail is tagged: Received-SPF then Authentication-Results on
+    top, then the message as it came."""
+    s = Session(f)
+    s.connect("192.0.2.11:5678")
+    s.ehlo("soft.example")
+    tok = s.request("mail-from", "bob@softfail.test")
+    i = f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (s.sid, tok)))
+    check("softfail: mail-from proceeds (tag)",
+          i is not None and f.lines[i] == s.result(tok, "proceed"))
+    msg = message("bob@softfail.test", BODY)
+    dtok = s.data(msg)
+    out = message_out(f, s, dtok)
+    check("softfail: Received-SPF is the first line",
+          len(out) > 0 and out[0].startswith("Received-SPF: softfail"),
+          repr(out[:1]))
+    check("softfail: Authentication-Results with our authserv-id second",
+          len(out) > 1 and out[1].startswith(
+              "Authentication-Results: %s;" % RECEIVER) and
+          "spf=softfail" in out[1], repr(out[1:2]))
+    check("softfail: Received-SPF names the client and the envelope",
+          len(out) > 0 and "client-ip=192.0.2.11" in out[0] and
+          "bob@softfail.test" in out[0], repr(out[:1]))
+    check("softfail: the message follows unchanged, ending with '.'",
+          out[2:] == msg + ["."], "%d lines" % len(out))
+    # A second message in the same session gets its own result.
+    tok = s.request("mail-from", "carol@pass.test")
+    f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (s.sid, tok)))
+    msg2 = message("carol@pass.test", ["second message"])
+    out = message_out(f, s, s.data(msg2))
+    check("softfail: next transaction (pass) carries no stale headers",
+          out == msg2 + ["."], repr(out[:2]))
+    s.disconnect()
+
+
+def test_reject_defer(f):
+    s = Session(f)
+    s.connect("192.0.2.10:40000")
+    s.ehlo("evil.example")
+    tok = s.request("mail-from", "mallory@fail.test")
+    i = f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (s.sid, tok)))
+    line = f.lines[i] if i is not None else ""
+    check("fail: mail-from rejected with 550 5.7.23",
+          line.startswith(s.result(tok, "reject|550 5.7.23 ")), line)
+    check("fail: the reply carries the domain's explanation",
+          "mallory@fail.test is not allowed to send from 192.0.2.10" in line,
+          line)
+    # The client tries again in the same session: a new answer.
+    tok2 = s.request("mail-from", "mallory@temperror.test")
+    i = f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (s.sid, tok2)),
+               timeout=15)
+    line = f.lines[i] if i is not None else ""
+    check("temperror: mail-from deferred with 451 4.7.24",
+          line.startswith(s.result(tok2, "reject|451 4.7.24 ")), line)
+    tok3 = s.request("mail-from", "x@permerror.test")
+    i = f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (s.sid, tok3)))
+    line = f.lines[i] if i is not None else ""
+    check("permerror: tagged, proceeds", line == s.result(tok3, "proceed"),
+          line)
+    tok4 = s.request("mail-from", "x@none.test")
+    i = f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (s.sid, tok4)))
+    check("none: proceeds", i is not None and
+          f.lines[i] == s.result(tok4, "proceed"))
+    s.disconnect()
+
+
+def test_null_sender(f):
+    s = Session(f)
+    s.connect("192.0.2.12:1025")
+    tok = s.request("helo", "helo.test")
+    f.wait(lambda l: l == s.result(tok, "proceed"))
+    s.report("link-identify", "HELO", "helo.test")
+    tok = s.request("mail-from", "")
+    i = f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (s.sid, tok)))
+    check("null sender, HELO passes: proceeds", i is not None and
+          f.lines[i] == s.result(tok, "proceed"))
+    s.disconnect()
+    s2 = Session(f)
+    s2.connect("192.0.2.12:1026")
+    s2.ehlo("badhelo.test")
+    tok = s2.request("mail-from", "")
+    i = f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (s2.sid, tok)))
+    line = f.lines[i] if i is not None else ""
+    check("null sender, HELO fails: rejected (HELO identity checked)",
+          line.startswith(s2.result(tok, "reject|550 5.7.23")), line)
+    s2.disconnect()
+    return s, s2
+
+
+def test_ipv6(f):
+    s = Session(f)
+    s.connect("[2001:db8::25]:41234", "[2001:db8::1]:25")
+    s.ehlo("mail6.example.org")
+    tok = s.request("mail-from", "carol@pass.test")
+    i = f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (s.sid, tok)))
+    check("IPv6 client in brackets with port: pass, proceeds",
+          i is not None and f.lines[i] == s.result(tok, "proceed"))
+    s6 = Session(f)
+    s6.connect("[2001:db9::25]:41234")
+    s6.ehlo("mail6.example.org")
+    tok = s6.request("mail-from", "carol@pass.test")
+    i = f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (s6.sid, tok)))
+    line = f.lines[i] if i is not None else ""
+    check("IPv6 client outside the record: rejected",
+          line.startswith(s6.result(tok, "reject|550 5.7.23")), line)
+    s.disconnect()
+    s6.disconnect()
+    return s, s6
+
+
+def test_skips(f):
+    """Local, loopback, authenticated and skip-network sessions proceed
+    unchecked, even for a failing sender, and keep their A-R headers."""
+    results = {}
+    cases = [
+        ("local (unix socket)", "unix:/var/run/smtpd.sock", None),
+        ("loopback", "127.0.0.1:36994", None),
+        ("loopback IPv6", "[::1]:36994", None),
+        ("authenticated (0.6: user|result)", "192.0.2.20:1234",
+         ("alice", "pass")),
+        ("skip network", "203.0.113.7:1234", None),
+    ]
+    for name, src, auth in cases:
+        s = Session(f)
+        s.connect(src)
+        s.ehlo("relay.example")
+        if auth:
+            s.report("link-auth", *auth)
+        tok = s.request("mail-from", "mallory@fail.test")
+        i = f.wait(lambda l, s=s, tok=tok:
+                   l.startswith("filter-result|%s|%s|" % (s.sid, tok)))
+        check("skip %s: proceeds unchecked" % name,
+              i is not None and f.lines[i] == s.result(tok, "proceed"),
+              f.lines[i] if i is not None else "no answer")
+        msg = message("x@fail.test", ["body"])
+        msg.insert(4, "Authentication-Results: %s; spf=pass" % RECEIVER)
+        out = message_out(f, s, s.data(msg))
+        check("skip %s: trusted, A-R kept, no headers" % name,
+              out == msg + ["."], repr(out[:6]))
+        s.disconnect()
+        results[name] = s
+    # A failed AUTH does not make a session trusted.
+    s = Session(f)
+    s.connect("192.0.2.21:1234")
+    s.ehlo("x.example")
+    s.report("link-auth", "al|ice", "fail")
+    tok = s.request("mail-from", "mallory@fail.test")
+    i = f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (s.sid, tok)))
+    line = f.lines[i] if i is not None else ""
+    check("failed AUTH (user with '|'): still checked, rejected",
+          line.startswith(s.result(tok, "reject|550 5.7.23")), line)
+    s.disconnect()
+    return results
+
+
+def test_strip_ar(f):
+    s = Session(f)
+    s.connect("192.0.2.30:1234")
+    s.ehlo("forger.example")
+    tok = s.request("mail-from", "f@softfail.test")
+    f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (s.sid, tok)))
+    hdr_in = [
+        "Received: from forger.example (<unknown> [192.0.2.30])",
+        "\tby mx.test.local (OpenSMTPD) with ESMTP id 1",
+        "Authentication-Results: %s; spf=pass smtp.mailfrom=f" % RECEIVER,
+        "Authentication-Results: other.example; spf=fail",
+        "Authentication-Results:",
+        "\t%s;" % RECEIVER,
+        "\tspf=pass smtp.mailfrom=folded",
+        "X-Between: kept",
+        "authentication-results : (a comment) MX.TEST.LOCAL; dkim=pass",
+        "Authentication-Results: %s; dmarc=pass" % ADMD,
+        "Authentication-Results: \"%s\"; spf=pass" % RECEIVER,
+        "Authentication-Results: %s.evil; spf=pass" % RECEIVER,
+        "Authentication-Results: (only a comment",
+        "  still the comment) other.example;",
+        "\tspf=none",
+        "Subject: folded",
+        "  subject continuation",
+        "",
+        "Authentication-Results: %s; spf=pass (body)" % RECEIVER,
+        "\tbody continuation",
+    ]
+    want = [hdr_in[0], hdr_in[1], hdr_in[3], "X-Between: kept",
+            hdr_in[11], hdr_in[12], hdr_in[13], hdr_in[14], hdr_in[15],
+            hdr_in[16], "", hdr_in[18], hdr_in[19], "."]
+    out = message_out(f, s, s.data(hdr_in))
+    got = out[2:]
+    check("A-R with our authserv-id removed (folded, case, quoted, admd), "
+          "others and the body kept", got == want,
+          "\n    got:  %r\n    want: %r" % (got, want))
+    err = f.stderr()
+    n = err.count("session=%s removed" % s.sid)
+    check("each removal logged (5)", n == 5, "%d log lines" % n)
+    s.disconnect()
+
+
+def test_long_lines(f):
+    s = Session(f)
+    s.connect("192.0.2.40:1234")
+    s.ehlo("long.example")
+    tok = s.request("mail-from", "l@softfail.test")
+    f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (s.sid, tok)))
+    huge = "".join(chr(33 + (i % 90)) for i in range(300000))
+    msg = ["Received: from long.example", "X-Long: " + "h" * 100000,
+           "Authentication-Results: %s; spf=pass %s" % (RECEIVER,
+                                                        "p" * 100000),
+           "\t" + "c" * 100000,
+           "", huge, "." + huge, "end"]
+    out = message_out(f, s, s.data(msg), timeout=15)
+    want = [msg[0], msg[1], "", huge, "." + huge, "end", "."]
+    check("lines over the 66 KiB cap streamed through byte for byte "
+          "(and a long forged A-R dropped with its continuation)",
+          out[2:] == want, "got %d lines, lengths %r" % (
+              len(out), [len(l) for l in out]))
+    # Still in sync afterwards.
+    tok = s.request("mail-from", "l@pass.test")
+    i = f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (s.sid, tok)))
+    check("in sync after the long lines", i is not None and
+          f.lines[i] == s.result(tok, "proceed"))
+    s.disconnect()
+
+
+def test_answer_during_long_line(f):
+    """A DNS answer for one session comes while another session's long
+    data-line is half read and half written: it must wait for the end of
+    that line, not land in the middle of it."""
+    o = Session(f)
+    o.connect("192.0.2.41:1234")
+    o.ehlo("other.example")
+    s = Session(f)
+    s.connect("192.0.2.42:1234")
+    s.ehlo("long.example")
+    tok = s.request("mail-from", "l@pass.test")
+    f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (s.sid, tok)))
+    dtok = "%016x" % next(_tokens)
+    s.f.send(s.filter_line("data-line", "Received: x", dtok)[1],
+             s.filter_line("data-line", "", dtok)[1])
+    otok = o.request("mail-from", "o@late.test")     # answered in 300 ms
+    head = s.filter_line("data-line", "", dtok)[1]
+    part1 = "A" * 150000
+    part2 = "B" * 150000
+    s.f.p.stdin.write((head + part1).encode())
+    s.f.p.stdin.flush()
+    time.sleep(0.6)
+    s.f.send(part2, s.filter_line("data-line", ".", dtok)[1])
+    out = message_out(f, s, dtok)
+    ia = f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (o.sid, otok)))
+    il = f.wait(lambda l: l.startswith(
+        "filter-dataline|%s|%s|AAAA" % (s.sid, dtok)))
+    check("an answer made while a long line streams waits for its end",
+          out == ["Received: x", "", part1 + part2, "."] and
+          ia is not None and il is not None and ia > il and
+          f.lines[ia] == o.result(otok, "proceed"),
+          "ia=%r il=%r lens=%r" % (ia, il, [len(x) for x in out]))
+    s.disconnect()
+    o.disconnect()
+
+
+def test_out_of_order(f):
+    """A slow pass, a slow fail and a fast pass: each answered when its
+    DNS answers, the others not held up."""
+    slow = Session(f)
+    slowfail = Session(f)
+    fast = Session(f)
+    other = Session(f)
+    for s, ip in ((slow, "192.0.2.50"), (slowfail, "192.0.2.51"),
+                  (fast, "192.0.2.52"), (other, "192.0.2.53")):
+        s.connect(ip + ":1000")
+        s.ehlo("ooo.example")
+    t0 = time.monotonic()
+    tslow = slow.request("mail-from", "a@slow.test")
+    tslowfail = slowfail.request("mail-from", "a@slowfail.test")
+    tfast = fast.request("mail-from", "a@pass.test")
+    # While two wait on DNS, another session's requests are answered.
+    th = other.request("helo", "again.example")
+    ih = f.wait(lambda l: l == other.result(th, "proceed"))
+    t_other = time.monotonic() - t0
+    i_slow = f.wait(lambda l: l.startswith(
+        "filter-result|%s|%s|" % (slow.sid, tslow)), timeout=10)
+    i_sf = f.wait(lambda l: l.startswith(
+        "filter-result|%s|%s|" % (slowfail.sid, tslowfail)), timeout=10)
+    i_fast = f.wait(lambda l: l.startswith(
+        "filter-result|%s|%s|" % (fast.sid, tfast)), timeout=10)
+    ok = None not in (ih, i_slow, i_sf, i_fast)
+    check("out of order: all answered", ok)
+    if ok:
+        check("out of order: fast pass first, then the slow fail, then the "
+              "slow pass", i_fast < i_sf < i_slow,
+              "indices fast=%d slowfail=%d slow=%d" % (i_fast, i_sf, i_slow))
+        check("out of order: another session answered at once (%.0f ms)"
+              % (t_other * 1000), t_other < (1.0 if SLOW else 0.3) and
+              ih < i_sf)
+        check("out of order: right decisions",
+              f.lines[i_slow] == slow.result(tslow, "proceed") and
+              f.lines[i_fast] == fast.result(tfast, "proceed") and
+              f.lines[i_sf].startswith(
+                  slowfail.result(tslowfail, "reject|550 5.7.23")))
+        dt = f.times[i_slow] - t0
+        check("out of order: slow answer after its DNS delay (%.0f ms)"
+              % (dt * 1000), dt >= SLOW_MS / 1000.0 * 0.9)
+    for s in (slow, slowfail, fast, other):
+        s.disconnect()
+
+
+def test_disconnect_while_waiting(f):
+    """A client that leaves during the DNS wait: no answer for a session
+    smtpd has forgotten, nothing else disturbed."""
+    s = Session(f)
+    s.connect("192.0.2.60:1000")
+    s.ehlo("gone.example")
+    tok = s.request("mail-from", "a@gone.test")   # never cached
+    time.sleep(0.05)
+    s.disconnect()
+    time.sleep(SLOW_MS / 1000.0 + 0.3)
+    check("disconnect during the check: the query is dropped, no answer",
+          not any(l.startswith("filter-result|%s|%s" % (s.sid, tok))
+                  for l in f.lines))
+
+
+def test_second_request_while_waiting(f):
+    """smtpd never sends a second request while one waits; if something
+    did, both still get exactly one answer."""
+    s = Session(f)
+    s.connect("192.0.2.61:1000")
+    s.ehlo("twice.example")
+    t1 = s.request("mail-from", "a@twice.test")     # fail, answered late
+    t2 = s.request("mail-from", "b@pass.test")
+    time.sleep(SLOW_MS / 1000.0 + 0.3)
+    a1 = [l for l in f.of(s.sid) if l.split("|")[2] == t1]
+    a2 = [l for l in f.of(s.sid) if l.split("|")[2] == t2]
+    check("a second mail-from while one waits: the first proceeds (logged), "
+          "the second is checked; one answer each",
+          a1 == [s.result(t1, "proceed")] and a2 == [s.result(t2, "proceed")],
+          repr((a1, a2)))
+    s.disconnect()
+
+
+def start_watchdog(binary, conf):
+    """A check the core never finishes (DNS timeout 60 s) on a smtpd with
+    a 1 s session timeout: the filter's watchdog (10 s at least) must
+    answer before smtpd gives up on the session."""
+    f = Filter(binary, conf, "watchdog")
+    f.send("config|smtpd-version|6.8.0p2", "config|smtp-session-timeout|1",
+           "config|subsystem|smtp-in", "config|admd|vm", "config|ready")
+    f.wait(lambda l: l == "register|ready")
+    s = Session(f)
+    s.connect("192.0.2.62:1000")
+    s.ehlo("hang.example")
+    tok = s.request("mail-from", "a@hang.test")
+    return f, s, tok, time.monotonic()
+
+
+def end_watchdog(w):
+    f, s, tok, t0 = w
+    i = f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (s.sid, tok)),
+               timeout=max(1.0, t0 + 14 - time.monotonic()))
+    dt = (f.times[i] if i is not None else time.monotonic()) - t0
+    check("watchdog: a check without result answered proceed after %.1f s"
+          % dt, i is not None and f.lines[i] == s.result(tok, "proceed") and
+          9.5 <= dt < 14, f.lines[i] if i is not None else "no answer")
+    check("watchdog: logged", "no SPF result in time" in f.stderr())
+    rc = f.close()
+    check("watchdog: exit 0 at EOF", rc == 0, "rc=%r" % rc)
+
+
+def test_interleaved(f, n=60):
+    """n sessions, their events shuffled together, pass/fail/softfail/
+    temperror/slow senders; every request answered exactly once, right."""
+    kinds = [("pass.test", "proceed"), ("fail.test", "reject|550 5.7.23 "),
+             ("softfail.test", "proceed"), ("slow.test", "proceed"),
+             ("temperror.test", "reject|451 4.7.24 "),
+             ("slowfail.test", "reject|550 5.7.23 "),
+             ("neutral.test", "proceed")]
+    sessions = []
+    scripts = []
+    for k in range(n):
+        s = Session(f)
+        dom, want = kinds[k % len(kinds)]
+        s.want = want
+        s.dom = dom
+        tok_helo, l_helo = s.filter_line("ehlo", "c%d.example" % k)
+        tok_mail, l_mail = s.filter_line("mail-from", "u%d@%s" % (k, dom))
+        s.tok_helo, s.tok_mail = tok_helo, tok_mail
+        scripts.append([
+            s.report_line("link-connect", "<unknown>", "fail",
+                          "192.0.2.%d:%d" % (100 + k % 100, 30000 + k),
+                          "127.0.0.1:2528"),
+            l_helo,
+            s.report_line("link-identify", "EHLO", "c%d.example" % k),
+            s.report_line("protocol-client", "MAIL FROM:<u%d@%s>" % (k, dom)),
+            l_mail,
+        ])
+        sessions.append(s)
+    # Interleave: at each step a random session sends its next line.
+    order = []
+    pos = [0] * n
+    rnd = random.Random(4)
+    live = list(range(n))
+    while live:
+        k = rnd.choice(live)
+        order.append(scripts[k][pos[k]])
+        pos[k] += 1
+        if pos[k] == len(scripts[k]):
+            live.remove(k)
+    f.send(*order)
+    want_total = 2 * n
+    got = f.wait_count(lambda l: any(
+        l.startswith("filter-result|%s|" % s.sid) for s in sessions),
+        want_total, timeout=20)
+    check("interleaved: %d requests, %d answers" % (want_total, len(got)),
+          len(got) == want_total)
+    bad = []
+    for s in sessions:
+        mine = [l for l in got if l.split("|")[1] == s.sid]
+        helo = [l for l in mine if l.split("|")[2] == s.tok_helo]
+        mail = [l for l in mine if l.split("|")[2] == s.tok_mail]
+        if helo != [s.result(s.tok_helo, "proceed")]:
+            bad.append((s.dom, "helo", helo))
+        if len(mail) != 1 or not mail[0].startswith(
+                s.result(s.tok_mail, s.want)):
+            bad.append((s.dom, "mail", mail))
+    check("interleaved: each exactly once, right decision, ids echoed",
+          not bad, repr(bad[:3]))
+    # Messages for the ones that proceeded, interleaved line by line.
+    msgs = {}
+    lines = []
+    for s in sessions:
+        if s.want == "proceed":
+            body = ["line %d of %s" % (j, s.sid) for j in range(5)]
+            tok = "%016x" % next(_tokens)
+            msgs[s.sid] = (s, tok, body)
+            lines.append([s.filter_line("data-line", l, tok)[1]
+                          for l in body + ["."]])
+    mixed = []
+    while any(lines):
+        for ls in lines:
+            if ls:
+                mixed.append(ls.pop(0))
+    f.send(*mixed)
+    bad = []
+    for sid, (s, tok, body) in msgs.items():
+        out = message_out(f, s, tok)
+        if s.dom == "softfail.test":
+            ok = (len(out) == len(body) + 3 and
+                  out[0].startswith("Received-SPF: softfail") and
+                  out[2:] == body + ["."])
+        else:
+            ok = out == body + ["."]
+        if not ok:
+            bad.append((s.dom, out[:3]))
+    check("interleaved: %d messages, each with its own headers and body"
+          % len(msgs), not bad, repr(bad[:3]))
+    for s in sessions:
+        s.disconnect()
+    return sessions
+
+
+def test_malformed(f):
+    """Garbage is logged and ignored; nothing is written for it; the
+    filter keeps answering."""
+    s = Session(f)
+    s.connect("192.0.2.70:1000")
+    before = f.count()
+    f.send("garbage without bars",
+           "",
+           "report|0.6",
+           "report|0.6|1.0|smtp-in|link-connect",
+           "report|0.6|1.0|smtp-in|link-connect|zz-not-hex|a|b|c|d",
+           "report|0.6|1.0|smtp-in|link-connect|%s" % s.sid,
+           "filter|0.6|1.0|smtp-in|mail-from|%s" % s.sid,
+           "filter|0.6|1.0|smtp-in|mail-from|%s|not-a-token|a@b" % s.sid,
+           "filter|0.6|1.0|smtp-in|mail-from|12345678901234567|0123|a@b",
+           "report|0.9|1.0|smtp-in|link-identify|%s|EHLO|x" % s.sid,
+           "filter|0.9|1.0|smtp-in|helo|%s|0123456789abcdef|x" % s.sid,
+           "config|admd|late.example",
+           "report|0.6|1.0|smtp-in|tx-unknown-event|%s|x|y" % s.sid,
+           "report|0.6|1.0|smtp-out|link-connect|%s|a|b|c|d" % s.sid,
+           "filter-result|%s|0123|proceed" % s.sid,
+           "report|0.6|1.0|smtp-in|link-connect|%s|a|b|999.1.2.3:25|c"
+           % "0123456789abcdef")
+    t = s.request("helo", "still.alive")
+    i = f.wait(lambda l: l == s.result(t, "proceed"))
+    check("malformed lines: no output for them, still answering",
+          i is not None and i == before, repr(f.lines[before:before + 3]))
+    tu, l = s.filter_line("rcpt-to", "bob@test.local")
+    tw, l2 = s.filter_line("wiz", "")
+    to, l3 = s.filter_line("mail-from", "x@y")
+    l3 = l3.replace("|smtp-in|", "|smtp-out|")
+    f.send(l, l2, l3)
+    got = [f.wait(lambda ln, t=t: ln == s.result(t, "proceed"))
+           for t in (tu, tw, to)]
+    check("unknown phases and subsystems: answered proceed",
+          None not in got)
+    err = f.stderr()
+    check("malformed lines logged", "malformed" in err and
+          "unknown line ignored" in err and "0.9" in err)
+    s.disconnect()
+
+
+def test_log_lines(f, checked, skipped):
+    err = f.stderr()
+    bad = []
+    for s in checked:
+        ls = [l for l in err.splitlines() if "session=%s " % s.sid in l and
+              "result=" in l]
+        if len(ls) != 1 or not all(k in ls[0] for k in (
+                "client=", "result=", "action=", "lookups=", "ms=")):
+            bad.append((s.sid, ls))
+    check("one log line per checked message with client, result, action, "
+          "lookups, ms", not bad, repr(bad[:2]))
+    bad = [s.sid for s in skipped if not any(
+        "session=%s " % s.sid in l and "skipped=" in l
+        for l in err.splitlines())]
+    check("skipped sessions logged with the reason", not bad, repr(bad))
+
+
+def test_memory_flat(f, warm=2000, more=20000, wave=500):
+    """Sessions come and go; the filter's memory must not grow with
+    them (state is freed at link-disconnect).  Also a throughput figure.
+    Sessions go in waves, each request sent only once smtpd could send
+    it: the message after the mail-from answer."""
+    def run(n, base):
+        t0 = time.monotonic()
+        done = True
+        for w in range(0, n, wave):
+            first, second = [], []
+            for k in range(w, min(n, w + wave)):
+                s = Session(f, sid="%016x" % (0x7000000000000000 + base + k))
+                tok = "%016x" % next(_tokens)
+                first += [
+                    s.report_line("link-connect", "<unknown>", "fail",
+                                  "192.0.2.%d:%d" % (k % 200 + 1,
+                                                     1024 + k % 60000),
+                                  "127.0.0.1:25"),
+                    s.filter_line("ehlo", "m%d.example" % k)[1],
+                    s.report_line("link-identify", "EHLO", "m%d.example" % k),
+                    s.filter_line("mail-from", "m%d@pass.test" % k)[1]]
+                second += [
+                    s.filter_line("data-line", "Subject: m%d" % k, tok)[1],
+                    s.filter_line("data-line", "", tok)[1],
+                    s.filter_line("data-line", "body of %d" % k, tok)[1],
+                    s.filter_line("data-line", ".", tok)[1],
+                    s.report_line("link-disconnect")]
+            m = len(first) // 4
+            start = f.count()
+            f.send(*first)
+            done &= f.wait_lines(start + 2 * m) == start + 2 * m
+            f.send(*second)
+            done &= f.wait_lines(start + 6 * m) == start + 6 * m
+        return done, time.monotonic() - t0
+
+    ok, _ = run(warm, 0)
+    rss0 = f.rss_kb()
+    ok2, dt = run(more, warm)
+    rss1 = f.rss_kb()
+    check("memory: %d more sessions answered in full (%.0f sessions/s "
+          "through the protocol)" % (more, more / dt), ok and ok2)
+    check("memory: flat over %d sessions (RSS %d kB -> %d kB)" % (
+        more, rss0, rss1), rss1 - rss0 < 512,
+          "grew %d kB" % (rss1 - rss0))
+
+
+def test_eof(f):
+    rc = f.close()
+    check("stdin EOF: exit status 0", rc == 0, "rc=%r" % rc)
+
+
+# ---------------------------------------------------------------------
+def test_v07(binary, conf):
+    f = Filter(binary, conf, "v07")
+    i = handshake(f, proto="0.7")
+    check("0.7: handshake with config|protocol|0.7", i is not None)
+    s = Session(f, ver="0.7")
+    s.connect("192.0.2.80:1234")
+    s.ehlo("seven.example")
+    s.report("link-auth", "fail", "bob")
+    tok = s.request("mail-from", "mallory@fail.test")
+    i = f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (s.sid, tok)))
+    line = f.lines[i] if i is not None else ""
+    check("0.7: link-auth result|username read right (fail: checked)",
+          line.startswith(s.result(tok, "reject|550 5.7.23")), line)
+    s2 = Session(f, ver="0.7")
+    s2.connect("192.0.2.81:1234")
+    s2.ehlo("seven.example")
+    s2.report("link-auth", "pass", "alice|with|bars")
+    tok = s2.request("mail-from", "mallory@fail.test")
+    i = f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (s2.sid, tok)))
+    check("0.7: authenticated session (pass|user) skipped",
+          i is not None and f.lines[i] == s2.result(tok, "proceed"))
+    s3 = Session(f, ver="0.7")
+    s3.connect("192.0.2.82:1234")
+    s3.ehlo("seven.example")
+    tok = s3.request("mail-from", "p@pass.test")
+    f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (s3.sid, tok)))
+    msg = message("p@pass.test", ["dotted", ".", "..x"])
+    out = message_out(f, s3, s3.data(msg))
+    check("0.7, headers yes: pass gets Received-SPF and A-R (accept)",
+          len(out) == len(msg) + 3 and out[0].startswith("Received-SPF: pass")
+          and out[1].startswith("Authentication-Results: %s;" % RECEIVER)
+          and "spf=pass" in out[1] and out[2:] == msg + ["."],
+          repr(out[:3]))
+    for x in (s, s2, s3):
+        x.disconnect()
+    rc = f.close()
+    check("0.7: exit 0 at EOF", rc == 0, "rc=%r" % rc)
+
+
+def test_unknown_version(binary, conf):
+    f = Filter(binary, conf, "v09")
+    handshake(f)
+    f.send("report|0.9|1.0|smtp-in|link-connect|0123456789abcdef|a|b|"
+           "192.0.2.1:25|127.0.0.1:25")
+    try:
+        rc = f.p.wait(5)
+    except subprocess.TimeoutExpired:
+        rc = "still running"
+    err = f.stderr()
+    f.close()
+    check("unknown version 0.9 in an event: refused, exit 1",
+          rc == 1, "rc=%r" % rc)
+    check("unknown version: clear message on stderr",
+          "0.9" in err and "refusing" in err, err.strip()[-300:])
+
+    f = Filter(binary, conf, "v10")
+    f.send("config|smtpd-version|9.0.0", "config|protocol|1.0",
+           "config|subsystem|smtp-in", "config|ready")
+    try:
+        rc = f.p.wait(5)
+    except subprocess.TimeoutExpired:
+        rc = "still running"
+    err = f.stderr()
+    f.close()
+    check("config|protocol|1.0: refused at the handshake, exit 1, "
+          "nothing registered", rc == 1 and not any(
+              l.startswith("register|") for l in f.lines),
+          "rc=%r lines=%r" % (rc, f.lines[:3]))
+    check("config|protocol|1.0: message names the version",
+          "1.0" in err and "refusing" in err, err.strip()[-300:])
+
+
+def test_transcript(binary, conf):
+    """Replay what OpenSMTPD 6.8.0p2 wrote to a filter in the recorded
+    transcript (both runs: loopback sessions, PROXY IPv4 and IPv6
+    sessions, HELO, the null sender, RSET, MAIL FROM with parameters),
+    waiting for each answer as smtpd does.  Every request must get the
+    answer smtpd needs, in order: loopback sessions are not checked, the
+    pass senders proceed, data-lines come back unchanged."""
+    path = os.path.join(TOP, "tests", "opensmtpd", "transcript-6.8.txt")
+    runs = []
+    with open(path, encoding="utf-8") as fp:
+        for line in fp:
+            line = line.rstrip("\n")
+            if line.startswith("# stub filter started"):
+                runs.append([])
+            elif line.startswith("# stdin closed"):
+                runs.append(None)
+            elif line.startswith("< ") and runs and runs[-1] is not None:
+                runs[-1].append(line[2:])
+    runs = [r for r in runs if r]
+    check("transcript: two recorded runs found", len(runs) == 2,
+          "%d runs" % len(runs))
+    for n, lines in enumerate(runs, 1):
+        f = Filter(binary, conf, "transcript%d" % n)
+        expected = []
+        late = []
+        for line in lines:
+            f.send(line)
+            if line == "config|ready":
+                f.wait(lambda l: l == "register|ready")
+            if not line.startswith("filter|"):
+                continue
+            fl = line.split("|", 7)
+            sid, tok = fl[5], fl[6]
+            param = fl[7] if len(fl) > 7 else ""
+            if fl[4] == "data-line":
+                expected.append("filter-dataline|%s|%s|%s" % (sid, tok,
+                                                             param))
+                continue
+            want = "filter-result|%s|%s|proceed" % (sid, tok)
+            expected.append(want)
+            if f.wait(lambda l, w=want: l == w) is None:
+                late.append(want)
+        f.wait_count(lambda l: not l.startswith("register|"), len(expected))
+        got = [l for l in f.lines if not l.startswith("register|")]
+        first = next((k for k in range(min(len(got), len(expected)))
+                      if got[k] != expected[k]), None)
+        check("transcript run %d: %d requests, every answer right and in "
+              "order" % (n, len(expected)), got == expected and not late,
+              "first difference at %r: got %r want %r" % (
+                  first, got[first:first + 1] if first is not None else
+                  got[len(expected):len(expected) + 1],
+                  expected[first:first + 1] if first is not None else ""))
+        rc = f.close()
+        check("transcript run %d: exit 0 at EOF" % n, rc == 0, "rc=%r" % rc)
+
+
+def main():
+    global WORK
+    binary = sys.argv[1] if len(sys.argv) > 1 else \
+        os.path.join(TOP, "build", "filter-spf")
+    WORK = tempfile.mkdtemp(prefix="filter-spf-proto.")
+    dns = testdns.TestDNSServer(ZONE, faults=FAULTS,
+                                log_path=os.path.join(WORK, "dns.log"))
+    dns.start()
+    try:
+        base = ["resolver %s" % dns.address, "dnssec no", "timeout 2",
+                "receiver %s" % RECEIVER, "skip 203.0.113.0/24",
+                "skip 2001:db8:ffff::/48"]
+        conf = os.path.join(WORK, "spfgate.conf")
+        with open(conf, "w") as fp:
+            fp.write("\n".join(base + ["headers no"]) + "\n")
+        conf_h = os.path.join(WORK, "spfgate-headers.conf")
+        with open(conf_h, "w") as fp:
+            fp.write("\n".join(base + ["headers yes"]) + "\n")
+
+        conf_w = os.path.join(WORK, "spfgate-watchdog.conf")
+        with open(conf_w, "w") as fp:
+            fp.write("\n".join(base + ["timeout 60"]) + "\n")
+        watchdog = start_watchdog(binary, conf_w)
+
+        f = Filter(binary, conf, "main")
+        test_handshake(f, "0.6")
+        checked = [test_pass_message(f)]
+        test_tag_headers(f)
+        test_reject_defer(f)
+        checked += list(test_null_sender(f))
+        checked += list(test_ipv6(f))
+        skipped = list(test_skips(f).values())
+        test_strip_ar(f)
+        test_long_lines(f)
+        test_answer_during_long_line(f)
+        test_out_of_order(f)
+        test_disconnect_while_waiting(f)
+        test_second_request_while_waiting(f)
+        checked += test_interleaved(f)
+        test_malformed(f)
+        test_log_lines(f, checked, skipped)
+        if not SLOW:
+            test_memory_flat(f)
+        test_eof(f)
+
+        test_v07(binary, conf_h)
+        test_unknown_version(binary, conf)
+        test_transcript(binary, conf)
+        end_watchdog(watchdog)
+    finally:
+        dns.stop()
+    if failed:
+        print("work files in %s" % WORK)
+    else:
+        shutil.rmtree(WORK, ignore_errors=True)
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
