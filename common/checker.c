@@ -138,19 +138,20 @@ split_sender(struct spf_query *q, const char *sender, const char *helo)
 {
 	const char	*at;
 	size_t		 len, ll;
-	char		 buf[SPF_SENDER_LEN];
+	char		*buf;
 
 	len = strlen(sender);
 	if (len >= 2 && sender[0] == '<' && sender[len - 1] == '>') {
 		sender++;
 		len -= 2;
 	}
-	if (len >= sizeof(buf))
+	/*
+	 * Any length SMTP lets through is evaluated (macros and results
+	 * are bounded on their own); only an absurd one is refused.
+	 */
+	if (len > SPF_SENDER_MAX || (buf = strndup(sender, len)) == NULL)
 		return -1;
-	memcpy(buf, sender, len);
-	buf[len] = '\0';
-	if ((q->sender_given = strdup(buf)) == NULL)
-		return -1;
+	q->sender_given = buf;
 	if (len == 0) {
 		q->identity = SPF_ID_HELO;
 		q->local = strdup("postmaster");
@@ -206,7 +207,7 @@ spf_query_start(struct spf_checker *c, const char *ip, const char *sender,
 	if ((q->helo = strdup(helo)) == NULL ||
 	    split_sender(q, sender, helo) == -1) {
 		(void)snprintf(err, errlen, "sender longer than %d octets",
-		    SPF_SENDER_LEN - 1);
+		    SPF_SENDER_MAX);
 		query_free(q);
 		return NULL;
 	}

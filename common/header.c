@@ -209,39 +209,102 @@ describe(struct line *l, const struct spf_result *r,
 	put(l, ")");
 }
 
+/*
+ * RFC 5322 lines end by 998 octets.  Values come from strangers and may
+ * be long or full of quotes: when the full header would not fit, a
+ * compact one leaves out the comment, mechanism and problem and cuts the
+ * remaining values.
+ */
+#define HEADER_MAX	998
+#define COMPACT_VALUE	160
+
+static void	received_spf(struct line *, const struct spf_result *,
+		    const struct spf_config *, int);
+static void	method(struct line *, const struct spf_result *, int);
+static void	put_cut(struct line *, const char *, int,
+		    void (*)(struct line *, const char *));
+
+/* put a value through fn, cut to COMPACT_VALUE octets if compact */
+static void
+put_cut(struct line *l, const char *s, int compact,
+    void (*fn)(struct line *, const char *))
+{
+	char	 cut[COMPACT_VALUE + 1];
+
+	if (compact && strlen(s) > COMPACT_VALUE) {
+		(void)strlcpy(cut, s, sizeof(cut));
+		s = cut;
+	}
+	fn(l, s);
+}
+
+static void
+received_spf(struct line *l, const struct spf_result *r,
+    const struct spf_config *cfg, int compact)
+{
+	put(l, "Received-SPF: %s", spf_code_str(r->code));
+	if (!compact)
+		describe(l, r, cfg);
+	put(l, " client-ip=");
+	put_value(l, r->client_ip);
+	put(l, "; envelope-from=");
+	put_cut(l, r->sender[0] != '\0' ? r->sender : "<>", compact,
+	    put_value);
+	if (r->helo[0] != '\0') {
+		put(l, "; helo=");
+		put_cut(l, r->helo, compact, put_value);
+	}
+	if (cfg->receiver[0] != '\0') {
+		put(l, "; receiver=");
+		put_cut(l, cfg->receiver, compact, put_value);
+	}
+	put(l, "; identity=%s", spf_identity_str(r->identity));
+	if (r->mechanism[0] != '\0' && !compact) {
+		put(l, "; mechanism=");
+		put_value(l, r->mechanism);
+	}
+	if (r->problem[0] != '\0' && !compact) {
+		put(l, "; problem=");
+		put_quoted(l, r->problem);
+	}
+	if (r->dnssec != SPF_DNSSEC_UNVALIDATED)
+		put(l, "; dnssec=%s", spf_dnssec_str(r->dnssec));
+	put(l, ";");
+}
+
 int
 spf_received_spf(const struct spf_result *r, const struct spf_config *cfg,
     char *buf, size_t len)
 {
 	struct line	 l = { buf, len, 0, 0 };
 
-	put(&l, "Received-SPF: %s", spf_code_str(r->code));
-	describe(&l, r, cfg);
-	put(&l, " client-ip=");
-	put_value(&l, r->client_ip);
-	put(&l, "; envelope-from=");
-	put_value(&l, r->sender[0] != '\0' ? r->sender : "<>");
-	if (r->helo[0] != '\0') {
-		put(&l, "; helo=");
-		put_value(&l, r->helo);
+	received_spf(&l, r, cfg, 0);
+	if (l.overflow || l.len > HEADER_MAX) {
+		l.len = 0;
+		l.overflow = 0;
+		received_spf(&l, r, cfg, 1);
 	}
-	if (cfg->receiver[0] != '\0') {
-		put(&l, "; receiver=");
-		put_value(&l, cfg->receiver);
-	}
-	put(&l, "; identity=%s", spf_identity_str(r->identity));
-	if (r->mechanism[0] != '\0') {
-		put(&l, "; mechanism=");
-		put_value(&l, r->mechanism);
-	}
-	if (r->problem[0] != '\0') {
-		put(&l, "; problem=");
-		put_quoted(&l, r->problem);
-	}
-	if (r->dnssec != SPF_DNSSEC_UNVALIDATED)
-		put(&l, "; dnssec=%s", spf_dnssec_str(r->dnssec));
-	put(&l, ";");
 	return finish(&l);
+}
+
+static void
+method(struct line *l, const struct spf_result *r, int compact)
+{
+	put(l, "spf=%s", spf_code_str(r->code));
+	if (r->dnssec != SPF_DNSSEC_UNVALIDATED)
+		put(l, " (dnssec=%s)", spf_dnssec_str(r->dnssec));
+	if ((r->code == SPF_TEMPERROR || r->code == SPF_PERMERROR) &&
+	    r->problem[0] != '\0' && !compact) {
+		put(l, " reason=");
+		put_quoted(l, r->problem);
+	}
+	if (r->identity == SPF_ID_HELO) {
+		put(l, " smtp.helo=");
+		put_cut(l, r->helo, compact, put_value);
+	} else {
+		put(l, " smtp.mailfrom=");
+		put_cut(l, r->sender, compact, put_addr_spec);
+	}
 }
 
 int
@@ -249,20 +312,12 @@ spf_auth_results_method(const struct spf_result *r, char *buf, size_t len)
 {
 	struct line	 l = { buf, len, 0, 0 };
 
-	put(&l, "spf=%s", spf_code_str(r->code));
-	if (r->dnssec != SPF_DNSSEC_UNVALIDATED)
-		put(&l, " (dnssec=%s)", spf_dnssec_str(r->dnssec));
-	if ((r->code == SPF_TEMPERROR || r->code == SPF_PERMERROR) &&
-	    r->problem[0] != '\0') {
-		put(&l, " reason=");
-		put_quoted(&l, r->problem);
-	}
-	if (r->identity == SPF_ID_HELO) {
-		put(&l, " smtp.helo=");
-		put_value(&l, r->helo);
-	} else {
-		put(&l, " smtp.mailfrom=");
-		put_addr_spec(&l, r->sender);
+	method(&l, r, 0);
+	/* leave room for "Authentication-Results: " and the authserv-id */
+	if (l.overflow || l.len > HEADER_MAX - 24 - SPF_DOMAIN_LEN) {
+		l.len = 0;
+		l.overflow = 0;
+		method(&l, r, 1);
 	}
 	return finish(&l);
 }
@@ -272,15 +327,15 @@ spf_auth_results(const struct spf_result *r, const struct spf_config *cfg,
     char *buf, size_t len)
 {
 	struct line	 l = { buf, len, 0, 0 };
-	char		 method[1024];
+	char		 m[SPF_HEADER_LEN];
 
-	if (spf_auth_results_method(r, method, sizeof(method)) == -1) {
+	if (spf_auth_results_method(r, m, sizeof(m)) == -1) {
 		l.overflow = 1;
 		return finish(&l);
 	}
 	put(&l, "Authentication-Results: ");
 	put_value(&l, cfg->receiver[0] != '\0' ? cfg->receiver : "localhost");
-	put(&l, "; %s", method);
+	put(&l, "; %s", m);
 	return finish(&l);
 }
 

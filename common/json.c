@@ -97,7 +97,7 @@ int
 spf_result_json(const struct spf_result *r, const struct spf_config *cfg,
     char *buf, size_t len)
 {
-	char	 hdr[1024];
+	char	 hdr[SPF_HEADER_LEN];
 	size_t	 off = 0;
 	int	 e = 0;
 

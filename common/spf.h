@@ -208,8 +208,10 @@ int		 spf_action_parse(const char *);
 /*
  * header.c: each writes a NUL-terminated line without CRLF into buf and
  * returns its length, or -1 if it did not fit (buf then holds "").
- * 1024 octets always suffice.
+ * SPF_HEADER_LEN always suffices: a header never exceeds RFC 5322's
+ * 998 octets, whatever the sender, HELO name or DNS data.
  */
+#define SPF_HEADER_LEN	1024
 int		 spf_received_spf(const struct spf_result *,
 		    const struct spf_config *, char *, size_t);
 int		 spf_auth_results(const struct spf_result *,
@@ -226,7 +228,11 @@ int		 spf_log_line(const struct spf_result *, char *, size_t);
 void		 spf_log(const struct spf_config *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
-/* json.c: the result as one JSON object on one line. */
+/*
+ * json.c: the result as one JSON object on one line; SPF_JSON_LEN
+ * always suffices (every string escaped at worst six-fold is far less).
+ */
+#define SPF_JSON_LEN	16384
 int		 spf_result_json(const struct spf_result *,
 		    const struct spf_config *, char *, size_t);
 /* Append s as a JSON string (with quotes) to buf at *off. */
@@ -236,5 +242,77 @@ int		 spf_json_string(char *, size_t, size_t *, const char *);
 struct spf_trace_out;
 int		 spf_trace_print(const struct spf_trace *, int color,
 		    void (*emit)(const char *, void *), void *);
+
+/*
+ * ---- lint.c, lintrules.c: "spfgate lint", a published policy checked ----
+ *
+ * spf_lint_start() fetches the domain's SPF record and every record it
+ * includes or redirects to, and the targets of its a, mx and exists
+ * terms, through the checker's resolver, all in the caller's event
+ * loop; then calls done exactly once, from the loop (never from inside
+ * spf_lint_start), with the report, unless spf_lint_cancel() came first.
+ * The report and everything it points to live until done returns.
+ * Cancel every lint before spf_checker_free().  The checker's timeout
+ * bounds the whole lint; what has not been answered by then is
+ * reported as a DNS error.
+ */
+#define SPF_LINT_PATH_LEN	1024
+
+enum spf_lint_severity {
+	SPF_LINT_INFO,
+	SPF_LINT_WARNING,
+	SPF_LINT_ERROR
+};
+
+/* One finding: where (the path of includes to the record) and why. */
+struct spf_lint_finding {
+	enum spf_lint_severity severity;
+	const char	*code;		/* stable name, e.g. "too-many-lookups" */
+	char		 path[SPF_LINT_PATH_LEN];  /* "a.example > include:b" */
+	char		 domain[SPF_DOMAIN_LEN];  /* the record's owner */
+	char		 term[SPF_TERM_LEN];	/* the term as written, or "" */
+	char		 message[2 * SPF_LINT_PATH_LEN];
+};
+
+/* One record of the include tree, in evaluation order. */
+struct spf_lint_record {
+	int		 depth;		/* 0 for the domain itself */
+	char		 via[SPF_DOMAIN_LEN + 16]; /* "include:d", "redirect=d", "" */
+	char		 domain[SPF_DOMAIN_LEN];
+	char		 path[SPF_LINT_PATH_LEN];
+	const char	*text;		/* the SPF record, NULL if none */
+	const char	*missing;	/* why there is none, when there is none */
+	int		 spf_records;	/* SPF records the name has */
+	int		 lookups;	/* DNS-querying terms here and below */
+	enum spf_dnssec	 dnssec;
+	int		 answer_octets;	/* the TXT answer, 0 if none */
+};
+
+struct spf_lint_report {
+	char		 domain[SPF_DOMAIN_LEN];
+	const struct spf_lint_record *records;
+	int		 nrecords;
+	const struct spf_lint_finding *findings;
+	int		 nfindings;
+	int		 errors, warnings, infos;
+	int		 lookups;	/* DNS-querying terms when none matches */
+	int		 lookups_exact;	/* 0: some depend on the sender */
+	int		 void_lookups;	/* the worse of the two below */
+	int		 void_lookups_ipv4, void_lookups_ipv6;
+	int		 void_limit;
+	char		 worst_path[SPF_LINT_PATH_LEN];	/* heaviest branch */
+	int		 queries;
+	long		 elapsed_ms;
+};
+
+struct spf_lint;
+typedef void	spf_lint_fn(const struct spf_lint_report *, void *);
+
+/* NULL with err if domain is not a domain name or memory ran out. */
+struct spf_lint	*spf_lint_start(struct spf_checker *, const char *domain,
+		    spf_lint_fn *, void *, char *err, size_t errlen);
+void		 spf_lint_cancel(struct spf_lint *);
+const char	*spf_lint_severity_str(enum spf_lint_severity);
+/* ---- end of lint ---- */
 
 #endif /* SPF_H */

@@ -20,6 +20,8 @@
 #define SPF_DEFAULT_VOID	2
 /* An SPF record lives in one TXT RRset, so it cannot exceed 64 KiB. */
 #define SPF_RECORD_MAX		65535
+/* Longest sender evaluated: far beyond SMTP's 256-octet path. */
+#define SPF_SENDER_MAX		4096
 /* Longest CNAME chain we follow inside one answer. */
 #define DNS_MAX_CHAIN		16
 /* Presentation form of a wire name: 255 octets, each up to \DDD. */

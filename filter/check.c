@@ -69,7 +69,7 @@ static void
 checked(const struct spf_result *r, void *arg)
 {
 	struct check_state	*st = arg;
-	char			 buf[4096];
+	char			 buf[SPF_JSON_LEN];
 	int			 color;
 
 	st->done = 1;

@@ -1,6 +1,6 @@
 /*
  * main.c: spfgate, the command line face of the core: check one sender,
- * or filter a stream of them.
+ * filter a stream of them, or lint a domain's published policy.
  */
 #include <sys/types.h>
 #include <sys/resource.h>
@@ -21,6 +21,7 @@ usage(void)
 	    "usage: spfgate check [options] [--json] [--explain] IP SENDER "
 	    "[HELO]\n"
 	    "       spfgate filter [options]\n"
+	    "       spfgate lint [options] [--json] DOMAIN...\n"
 	    "options: --config FILE, --resolver ADDR[@PORT], --zone FILE,\n"
 	    "         --timeout SECONDS, --receiver NAME,\n"
 	    "         --default-explanation TEXT, --max-inflight N, and\n"
@@ -73,7 +74,8 @@ main(int argc, char *argv[])
 	cmd = argv[1];
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0)
 		usage();
-	if (strcmp(cmd, "check") != 0 && strcmp(cmd, "filter") != 0) {
+	if (strcmp(cmd, "check") != 0 && strcmp(cmd, "filter") != 0 &&
+	    strcmp(cmd, "lint") != 0) {
 		fprintf(stderr, "spfgate: unknown command '%s'\n", cmd);
 		usage();
 	}
@@ -87,6 +89,8 @@ main(int argc, char *argv[])
 	raise_nofile();
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(&cfg, &flags, argc - 1 - n, argv + 1 + n);
+	if (strcmp(cmd, "lint") == 0)
+		return cmd_lint(&cfg, &flags, argc - 1 - n, argv + 1 + n);
 	if (n != argc - 1 || flags.json || flags.explain)
 		usage();
 	return cmd_filter(&cfg);

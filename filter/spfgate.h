@@ -13,6 +13,11 @@
 #define EXIT_REJECT	3
 #define EXIT_DEFER	4
 
+/* Exit status of "spfgate lint": the worst finding. */
+#define EXIT_LINT_OK		0
+#define EXIT_LINT_WARNINGS	2
+#define EXIT_LINT_ERRORS	3
+
 struct cmd_flags {
 	int	 json;
 	int	 explain;
@@ -21,6 +26,8 @@ struct cmd_flags {
 int	cmd_check(const struct spf_config *, const struct cmd_flags *, int,
 	    char **);
 int	cmd_filter(const struct spf_config *);
+int	cmd_lint(const struct spf_config *, const struct cmd_flags *, int,
+	    char **);
 void	usage(void) __attribute__((noreturn));
 
 #endif /* SPFGATE_H */

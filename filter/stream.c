@@ -174,7 +174,7 @@ answered(const struct spf_result *r, void *arg)
 {
 	struct entry	*e = arg;
 	struct stream	*st = e->st;
-	char		 buf[8192];
+	char		 buf[SPF_JSON_LEN];
 	int		 n;
 
 	if ((n = spf_result_json(r, st->cfg, buf, sizeof(buf) - 32)) == -1) {

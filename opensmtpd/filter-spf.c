@@ -32,7 +32,7 @@
 #include "proto.h"
 
 #define LOG_LINE_LEN	2048
-#define HEADER_LEN	1024	/* spf.h: always enough for one header */
+#define HEADER_LEN	SPF_HEADER_LEN
 #define REPLY_LEN	1024
 #define AR_PEEK		8192	/* of a held A-R field, for its id */
 #define WATCHDOG_MIN_S	10
