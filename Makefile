@@ -33,7 +33,8 @@ CORE_SRCS =	common/addr.c common/domain.c common/record.c \
 		common/eval.c common/evalmech.c common/explain.c \
 		common/checker.c common/result.c common/header.c \
 		common/json.c common/config.c common/sync.c common/trace.c \
-		common/log.c
+		common/log.c common/lint.c common/lintrecord.c \
+		common/lintrules.c common/lintterms.c
 CORE_OBJS =	$(CORE_SRCS:%.c=$(B)/%.o)
 CORE_LIB =	$(B)/libspfgate.a
 CORE_HDRS =	common/spf.h common/spfint.h
@@ -61,7 +62,7 @@ $(CORE_LIB): $(CORE_OBJS)
 	$(AR) rcs $@ $(CORE_OBJS)
 
 $(B)/spfgate: $(B)/filter/main.o $(B)/filter/check.o $(B)/filter/stream.o \
-    $(CORE_LIB)
+    $(B)/filter/lint.o $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/filter/%.o: filter/%.c $(CORE_HDRS) filter/spfgate.h
