@@ -36,6 +36,7 @@ static void	timeout(evutil_socket_t, short, void *);
 static void	schedule(struct spf_lint *);
 static enum lint_answer *slot(struct spf_lint *, enum lq_kind, int, int,
 		    int);
+static int	qtype(enum lq_kind);
 static void	answer(void *, enum dns_status, const unsigned char *,
 		    size_t, int, const char *);
 static enum lint_answer read_txt(struct lint_node *, struct dns_iter *,
@@ -60,8 +61,10 @@ spf_lint_start(struct spf_checker *c, const char *domain, spf_lint_fn *done,
 	char		 name[SPF_DOMAIN_LEN];
 	int		 ms = c->cfg.timeout_ms;
 
-	if (strlcpy(name, domain, sizeof(name)) >= sizeof(name) ||
-	    (domain_strip_dot(name), !domain_valid_initial(name))) {
+	if (strlcpy(name, domain, sizeof(name)) >= sizeof(name))
+		name[0] = '\0';
+	domain_strip_dot(name);
+	if (!domain_valid_initial(name)) {
 		(void)snprintf(err, errlen, "not a domain name: %.80s", domain);
 		return NULL;
 	}
@@ -199,6 +202,23 @@ slot(struct spf_lint *l, enum lq_kind kind, int node, int term, int idx)
 	}
 }
 
+static int
+qtype(enum lq_kind kind)
+{
+	switch (kind) {
+	case LQ_A:
+	case LQ_MX_A:
+		return DNS_T_A;
+	case LQ_AAAA:
+	case LQ_MX_AAAA:
+		return DNS_T_AAAA;
+	case LQ_MX:
+		return DNS_T_MX;
+	default:
+		return DNS_T_TXT;
+	}
+}
+
 /*
  * Ask one question; the answer lands in its slot.  Returns -1 only
  * when the question budget is spent (the slot stays unasked).
@@ -210,7 +230,6 @@ lint_ask(struct spf_lint *l, const char *name, enum lq_kind kind, int node,
 	struct lint_lookup	*q;
 	enum lint_answer	*s = slot(l, kind, node, term, idx);
 	size_t			 len = strlen(name);
-	int			 type;
 
 	if (l->timed_out) {
 		*s = ANS_TIMEOUT;
@@ -234,23 +253,7 @@ lint_ask(struct spf_lint *l, const char *name, enum lq_kind kind, int node,
 	l->pending++;
 	l->queries++;
 	*s = ANS_PENDING;
-	switch (kind) {
-	case LQ_A:
-	case LQ_MX_A:
-		type = DNS_T_A;
-		break;
-	case LQ_AAAA:
-	case LQ_MX_AAAA:
-		type = DNS_T_AAAA;
-		break;
-	case LQ_MX:
-		type = DNS_T_MX;
-		break;
-	default:
-		type = DNS_T_TXT;
-		break;
-	}
-	if (resolver_query(l->checker->resolver, name, type, &q->cb,
+	if (resolver_query(l->checker->resolver, name, qtype(kind), &q->cb,
 	    &q->id) == -1)
 		answer(q, DNS_ERROR, NULL, 0, 0, NULL);
 	return 0;
@@ -265,20 +268,16 @@ answer(void *arg, enum dns_status status, const unsigned char *pkt,
 	struct lint_node	*n = l->nodes[q->node];
 	struct dns_iter		 it;
 	enum lint_answer	 a;
-	int			 type;
 
 	(void)why;
 	if (q->done)
 		return;
 	q->done = 1;
 	l->pending--;
-	type = q->kind == LQ_A || q->kind == LQ_MX_A ? DNS_T_A :
-	    q->kind == LQ_AAAA || q->kind == LQ_MX_AAAA ? DNS_T_AAAA :
-	    q->kind == LQ_MX ? DNS_T_MX : DNS_T_TXT;
 	switch (status) {
 	case DNS_OK:
 		/* libunbound reports NXDOMAIN in the packet, not in rcode */
-		if (dns_iter_init(&it, pkt, len, type) == -1)
+		if (dns_iter_init(&it, pkt, len, qtype(q->kind)) == -1)
 			a = ANS_ERROR;
 		else
 			a = it.rcode == 3 ? ANS_NXDOMAIN : ANS_RECORDS;
@@ -462,7 +461,7 @@ lint_add_node(struct spf_lint *l, int parent, int pterm, enum lint_via via,
 	return i;
 }
 
-/* The MX names are in: lint_ask for their addresses.  1 if any asked. */
+/* The MX names are in: ask for their addresses.  1 if any asked. */
 static int
 ask_mx_hosts(struct spf_lint *l)
 {
@@ -481,8 +480,9 @@ ask_mx_hosts(struct spf_lint *l)
 				/* a null MX (RFC 7505) names no host */
 				if (strcmp(g->mxhost[j], ".") == 0)
 					continue;
-				if (lint_ask(l, g->mxhost[j], LQ_MX_A, i, k, j) == -1 ||
-				    lint_ask(l, g->mxhost[j], LQ_MX_AAAA, i, k, j) == -1)
+				if (lint_ask(l, g->mxhost[j], LQ_MX_A, i, k,
+				    j) == -1 || lint_ask(l, g->mxhost[j],
+				    LQ_MX_AAAA, i, k, j) == -1)
 					g->skip = SKIP_BUDGET;
 			}
 		}

@@ -93,7 +93,7 @@ struct lint_node {
 	int		 sec;		/* libunbound's: 2 secure, 1 bogus */
 	size_t		 answer_len;	/* octets of the TXT answer */
 	int		 nspf;		/* SPF records at the name */
-	char		*text;		/* the first of them */
+	char		*text;		/* the least of them: RRsets rotate */
 	size_t		 textlen;
 	char		*lookalike;	/* a TXT record that nearly is one */
 	int		 senderid;	/* an "spf2.0" record is there */

@@ -68,7 +68,7 @@ lint_term_error(const char *term, size_t len, char *err, size_t errlen)
 	return r;
 }
 
-/* A node's record is in: parse it and lint_ask about its terms' targets. */
+/* A node's record is in: parse it and ask about its terms' targets. */
 void
 lint_process(struct spf_lint *l, int i)
 {

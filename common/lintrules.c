@@ -34,7 +34,7 @@ int
 lint_rules(struct spf_lint *l)
 {
 	struct spf_lint_report	*r = &l->report;
-	struct lint_walk		 w;
+	struct lint_walk	 w;
 	struct timespec		 now;
 
 	memset(&w, 0, sizeof(w));
@@ -212,8 +212,8 @@ node_checks(struct lint_walk *w, int i)
 		break;
 	case ANS_NXDOMAIN:
 		if (n->via == VIA_TOP)
-			lint_add(w, i, -1, SPF_LINT_ERROR, "no-record", "%s does "
-			    "not exist: receivers get none", n->domain);
+			lint_add(w, i, -1, SPF_LINT_ERROR, "no-record",
+			    "%s does not exist: receivers get none", n->domain);
 		else
 			lint_add(w, i, -1, SPF_LINT_ERROR, "missing-record",
 			    "%s target %s does not exist: receivers get "
@@ -237,23 +237,23 @@ node_checks(struct lint_walk *w, int i)
 		return 0;
 	}
 	if (n->nspf > 1) {
-		lint_add(w, i, -1, SPF_LINT_ERROR, "multiple-records", "%s has %d "
-		    "SPF records: receivers get permerror; merge them into "
-		    "one", n->domain, n->nspf);
+		lint_add(w, i, -1, SPF_LINT_ERROR, "multiple-records",
+		    "%s has %d SPF records: receivers get permerror; merge "
+		    "them into one", n->domain, n->nspf);
 		return 0;
 	}
 	if (n->textlen > LINT_RECORD_SIZE)
-		lint_add(w, i, -1, SPF_LINT_WARNING, "record-size", "the record "
-		    "is %zu octets, over the %d that RFC 7208 3.4 advises",
-		    n->textlen, LINT_RECORD_SIZE);
+		lint_add(w, i, -1, SPF_LINT_WARNING, "record-size", "the "
+		    "record is %zu octets, over the %d that RFC 7208 3.4 "
+		    "advises", n->textlen, LINT_RECORD_SIZE);
 	if (n->answer_len > LINT_UDP_SIZE)
 		lint_add(w, i, -1, SPF_LINT_WARNING, "answer-size", "the TXT "
 		    "answer for %s is %zu octets: over %d, it needs EDNS or "
 		    "TCP, which some receivers' resolvers fail", n->domain,
 		    n->answer_len, LINT_UDP_SIZE);
 	else if (n->answer_len > LINT_RECORD_SIZE)
-		lint_add(w, i, -1, SPF_LINT_INFO, "answer-size", "the TXT answer "
-		    "for %s is %zu octets, near the %d of plain UDP",
+		lint_add(w, i, -1, SPF_LINT_INFO, "answer-size", "the TXT "
+		    "answer for %s is %zu octets, near the %d of plain UDP",
 		    n->domain, n->answer_len, LINT_UDP_SIZE);
 	if (n->parsed != 1)
 		syntax_checks(w, i);
@@ -288,12 +288,12 @@ syntax_checks(struct lint_walk *w, int i)
 		    sizeof(err)) == 0)
 			continue;
 		found = 1;
-		lint_add(w, i, -1, SPF_LINT_ERROR, "syntax", "syntax error: %s: "
-		    "receivers get permerror", err);
+		lint_add(w, i, -1, SPF_LINT_ERROR, "syntax", "syntax error: "
+		    "%s: receivers get permerror", err);
 	}
 	if (!found)
-		lint_add(w, i, -1, SPF_LINT_ERROR, "syntax", "syntax error: %s: "
-		    "receivers get permerror", n->perr);
+		lint_add(w, i, -1, SPF_LINT_ERROR, "syntax", "syntax error: "
+		    "%s: receivers get permerror", n->perr);
 	if (n->parsed == 2)
 		lint_add(w, i, -1, SPF_LINT_INFO, "syntax", "the rest of the "
 		    "record is checked without the bad terms");
@@ -343,8 +343,8 @@ term_checks(struct lint_walk *w, int i, int k)
 		lint_exp_checks(w, i, k);
 		return 0;
 	case T_UNKNOWN_MOD:
-		lint_add(w, i, k, SPF_LINT_WARNING, "unknown-modifier", "unknown "
-		    "modifier '%s': receivers ignore it (a typo?)",
+		lint_add(w, i, k, SPF_LINT_WARNING, "unknown-modifier",
+		    "unknown modifier '%s': receivers ignore it (a typo?)",
 		    lint_tstr(n, k, buf, sizeof(buf)));
 		return 0;
 	default:
@@ -365,8 +365,8 @@ follow_checks(struct lint_walk *w, int i, int k)
 	redirect = n->rec.terms[k].kind == T_REDIRECT;
 	what = redirect ? "redirect" : "include";
 	if (g->skip == SKIP_UNREACHED) {
-		lint_add(w, i, k, SPF_LINT_WARNING, "redirect-ignored", "'%s' is "
-		    "ignored: the record has 'all' (RFC 7208 6.1)",
+		lint_add(w, i, k, SPF_LINT_WARNING, "redirect-ignored",
+		    "'%s' is ignored: the record has 'all' (RFC 7208 6.1)",
 		    lint_tstr(n, k, buf, sizeof(buf)));
 		return 0;
 	}
@@ -399,8 +399,8 @@ follow_checks(struct lint_walk *w, int i, int k)
 		return 1;
 	case SKIP_NODES:
 		w->exact = 0;
-		lint_add(w, i, k, SPF_LINT_WARNING, "not-checked", "'%s' is not "
-		    "followed: more than %d records in one policy",
+		lint_add(w, i, k, SPF_LINT_WARNING, "not-checked", "'%s' is "
+		    "not followed: more than %d records in one policy",
 		    lint_tstr(n, k, buf, sizeof(buf)), LINT_MAX_NODES);
 		return 1;
 	default:
@@ -432,22 +432,23 @@ totals(struct lint_walk *w)
 	n = l->nodes[top];
 	if (n->parsed == 1 && lint_first_all(&n->rec) == -1 &&
 	    n->rec.redirect == -1)
-		lint_add(w, top, -1, SPF_LINT_WARNING, "no-all", "no 'all' and no "
-		    "'redirect=': hosts not listed get neutral, which "
+		lint_add(w, top, -1, SPF_LINT_WARNING, "no-all", "no 'all' and "
+		    "no 'redirect=': hosts not listed get neutral, which "
 		    "receivers treat like no policy at all");
 
 	if (w->used > SPF_MAX_DNS_TERMS) {
 		o = l->nodes[w->over_node];
-		lint_add(w, 0, -1, SPF_LINT_ERROR, "too-many-lookups", "%d "
-		    "DNS-querying terms, over the limit of %d: receivers get "
-		    "permerror when no earlier term matches; the 11th is "
+		lint_add(w, 0, -1, SPF_LINT_ERROR, "too-many-lookups",
+		    "%d DNS-querying terms, over the limit of %d: receivers "
+		    "get permerror when no earlier term matches; the 11th is "
 		    "'%s' in %s; the heaviest branch: %s", w->used,
-		    SPF_MAX_DNS_TERMS, lint_tstr(o, w->over_term, buf, sizeof(buf)),
-		    o->path, r->worst_path);
+		    SPF_MAX_DNS_TERMS,
+		    lint_tstr(o, w->over_term, buf, sizeof(buf)), o->path,
+		    r->worst_path);
 	}
 	if (w->void4 > limit || w->void6 > limit)
-		lint_add(w, 0, -1, SPF_LINT_ERROR, "too-many-void-lookups", "%d "
-		    "void lookups for IPv4 clients and %d for IPv6 clients, "
+		lint_add(w, 0, -1, SPF_LINT_ERROR, "too-many-void-lookups",
+		    "%d void lookups for IPv4 clients and %d for IPv6 clients, "
 		    "over the limit of %d: receivers get permerror when no "
 		    "earlier term matches", w->void4, w->void6, limit);
 }

@@ -39,8 +39,8 @@ lint_dynamic_checks(struct lint_walk *w, int i, int k)
 		    lint_tstr(n, k, buf, sizeof(buf)));
 		return 1;
 	case SKIP_INVALID:
-		lint_add(w, i, k, SPF_LINT_WARNING, "bad-target", "'%s' names no "
-		    "valid domain: it never matches",
+		lint_add(w, i, k, SPF_LINT_WARNING, "bad-target", "'%s' names "
+		    "no valid domain: it never matches",
 		    lint_tstr(n, k, buf, sizeof(buf)));
 		return 1;
 	case SKIP_BUDGET:
@@ -69,24 +69,24 @@ lint_all_checks(struct lint_walk *w, int i, int k)
 	}
 	lint_tstr(n, k, buf, sizeof(buf));
 	if (after > 0)
-		lint_add(w, i, k, SPF_LINT_WARNING, "after-all", "%d term%s after "
-		    "'%s' (from '%s') %s never evaluated", after, after > 1 ?
-		    "s" : "", buf, next, after > 1 ? "are" : "is");
+		lint_add(w, i, k, SPF_LINT_WARNING, "after-all", "%d term%s "
+		    "after '%s' (from '%s') %s never evaluated", after,
+		    after > 1 ? "s" : "", buf, next, after > 1 ? "are" : "is");
 	switch (n->rec.terms[k].qualifier) {
 	case '+':
 		if (lint_in_include(w->l, i))
-			lint_add(w, i, k, SPF_LINT_ERROR, "pass-all", "'%s' makes "
-			    "'include:%s' match every host on the Internet",
-			    buf, n->domain);
+			lint_add(w, i, k, SPF_LINT_ERROR, "pass-all", "'%s' "
+			    "makes 'include:%s' match every host on the "
+			    "Internet", buf, n->domain);
 		else
-			lint_add(w, i, k, SPF_LINT_ERROR, "pass-all", "'%s' lets "
-			    "every host on the Internet pass", buf);
+			lint_add(w, i, k, SPF_LINT_ERROR, "pass-all", "'%s' "
+			    "lets every host on the Internet pass", buf);
 		break;
 	case '?':
 		if (!lint_in_include(w->l, i))
-			lint_add(w, i, k, SPF_LINT_WARNING, "neutral-all", "'%s': "
-			    "hosts not listed get neutral, which receivers "
-			    "treat like no policy at all", buf);
+			lint_add(w, i, k, SPF_LINT_WARNING, "neutral-all",
+			    "'%s': hosts not listed get neutral, which "
+			    "receivers treat like no policy at all", buf);
 		break;
 	}
 }
@@ -110,15 +110,15 @@ cidr_checks(struct lint_walk *w, int i, int k, int has4, int has6)
 		prefix = fam == 4 ? t->cidr4 : t->cidr6;
 		bits = fam == 4 ? 32 : 128;
 		if (prefix == 0 && (fam == 4 ? has4 : has6))
-			lint_add(w, i, k, SPF_LINT_ERROR, "pass-all", "'%s' covers "
-			    "every IPv%d address: every IPv%d host on the "
-			    "Internet passes", buf, fam, fam);
+			lint_add(w, i, k, SPF_LINT_ERROR, "pass-all", "'%s' "
+			    "covers every IPv%d address: every IPv%d host on "
+			    "the Internet passes", buf, fam, fam);
 		else if (prefix <= (fam == 4 ? 8 : 16) && (fam == 4 ? has4 :
 		    has6))
-			lint_add(w, i, k, SPF_LINT_WARNING, "wide-network", "'%s' "
-			    "permits a network of 2^%d IPv%d addresses around "
-			    "each address: far more hosts than send mail", buf,
-			    bits - prefix, fam);
+			lint_add(w, i, k, SPF_LINT_WARNING, "wide-network",
+			    "'%s' permits a network of 2^%d IPv%d addresses "
+			    "around each address: far more hosts than send "
+			    "mail", buf, bits - prefix, fam);
 	}
 }
 
@@ -139,25 +139,26 @@ lint_a_checks(struct lint_walk *w, int i, int k)
 	if (lint_void(g->aaaa))
 		w->void6++;
 	if (lint_void(g->a) && lint_void(g->aaaa))
-		lint_add(w, i, k, SPF_LINT_WARNING, "void-lookup", "'%s': %s %s: "
-		    "a void lookup for every client", buf, g->name,
-		    g->a == ANS_NXDOMAIN ? "does not exist" :
-		    "has no A or AAAA record");
+		lint_add(w, i, k, SPF_LINT_WARNING, "void-lookup", "'%s': %s "
+		    "%s: a void lookup for every client", buf, g->name,
+		    g->a == ANS_NXDOMAIN ? "does not exist" : "has no A or "
+		    "AAAA record");
 	else if (lint_void(g->a))
-		lint_add(w, i, k, SPF_LINT_INFO, "void-lookup", "'%s': %s has no "
-		    "A record: a void lookup for IPv4 clients", buf, g->name);
+		lint_add(w, i, k, SPF_LINT_INFO, "void-lookup", "'%s': %s has "
+		    "no A record: a void lookup for IPv4 clients", buf,
+		    g->name);
 	else if (lint_void(g->aaaa))
-		lint_add(w, i, k, SPF_LINT_INFO, "void-lookup", "'%s': %s has no "
-		    "AAAA record: a void lookup for IPv6 clients", buf,
+		lint_add(w, i, k, SPF_LINT_INFO, "void-lookup", "'%s': %s has "
+		    "no AAAA record: a void lookup for IPv6 clients", buf,
 		    g->name);
 	if (!lint_void(g->a) && g->a != ANS_RECORDS)
 		lint_add(w, i, k, SPF_LINT_WARNING, "dns-error", "'%s': the A "
 		    "query for %s %s: receivers get temperror", buf, g->name,
 		    lint_answer_str(g->a));
 	else if (!lint_void(g->aaaa) && g->aaaa != ANS_RECORDS)
-		lint_add(w, i, k, SPF_LINT_WARNING, "dns-error", "'%s': the AAAA "
-		    "query for %s %s: receivers get temperror", buf, g->name,
-		    lint_answer_str(g->aaaa));
+		lint_add(w, i, k, SPF_LINT_WARNING, "dns-error", "'%s': the "
+		    "AAAA query for %s %s: receivers get temperror", buf,
+		    g->name, lint_answer_str(g->aaaa));
 }
 
 void
@@ -165,6 +166,7 @@ lint_mx_checks(struct lint_walk *w, int i, int k)
 {
 	struct lint_node	*n = w->l->nodes[i];
 	const struct lint_target *g = &n->targets[k];
+	enum lint_answer	 a, aaaa;
 	char			 buf[SPF_TERM_LEN];
 	int			 j, has4 = 0, has6 = 0;
 
@@ -179,10 +181,10 @@ lint_mx_checks(struct lint_walk *w, int i, int k)
 	if (lint_void(g->mx)) {
 		w->void4++;
 		w->void6++;
-		lint_add(w, i, k, SPF_LINT_WARNING, "void-lookup", "'%s': %s %s: "
-		    "a void lookup for every client", buf, g->name,
-		    g->mx == ANS_NXDOMAIN ? "does not exist" :
-		    "has no MX record");
+		lint_add(w, i, k, SPF_LINT_WARNING, "void-lookup", "'%s': %s "
+		    "%s: a void lookup for every client", buf, g->name,
+		    g->mx == ANS_NXDOMAIN ? "does not exist" : "has no MX "
+		    "record");
 		return;
 	}
 	if (g->mx != ANS_RECORDS) {
@@ -192,33 +194,35 @@ lint_mx_checks(struct lint_walk *w, int i, int k)
 		return;
 	}
 	if (g->mx_toomany) {
-		lint_add(w, i, k, SPF_LINT_ERROR, "mx-limit", "'%s': %s has more "
-		    "than %d MX hosts: receivers get permerror", buf,
+		lint_add(w, i, k, SPF_LINT_ERROR, "mx-limit", "'%s': %s has "
+		    "more than %d MX hosts: receivers get permerror", buf,
 		    g->name, SPF_MAX_MX_NAMES);
 		return;
 	}
 	for (j = 0; j < g->nmx; j++) {
 		if (strcmp(g->mxhost[j], ".") == 0) {
-			lint_add(w, i, k, SPF_LINT_INFO, "null-mx", "'%s': %s has "
-			    "a null MX (RFC 7505): it matches no host", buf,
+			lint_add(w, i, k, SPF_LINT_INFO, "null-mx", "'%s': %s "
+			    "has a null MX (RFC 7505): it matches no host", buf,
 			    g->name);
 			continue;
 		}
 		if (g->mx_a[j] == ANS_UNASKED)
 			continue;
-		if ((lint_void(g->mx_a[j]) || g->mx_a[j] == ANS_RECORDS) &&
-		    (lint_void(g->mx_aaaa[j]) || g->mx_aaaa[j] == ANS_RECORDS)) {
-			if (lint_void(g->mx_a[j]) && lint_void(g->mx_aaaa[j]))
-				lint_add(w, i, k, SPF_LINT_WARNING, "mx-no-address",
-				    "'%s': MX host %s of %s has no address",
-				    buf, g->mxhost[j], g->name);
+		a = g->mx_a[j];
+		aaaa = g->mx_aaaa[j];
+		if ((lint_void(a) || a == ANS_RECORDS) &&
+		    (lint_void(aaaa) || aaaa == ANS_RECORDS)) {
+			if (lint_void(a) && lint_void(aaaa))
+				lint_add(w, i, k, SPF_LINT_WARNING,
+				    "mx-no-address", "'%s': MX host %s of %s "
+				    "has no address", buf, g->mxhost[j],
+				    g->name);
 			continue;
 		}
 		lint_add(w, i, k, SPF_LINT_WARNING, "dns-error", "'%s': the "
-		    "address query for MX host %s %s: receivers get "
-		    "temperror", buf, g->mxhost[j], lint_answer_str(g->mx_a[j] !=
-		    ANS_RECORDS && !lint_void(g->mx_a[j]) ? g->mx_a[j] :
-		    g->mx_aaaa[j]));
+		    "address query for MX host %s %s: receivers get temperror",
+		    buf, g->mxhost[j], lint_answer_str(a != ANS_RECORDS &&
+		    !lint_void(a) ? a : aaaa));
 	}
 }
 
@@ -235,16 +239,17 @@ lint_exists_checks(struct lint_walk *w, int i, int k)
 	if (lint_void(g->a)) {
 		w->void4++;
 		w->void6++;
-		lint_add(w, i, k, SPF_LINT_WARNING, "void-lookup", "'%s': %s has "
-		    "no A record: it never matches, and is a void lookup for "
-		    "every client", buf, g->name);
+		lint_add(w, i, k, SPF_LINT_WARNING, "void-lookup", "'%s': %s "
+		    "has no A record: it never matches, and is a void lookup "
+		    "for every client", buf, g->name);
 	} else if (g->a == ANS_RECORDS && n->rec.terms[k].qualifier == '+')
-		lint_add(w, i, k, SPF_LINT_ERROR, "pass-all", "'%s' names a fixed "
-		    "domain that exists: every host on the Internet passes",
-		    buf);
+		lint_add(w, i, k, SPF_LINT_ERROR, "pass-all", "'%s' names a "
+		    "fixed domain that exists: every host on the Internet "
+		    "passes", buf);
 	else if (g->a == ANS_RECORDS)
-		lint_add(w, i, k, SPF_LINT_WARNING, "exists-constant", "'%s' names "
-		    "a fixed domain that exists: it matches every host", buf);
+		lint_add(w, i, k, SPF_LINT_WARNING, "exists-constant",
+		    "'%s' names a fixed domain that exists: it matches every "
+		    "host", buf);
 	else
 		lint_add(w, i, k, SPF_LINT_WARNING, "dns-error", "'%s': the A "
 		    "query for %s %s: receivers get temperror", buf, g->name,
@@ -264,12 +269,12 @@ lint_net_checks(struct lint_walk *w, int i, int k)
 
 	lint_tstr(n, k, buf, sizeof(buf));
 	if (t->qualifier == '+' && prefix == 0)
-		lint_add(w, i, k, SPF_LINT_ERROR, "pass-all", "'%s' covers every "
-		    "address: every host on the Internet passes", buf);
+		lint_add(w, i, k, SPF_LINT_ERROR, "pass-all", "'%s' covers "
+		    "every address: every host on the Internet passes", buf);
 	else if (t->qualifier == '+' && prefix <= (v4 ? 8 : 16))
-		lint_add(w, i, k, SPF_LINT_WARNING, "wide-network", "'%s' permits "
-		    "2^%d addresses: far more hosts than send mail", buf,
-		    (v4 ? 32 : 128) - prefix);
+		lint_add(w, i, k, SPF_LINT_WARNING, "wide-network", "'%s' "
+		    "permits 2^%d addresses: far more hosts than send mail",
+		    buf, (v4 ? 32 : 128) - prefix);
 	if (v4 && (a[0] == 10 || a[0] == 127 || (a[0] == 172 &&
 	    (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168)))
 		lint_add(w, i, k, SPF_LINT_INFO, "private-address", "'%s' is a "
@@ -293,18 +298,19 @@ lint_exp_checks(struct lint_walk *w, int i, int k)
 	if (lint_dynamic_checks(w, i, k))
 		return;
 	if (lint_void(g->txt))
-		lint_add(w, i, k, SPF_LINT_WARNING, "exp-target", "'%s': %s has "
-		    "no TXT record: receivers use their own explanation", buf,
-		    g->name);
+		lint_add(w, i, k, SPF_LINT_WARNING, "exp-target", "'%s': %s "
+		    "has no TXT record: receivers use their own explanation",
+		    buf, g->name);
 	else if (g->txt != ANS_RECORDS)
-		lint_add(w, i, k, SPF_LINT_WARNING, "dns-error", "'%s': the TXT "
-		    "query for %s %s", buf, g->name, lint_answer_str(g->txt));
+		lint_add(w, i, k, SPF_LINT_WARNING, "dns-error", "'%s': the "
+		    "TXT query for %s %s", buf, g->name,
+		    lint_answer_str(g->txt));
 	else if (g->ntxt > 1)
-		lint_add(w, i, k, SPF_LINT_WARNING, "exp-target", "'%s': %s has "
-		    "%d TXT records, so none is used (RFC 7208 6.2)", buf,
+		lint_add(w, i, k, SPF_LINT_WARNING, "exp-target", "'%s': %s "
+		    "has %d TXT records, so none is used (RFC 7208 6.2)", buf,
 		    g->name, g->ntxt);
 	else if (g->exp_bad)
-		lint_add(w, i, k, SPF_LINT_WARNING, "exp-target", "'%s': the TXT "
-		    "record of %s is not a valid explain-string, so it is not "
-		    "used", buf, g->name);
+		lint_add(w, i, k, SPF_LINT_WARNING, "exp-target", "'%s': the "
+		    "TXT record of %s is not a valid explain-string, so it is "
+		    "not used", buf, g->name);
 }

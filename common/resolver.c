@@ -484,6 +484,9 @@ answer_cb(void *arg, int rcode, void *pkt, int len, int sec, char *why,
 	struct dns_iter		 it;
 
 	(void)ratelimited;
+	/* the event API reports 0 and leaves the real rcode in the packet */
+	if (rcode == 0 && pkt != NULL && len >= 12)
+		rcode = ((const unsigned char *)pkt)[3] & 0x0f;
 	if (sec == 1)
 		status = DNS_BOGUS;
 	else if (pkt == NULL || len < 12)

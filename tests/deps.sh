@@ -10,9 +10,9 @@ pkgs_check="libcmocka-dev python3 python3-yaml iproute2 procps valgrind clang li
 pkgs_exim="exim4-daemon-heavy exim4-dev swaks libio-socket-inet6-perl python3 python3-yaml iproute2 procps"
 pkgs_opensmtpd="libevent-2.1-7 libdb5.3 libssl3 libpam0g adduser swaks libio-socket-inet6-perl python3 python3-yaml iproute2 procps"
 pkgs_dnssec="ldnsutils nsd python3 iproute2"
-pkgs_bench="nsd unbound libspf2-dev spfquery python3-spf hyperfine"
+pkgs_bench="nsd unbound libspf2-dev python3 python3-spf valgrind iproute2"
 pkgs_docs="mandoc"
-pkgs_deb="debhelper devscripts lintian fakeroot"
+pkgs_deb="debhelper devscripts lintian fakeroot dpkg-dev exim4-dev"
 
 want=""
 for g in "$@"; do
