@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "spf.h"
+#include "spfint.h"
 
 #define DEFAULT_CONFIG	"/etc/spfgate.conf"
 #define DEFAULT_EXPLANATION \
@@ -80,7 +80,7 @@ static int
 parse_size(const char *v, size_t *out)
 {
 	char			*end;
-	unsigned long long	 n;
+	unsigned long long	 n, unit = 1;
 
 	errno = 0;
 	n = strtoull(v, &end, 10);
@@ -88,16 +88,20 @@ parse_size(const char *v, size_t *out)
 		return -1;
 	switch (tolower((unsigned char)*end)) {
 	case 'k':
-		n *= 1024, end++;
+		unit = 1024, end++;
 		break;
 	case 'm':
-		n *= 1024 * 1024, end++;
+		unit = 1024 * 1024, end++;
 		break;
 	case 'g':
-		n *= 1024 * 1024 * 1024ULL, end++;
+		unit = 1024 * 1024 * 1024ULL, end++;
 		break;
 	}
-	if (*end != '\0' || n < 65536 || n > (1ULL << 34))
+	/* compare before multiplying: no value may wrap around */
+	if (*end != '\0' || n > (1ULL << 34) / unit)
+		return -1;
+	n *= unit;
+	if (n < 65536)
 		return -1;
 	*out = (size_t)n;
 	return 0;
@@ -112,7 +116,8 @@ parse_seconds(const char *v, int *ms)
 
 	errno = 0;
 	d = strtod(v, &end);
-	if (errno != 0 || end == v || *end != '\0' || d < 0.1 || d > 3600)
+	/* written so that NaN fails too */
+	if (errno != 0 || end == v || *end != '\0' || !(d >= 0.1 && d <= 3600))
 		return -1;
 	*ms = (int)(d * 1000 + 0.5);
 	return 0;
@@ -161,17 +166,14 @@ spf_net_contains(const struct spf_net *net, int af, const unsigned char *a)
 int
 spf_config_skips(const struct spf_config *cfg, const char *ip)
 {
-	unsigned char	 a[16];
-	int		 i, af;
+	struct spf_addr	 a;
+	int		 i;
 
-	if (inet_pton(AF_INET, ip, a) == 1)
-		af = AF_INET;
-	else if (inet_pton(AF_INET6, ip, a) == 1)
-		af = AF_INET6;
-	else
+	/* the client as SPF sees it: a v4-mapped address is IPv4 */
+	if (addr_parse(ip, &a) == -1)
 		return 0;
 	for (i = 0; i < cfg->nskip; i++)
-		if (spf_net_contains(&cfg->skip[i], af, a))
+		if (spf_net_contains(&cfg->skip[i], a.af, a.a))
 			return 1;
 	return 0;
 }
@@ -202,15 +204,17 @@ spf_config_set(struct spf_config *cfg, const char *key, const char *v,
 	} else if (strcmp(key, "zone") == 0) {
 		if (cfg->nzones >= SPF_MAX_ZONES)
 			goto toomany;
-		if (strlcpy(cfg->zones[cfg->nzones++], v,
-		    sizeof(cfg->zones[0])) >= sizeof(cfg->zones[0]))
+		if (strlen(v) >= sizeof(cfg->zones[0]))
 			goto bad;
+		(void)strlcpy(cfg->zones[cfg->nzones++], v,
+		    sizeof(cfg->zones[0]));
 	} else if (strcmp(key, "trust-anchor") == 0) {
 		if (cfg->nanchors >= SPF_MAX_ANCHORS)
 			goto toomany;
-		if (strlcpy(cfg->anchors[cfg->nanchors++], v,
-		    sizeof(cfg->anchors[0])) >= sizeof(cfg->anchors[0]))
+		if (strlen(v) >= sizeof(cfg->anchors[0]))
 			goto bad;
+		(void)strlcpy(cfg->anchors[cfg->nanchors++], v,
+		    sizeof(cfg->anchors[0]));
 	} else if (strcmp(key, "dnssec") == 0) {
 		if (strcasecmp(v, "require") == 0)
 			cfg->dnssec = SPF_DNSSEC_MODE_REQUIRE;
@@ -230,21 +234,25 @@ spf_config_set(struct spf_config *cfg, const char *key, const char *v,
 		    sizeof(cfg->receiver))
 			goto bad;
 	} else if (strcmp(key, "default-explanation") == 0) {
-		if (strlcpy(cfg->default_explanation, v,
-		    sizeof(cfg->default_explanation)) >=
-		    sizeof(cfg->default_explanation))
+		/* an explain-string: a lone % is an error here, not at 3 am */
+		if (strlen(v) >= sizeof(cfg->default_explanation) ||
+		    macro_check(v, strlen(v), MACRO_EXPLAIN, NULL) != 0)
 			goto bad;
+		(void)strlcpy(cfg->default_explanation, v,
+		    sizeof(cfg->default_explanation));
 	} else if (strcmp(key, "headers") == 0) {
 		if (yesno(v, &cfg->headers) == -1)
 			goto bad;
 	} else if (strcmp(key, "max-inflight") == 0) {
-		cfg->max_inflight = (int)strtonum(v, 1, 100000, &errstr);
+		n = (int)strtonum(v, 1, 100000, &errstr);
 		if (errstr != NULL)
 			goto bad;
+		cfg->max_inflight = n;
 	} else if (strcmp(key, "max-void-lookups") == 0) {
-		cfg->max_void_lookups = (int)strtonum(v, 0, 100, &errstr);
+		n = (int)strtonum(v, 0, 100, &errstr);
 		if (errstr != NULL)
 			goto bad;
+		cfg->max_void_lookups = n;
 	} else if (strcmp(key, "cache-size") == 0) {
 		if (parse_size(v, &cfg->cache_size) == -1)
 			goto bad;
@@ -322,6 +330,12 @@ spf_config_load(struct spf_config *cfg, const char *path, int must_exist,
 			fclose(f);
 			return -1;
 		}
+	}
+	/* a directory, or an I/O error halfway: no half a policy */
+	if (ferror(f)) {
+		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		fclose(f);
+		return -1;
 	}
 	fclose(f);
 	return 0;

@@ -217,6 +217,8 @@ describe(struct line *l, const struct spf_result *r,
  */
 #define HEADER_MAX	998
 #define COMPACT_VALUE	160
+/* "Authentication-Results: " + a 255-octet authserv-id + "; " */
+#define AR_PREFIX_MAX	(24 + SPF_DOMAIN_LEN - 1 + 2)
 
 static void	received_spf(struct line *, const struct spf_result *,
 		    const struct spf_config *, int);
@@ -313,8 +315,11 @@ spf_auth_results_method(const struct spf_result *r, char *buf, size_t len)
 	struct line	 l = { buf, len, 0, 0 };
 
 	method(&l, r, 0);
-	/* leave room for "Authentication-Results: " and the authserv-id */
-	if (l.overflow || l.len > HEADER_MAX - 24 - SPF_DOMAIN_LEN) {
+	/*
+	 * Leave room for what the caller puts before it: the field name,
+	 * an authserv-id of up to 255 octets and "; ".
+	 */
+	if (l.overflow || l.len > HEADER_MAX - AR_PREFIX_MAX) {
 		l.len = 0;
 		l.overflow = 0;
 		method(&l, r, 1);

@@ -306,7 +306,7 @@ record_parse(const char *txt, size_t len, struct spf_record *rec, char *err,
 		if ((unsigned char)txt[i] < 0x20 ||
 		    (unsigned char)txt[i] > 0x7e) {
 			(void)snprintf(err, errlen, "%s character 0x%02x in "
-			    "record at offset %zu", (unsigned char)txt[i] > 0x7e ?
+			    "record at offset %zu", (unsigned char)txt[i] > 0x7f ?
 			    "non-ASCII" : "control", (unsigned char)txt[i], i);
 			return -1;
 		}

@@ -1,0 +1,861 @@
+/*
+ * test_json.c: spf_json_string and spf_result_json.  Every output goes
+ * through a strict JSON parser of our own (RFC 8259: no raw control
+ * characters, valid escapes, valid UTF-8), and is decoded and compared
+ * with what the input meant: valid UTF-8 as itself, any other octet as
+ * U+00XX.  With SPF_UNIT_JSON_OUT set, every output is also written
+ * there, one per line, for check.sh to hand to python3 -m json.tool.
+ */
+#include <ctype.h>
+
+#include "unit.h"
+
+#define MAXKEYS	32
+
+/* A parsed top-level object: its keys and where each value lies. */
+struct jdoc {
+	const char	*text;
+	int		 nkeys;
+	char		 key[MAXKEYS][32];
+	size_t		 vstart[MAXKEYS], vend[MAXKEYS];
+};
+
+struct jp {
+	const unsigned char *s;
+	size_t		 n, i;
+};
+
+static int	utf8_seq(const unsigned char *, size_t);
+static size_t	put_utf8(unsigned int, unsigned char *);
+static void	j_ws(struct jp *);
+static int	j_hex4(struct jp *, unsigned int *);
+static int	j_string(struct jp *, unsigned char *, size_t, size_t *);
+static int	j_number(struct jp *);
+static int	j_value(struct jp *, int, struct jdoc *);
+static int	json_parse(const char *, struct jdoc *);
+static const char *jstr(const struct jdoc *, const char *);
+static long	jnum(const struct jdoc *, const char *);
+static size_t	model(const char *, unsigned char *);
+static void	save(const char *);
+static void	check_string(const char *);
+static void	mk(struct spf_result *, struct spf_config *);
+
+static FILE	*saved;
+static char	 out[SPF_JSON_LEN * 2];
+
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629), or 0. */
+static int
+utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned int	 cp;
+	size_t		 len, i;
+
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		len = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		len = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+	    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return (int)len;
+}
+
+static size_t
+put_utf8(unsigned int cp, unsigned char *o)
+{
+	if (cp < 0x80) {
+		o[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (unsigned char)(0xc0 | cp >> 6);
+		o[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (unsigned char)(0xe0 | cp >> 12);
+		o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		o[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (unsigned char)(0xf0 | cp >> 18);
+	o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+	o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+	o[3] = (unsigned char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+static void
+j_ws(struct jp *p)
+{
+	while (p->i < p->n && strchr(" \t\r\n", p->s[p->i]) != NULL &&
+	    p->s[p->i] != '\0')
+		p->i++;
+}
+
+static int
+j_hex4(struct jp *p, unsigned int *v)
+{
+	int	 k;
+	char	 c;
+
+	*v = 0;
+	if (p->i + 4 > p->n)
+		return -1;
+	for (k = 0; k < 4; k++) {
+		c = (char)p->s[p->i++];
+		*v <<= 4;
+		if (c >= '0' && c <= '9')
+			*v |= (unsigned int)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			*v |= (unsigned int)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			*v |= (unsigned int)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	return 0;
+}
+
+/* A string at p->i, decoded into o (if not NULL) as UTF-8. */
+static int
+j_string(struct jp *p, unsigned char *o, size_t olen, size_t *on)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	const char	*e;
+	unsigned int	 cp, lo;
+	unsigned char	 c;
+	unsigned char	 tmp[4];
+	size_t		 k, w = 0;
+	int		 l;
+
+	if (p->i >= p->n || p->s[p->i] != '"')
+		return -1;
+	p->i++;
+	for (;;) {
+		if (p->i >= p->n)
+			return -1;
+		if (p->s[p->i] == '"') {
+			p->i++;
+			break;
+		}
+		if (p->s[p->i] < 0x20)
+			return -1;
+		if (p->s[p->i] == '\\') {
+			if (++p->i >= p->n)
+				return -1;
+			c = p->s[p->i++];
+			if (c == 'u') {
+				if (j_hex4(p, &cp) == -1)
+					return -1;
+				if (cp >= 0xdc00 && cp <= 0xdfff)
+					return -1;
+				if (cp >= 0xd800 && cp <= 0xdbff) {
+					if (p->i + 2 > p->n ||
+					    p->s[p->i] != '\\' ||
+					    p->s[p->i + 1] != 'u')
+						return -1;
+					p->i += 2;
+					if (j_hex4(p, &lo) == -1 ||
+					    lo < 0xdc00 || lo > 0xdfff)
+						return -1;
+					cp = 0x10000 + ((cp - 0xd800) << 10) +
+					    (lo - 0xdc00);
+				}
+			} else if (c != '\0' && (e = strchr(from, c)) != NULL)
+				cp = (unsigned char)to[e - from];
+			else
+				return -1;
+			k = put_utf8(cp, tmp);
+			if (o != NULL) {
+				if (w + k >= olen)
+					return -1;
+				memcpy(o + w, tmp, k);
+			}
+			w += k;
+			continue;
+		}
+		if ((l = utf8_seq(p->s + p->i, p->n - p->i)) == 0)
+			return -1;
+		if (o != NULL) {
+			if (w + (size_t)l >= olen)
+				return -1;
+			memcpy(o + w, p->s + p->i, (size_t)l);
+		}
+		w += (size_t)l;
+		p->i += (size_t)l;
+	}
+	if (o != NULL)
+		o[w] = '\0';
+	if (on != NULL)
+		*on = w;
+	return 0;
+}
+
+static int
+j_number(struct jp *p)
+{
+	size_t	 start;
+
+	if (p->i < p->n && p->s[p->i] == '-')
+		p->i++;
+	if (p->i >= p->n || !isdigit(p->s[p->i]))
+		return -1;
+	if (p->s[p->i] == '0')
+		p->i++;
+	else
+		while (p->i < p->n && isdigit(p->s[p->i]))
+			p->i++;
+	if (p->i < p->n && p->s[p->i] == '.') {
+		start = ++p->i;
+		while (p->i < p->n && isdigit(p->s[p->i]))
+			p->i++;
+		if (p->i == start)
+			return -1;
+	}
+	if (p->i < p->n && (p->s[p->i] == 'e' || p->s[p->i] == 'E')) {
+		p->i++;
+		if (p->i < p->n && (p->s[p->i] == '+' || p->s[p->i] == '-'))
+			p->i++;
+		start = p->i;
+		while (p->i < p->n && isdigit(p->s[p->i]))
+			p->i++;
+		if (p->i == start)
+			return -1;
+	}
+	return 0;
+}
+
+/* Any value; at depth 0 an object's keys are recorded in d. */
+static int
+j_value(struct jp *p, int depth, struct jdoc *d)
+{
+	unsigned char	 key[256];
+	size_t		 klen;
+	int		 first = 1;
+
+	if (depth > 32)
+		return -1;
+	j_ws(p);
+	if (p->i >= p->n)
+		return -1;
+	switch (p->s[p->i]) {
+	case '{':
+		p->i++;
+		for (;;) {
+			j_ws(p);
+			if (first && p->i < p->n && p->s[p->i] == '}') {
+				p->i++;
+				return 0;
+			}
+			if (j_string(p, key, sizeof(key), &klen) == -1)
+				return -1;
+			j_ws(p);
+			if (p->i >= p->n || p->s[p->i++] != ':')
+				return -1;
+			j_ws(p);
+			if (depth == 0 && d != NULL) {
+				if (d->nkeys == MAXKEYS || klen >= 32)
+					return -1;
+				memcpy(d->key[d->nkeys], key, klen + 1);
+				d->vstart[d->nkeys] = p->i;
+			}
+			if (j_value(p, depth + 1, d) == -1)
+				return -1;
+			if (depth == 0 && d != NULL)
+				d->vend[d->nkeys++] = p->i;
+			j_ws(p);
+			if (p->i >= p->n)
+				return -1;
+			if (p->s[p->i] == '}') {
+				p->i++;
+				return 0;
+			}
+			if (p->s[p->i++] != ',')
+				return -1;
+			first = 0;
+		}
+	case '[':
+		p->i++;
+		for (;;) {
+			j_ws(p);
+			if (first && p->i < p->n && p->s[p->i] == ']') {
+				p->i++;
+				return 0;
+			}
+			if (j_value(p, depth + 1, d) == -1)
+				return -1;
+			j_ws(p);
+			if (p->i >= p->n)
+				return -1;
+			if (p->s[p->i] == ']') {
+				p->i++;
+				return 0;
+			}
+			if (p->s[p->i++] != ',')
+				return -1;
+			first = 0;
+		}
+	case '"':
+		return j_string(p, NULL, 0, NULL);
+	case 't':
+		if (p->n - p->i >= 4 && memcmp(p->s + p->i, "true", 4) == 0) {
+			p->i += 4;
+			return 0;
+		}
+		return -1;
+	case 'f':
+		if (p->n - p->i >= 5 && memcmp(p->s + p->i, "false", 5) == 0) {
+			p->i += 5;
+			return 0;
+		}
+		return -1;
+	case 'n':
+		if (p->n - p->i >= 4 && memcmp(p->s + p->i, "null", 4) == 0) {
+			p->i += 4;
+			return 0;
+		}
+		return -1;
+	default:
+		return j_number(p);
+	}
+}
+
+/* Is s exactly one JSON value?  Its top-level keys go into d. */
+static int
+json_parse(const char *s, struct jdoc *d)
+{
+	struct jp	 p;
+
+	memset(d, 0, sizeof(*d));
+	d->text = s;
+	p.s = (const unsigned char *)s;
+	p.n = strlen(s);
+	p.i = 0;
+	if (j_value(&p, 0, d) == -1)
+		return -1;
+	j_ws(&p);
+	return p.i == p.n ? 0 : -1;
+}
+
+/* The decoded string value of a top-level key. */
+static const char *
+jstr(const struct jdoc *d, const char *key)
+{
+	static unsigned char	 buf[SPF_JSON_LEN];
+	struct jp		 p;
+	int			 k;
+
+	for (k = 0; k < d->nkeys; k++)
+		if (strcmp(d->key[k], key) == 0)
+			break;
+	if (k == d->nkeys)
+		fail_msg("no key \"%s\"", key);
+	p.s = (const unsigned char *)d->text;
+	p.n = d->vend[k];
+	p.i = d->vstart[k];
+	if (j_string(&p, buf, sizeof(buf), NULL) == -1)
+		fail_msg("\"%s\" is not a string", key);
+	return (const char *)buf;
+}
+
+static long
+jnum(const struct jdoc *d, const char *key)
+{
+	char	*end;
+	long	 v;
+	int	 k;
+
+	for (k = 0; k < d->nkeys; k++)
+		if (strcmp(d->key[k], key) == 0)
+			break;
+	if (k == d->nkeys)
+		fail_msg("no key \"%s\"", key);
+	v = strtol(d->text + d->vstart[k], &end, 10);
+	if ((size_t)(end - d->text) != d->vend[k])
+		fail_msg("\"%s\" is not an integer", key);
+	return v;
+}
+
+/* What s should decode to: valid UTF-8 as is, other octets as U+00XX. */
+static size_t
+model(const char *s, unsigned char *o)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = strlen(s), i, w = 0;
+	int			 l;
+
+	for (i = 0; i < n; i += (size_t)l) {
+		if ((l = utf8_seq(p + i, n - i)) > 0)
+			memcpy(o + w, p + i, (size_t)l), w += (size_t)l;
+		else {
+			w += put_utf8(p[i], o + w);
+			l = 1;
+		}
+	}
+	o[w] = '\0';
+	return w;
+}
+
+static void
+save(const char *json)
+{
+	if (saved != NULL)
+		fprintf(saved, "%s\n", json);
+}
+
+/* spf_json_string(s) must be a JSON string meaning s. */
+static void
+check_string(const char *s)
+{
+	static unsigned char	 want[8192], got[8192];
+	struct jp		 p;
+	size_t			 off = 0, wn, gn;
+
+	assert_int_equal(spf_json_string(out, sizeof(out), &off, s), 0);
+	assert_int_equal(off, strlen(out));
+	save(out);
+	p.s = (const unsigned char *)out;
+	p.n = off;
+	p.i = 0;
+	if (j_string(&p, got, sizeof(got), &gn) == -1 || p.i != p.n)
+		fail_msg("not a JSON string: %s", out);
+	wn = model(s, want);
+	assert_int_equal(gn, wn);
+	assert_memory_equal(got, want, wn);
+	/* and never anything but printable ASCII and whole UTF-8 */
+	assert_null(strchr(out, '\n'));
+}
+
+static void
+test_string_exact(void **state)
+{
+	static const struct {
+		const char	*in, *out;
+	} cases[] = {
+		{ "", "\"\"" },
+		{ "abc", "\"abc\"" },
+		{ "a\"b", "\"a\\\"b\"" },
+		{ "a\\b", "\"a\\\\b\"" },
+		{ "\n\t\r", "\"\\n\\t\\r\"" },
+		{ "\x01\x1f", "\"\\u0001\\u001f\"" },
+		{ "\b\f", "\"\\u0008\\u000c\"" },
+		{ "\x7f", "\"\\u007f\"" },
+		{ "/<>", "\"/<>\"" },
+		/* valid UTF-8 passes through */
+		{ "caf\xc3\xa9", "\"caf\xc3\xa9\"" },
+		{ "\xe2\x82\xac", "\"\xe2\x82\xac\"" },
+		{ "\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"" },
+		{ "\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80"
+		    "\xef\xbf\xbd\xf0\x90\x80\x80\xf4\x8f\xbf\xbf",
+		    "\"\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80"
+		    "\xef\xbf\xbd\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"" },
+		/* anything else is escaped octet by octet */
+		{ "\x80", "\"\\u0080\"" },
+		{ "\xff", "\"\\u00ff\"" },
+		{ "\xfe\xf5", "\"\\u00fe\\u00f5\"" },
+		{ "\xc0\xaf", "\"\\u00c0\\u00af\"" },
+		{ "\xc1\xbf", "\"\\u00c1\\u00bf\"" },
+		{ "\xe0\x80\xaf", "\"\\u00e0\\u0080\\u00af\"" },
+		{ "\xed\xa0\x80", "\"\\u00ed\\u00a0\\u0080\"" },
+		{ "\xf4\x90\x80\x80", "\"\\u00f4\\u0090\\u0080\\u0080\"" },
+		{ "\xf0\x80\x80\xaf", "\"\\u00f0\\u0080\\u0080\\u00af\"" },
+		{ "\xc3", "\"\\u00c3\"" },
+		{ "\xc3(", "\"\\u00c3(\"" },
+		{ "\xe2\x82", "\"\\u00e2\\u0082\"" },
+		{ "\xe2\x82X", "\"\\u00e2\\u0082X\"" },
+		{ "\xf0\x9f\x98", "\"\\u00f0\\u009f\\u0098\"" },
+		{ "a\xc3\xa9\xc3", "\"a\xc3\xa9\\u00c3\"" },
+	};
+	size_t	 i, off;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		off = 0;
+		memset(out, 'Z', 64);
+		assert_int_equal(spf_json_string(out, sizeof(out), &off,
+		    cases[i].in), 0);
+		assert_string_equal(out, cases[i].out);
+		assert_int_equal(off, strlen(cases[i].out));
+		check_string(cases[i].in);
+	}
+}
+
+static void
+test_string_every_octet(void **state)
+{
+	char	 s[4];
+	int	 c, d;
+
+	(void)state;
+	s[1] = s[2] = s[3] = '\0';
+	for (c = 1; c < 256; c++) {
+		s[0] = (char)c;
+		check_string(s);
+		for (d = 1; d < 256; d += 7) {
+			s[1] = (char)d;
+			check_string(s);
+		}
+		s[1] = '\0';
+	}
+}
+
+/* Pseudo-random octet strings, the same every run. */
+static void
+test_string_random(void **state)
+{
+	char		 s[80];
+	uint32_t	 x = 2463534242u;
+	int		 i, j, len;
+
+	(void)state;
+	for (i = 0; i < 5000; i++) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		len = (int)(x % 72);
+		for (j = 0; j < len; j++) {
+			x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+			/* mostly high octets, where UTF-8 goes wrong */
+			s[j] = (char)(x % 4 == 0 ? 1 + x % 127 :
+			    0x80 + (x >> 8) % 128);
+			if (x % 9 == 0 && j + 3 < len) {
+				/* a valid sequence now and then */
+				memcpy(s + j, "\xe2\x82\xac", 3);
+				j += 2;
+			}
+		}
+		s[len] = '\0';
+		check_string(s);
+	}
+}
+
+static void
+test_string_append(void **state)
+{
+	char	 b[16];
+	size_t	 off;
+
+	(void)state;
+	/* appended at *off */
+	memcpy(out, "{\"k\":", 5);
+	off = 5;
+	assert_int_equal(spf_json_string(out, sizeof(out), &off, "v"), 0);
+	assert_string_equal(out, "{\"k\":\"v\"");
+	assert_int_equal(off, 8);
+	/* exactly enough room: the string and its NUL */
+	off = 0;
+	assert_int_equal(spf_json_string(b, 5, &off, "ab"), 0);
+	assert_string_equal(b, "\"ab\"");
+	assert_int_equal(off, 4);
+	/* one short */
+	off = 0;
+	assert_int_equal(spf_json_string(b, 4, &off, "ab"), -1);
+	off = 0;
+	memset(b, 'Z', sizeof(b));
+	assert_int_equal(spf_json_string(b, 8, &off, "\x01\x01"), -1);
+	assert_int_equal(b[8], 'Z');
+	off = 0;
+	assert_int_equal(spf_json_string(b, 9, &off, "\x01"), 0);
+	assert_string_equal(b, "\"\\u0001\"");
+	/* an offset already at the end */
+	off = sizeof(b);
+	assert_int_equal(spf_json_string(b, sizeof(b), &off, ""), -1);
+}
+
+/* alice@example.org passing from 192.0.2.10 */
+static void
+mk(struct spf_result *r, struct spf_config *cfg)
+{
+	memset(r, 0, sizeof(*r));
+	r->code = SPF_PASS;
+	r->identity = SPF_ID_MAILFROM;
+	r->action = SPF_ACCEPT;
+	r->dnssec = SPF_DNSSEC_UNVALIDATED;
+	r->lookups = 3;
+	r->void_lookups = 1;
+	r->queries = 7;
+	r->elapsed_ms = 42;
+	(void)strlcpy(r->client_ip, "192.0.2.10", sizeof(r->client_ip));
+	(void)strlcpy(r->sender, "alice@example.org", sizeof(r->sender));
+	(void)strlcpy(r->helo, "mail.example.org", sizeof(r->helo));
+	(void)strlcpy(r->domain, "example.org", sizeof(r->domain));
+	(void)strlcpy(r->mechanism, "ip4:192.0.2.0/25", sizeof(r->mechanism));
+	spf_config_init(cfg);
+	(void)strlcpy(cfg->receiver, "mx.example.net", sizeof(cfg->receiver));
+}
+
+static void
+test_result_keys(void **state)
+{
+	static const char *keys[] = {
+		"result", "action", "domain", "identity", "client_ip",
+		"sender", "helo", "mechanism", "explanation", "problem",
+		"lookups", "void_lookups", "queries", "dnssec", "elapsed_ms",
+		"reply", "received_spf", "authentication_results",
+	};
+	struct spf_result	 r;
+	struct spf_config	 cfg;
+	struct jdoc		 d;
+	char			 hdr[SPF_HEADER_LEN];
+	int			 n;
+	size_t			 i;
+
+	(void)state;
+	mk(&r, &cfg);
+	n = spf_result_json(&r, &cfg, out, sizeof(out));
+	assert_true(n > 0);
+	assert_int_equal((size_t)n, strlen(out));
+	save(out);
+	assert_null(strchr(out, '\n'));
+	assert_int_equal(out[0], '{');
+	assert_int_equal(out[n - 1], '}');
+	if (json_parse(out, &d) == -1)
+		fail_msg("not JSON: %s", out);
+	/* every documented key, once, in this order */
+	assert_int_equal(d.nkeys, sizeof(keys) / sizeof(keys[0]));
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		assert_string_equal(d.key[i], keys[i]);
+	assert_string_equal(jstr(&d, "result"), "pass");
+	assert_string_equal(jstr(&d, "action"), "accept");
+	assert_string_equal(jstr(&d, "domain"), "example.org");
+	assert_string_equal(jstr(&d, "identity"), "mailfrom");
+	assert_string_equal(jstr(&d, "client_ip"), "192.0.2.10");
+	assert_string_equal(jstr(&d, "sender"), "alice@example.org");
+	assert_string_equal(jstr(&d, "helo"), "mail.example.org");
+	assert_string_equal(jstr(&d, "mechanism"), "ip4:192.0.2.0/25");
+	assert_string_equal(jstr(&d, "explanation"), "");
+	assert_string_equal(jstr(&d, "problem"), "");
+	assert_int_equal(jnum(&d, "lookups"), 3);
+	assert_int_equal(jnum(&d, "void_lookups"), 1);
+	assert_int_equal(jnum(&d, "queries"), 7);
+	assert_string_equal(jstr(&d, "dnssec"), "unvalidated");
+	assert_int_equal(jnum(&d, "elapsed_ms"), 42);
+	assert_string_equal(jstr(&d, "reply"), "");
+	assert_true(spf_received_spf(&r, &cfg, hdr, sizeof(hdr)) > 0);
+	assert_string_equal(jstr(&d, "received_spf"), hdr);
+	assert_true(spf_auth_results(&r, &cfg, hdr, sizeof(hdr)) > 0);
+	assert_string_equal(jstr(&d, "authentication_results"), hdr);
+
+	/* a rejected fail carries its reply; the HELO identity */
+	r.code = SPF_FAIL;
+	r.action = SPF_REJECT;
+	r.identity = SPF_ID_HELO;
+	r.dnssec = SPF_DNSSEC_SECURE;
+	r.elapsed_ms = 20001;
+	(void)strlcpy(r.explanation, "Not \"ours\"", sizeof(r.explanation));
+	n = spf_result_json(&r, &cfg, out, sizeof(out));
+	assert_true(n > 0);
+	save(out);
+	assert_int_equal(json_parse(out, &d), 0);
+	assert_string_equal(jstr(&d, "result"), "fail");
+	assert_string_equal(jstr(&d, "action"), "reject");
+	assert_string_equal(jstr(&d, "identity"), "helo");
+	assert_string_equal(jstr(&d, "dnssec"), "secure");
+	assert_string_equal(jstr(&d, "explanation"), "Not \"ours\"");
+	assert_int_equal(jnum(&d, "elapsed_ms"), 20001);
+	assert_true(spf_smtp_reply(&r, hdr, sizeof(hdr)) > 0);
+	assert_string_equal(jstr(&d, "reply"), "550 5.7.23 Not \"ours\"");
+	assert_string_equal(jstr(&d, "reply"), hdr);
+	assert_true(spf_received_spf(&r, &cfg, hdr, sizeof(hdr)) > 0);
+	assert_string_equal(jstr(&d, "received_spf"), hdr);
+}
+
+/* Strangers' bytes in every field: still JSON, still what they were. */
+static void
+test_result_hostile(void **state)
+{
+	struct spf_result	 r;
+	struct spf_config	 cfg;
+	struct jdoc		 d;
+	unsigned char		 want[4096];
+	size_t			 i;
+	int			 n;
+
+	(void)state;
+	mk(&r, &cfg);
+	for (i = 0; i < sizeof(r.sender) - 1; i++)
+		r.sender[i] = (char)(1 + i % 255);
+	for (i = 0; i < sizeof(r.helo) - 1; i++)
+		r.helo[i] = (char)(255 - i % 255);
+	(void)strlcpy(r.domain, "\xc3\xa9x\xc3.\"\\", sizeof(r.domain));
+	(void)strlcpy(r.mechanism, "a:%{l}.\"ex\\ample\".com",
+	    sizeof(r.mechanism));
+	(void)strlcpy(r.explanation, "\xf0\x9f\x98\x80 \xed\xa0\x80\r\n\t",
+	    sizeof(r.explanation));
+	(void)strlcpy(r.problem, "\x1b[31m\x7f", sizeof(r.problem));
+	r.code = SPF_PERMERROR;
+	r.action = SPF_REJECT;
+	n = spf_result_json(&r, &cfg, out, sizeof(out));
+	assert_true(n > 0);
+	save(out);
+	if (json_parse(out, &d) == -1)
+		fail_msg("not JSON: %s", out);
+	model(r.sender, want);
+	assert_string_equal(jstr(&d, "sender"), (char *)want);
+	model(r.helo, want);
+	assert_string_equal(jstr(&d, "helo"), (char *)want);
+	assert_string_equal(jstr(&d, "domain"), "\xc3\xa9x\xc3\x83.\"\\");
+	assert_string_equal(jstr(&d, "mechanism"), r.mechanism);
+	assert_string_equal(jstr(&d, "explanation"),
+	    "\xf0\x9f\x98\x80 \xc3\xad\xc2\xa0\xc2\x80\r\n\t");
+	assert_string_equal(jstr(&d, "problem"), "\x1b[31m\x7f");
+	assert_memory_equal(jstr(&d, "reply"), "550 5.7.24 SPF permerror for ",
+	    29);
+}
+
+/*
+ * SPF_JSON_LEN always suffices: every field at its longest, of the
+ * octets that cost most (six-fold as \u00XX, or two-fold as \" and \\
+ * also inside the headers), for every result and action.
+ */
+static void
+test_result_longest(void **state)
+{
+	static const int fills[][6] = {
+		{ 0x80, 0x80, 0x80, 0x80, 0x80, 0x80 },
+		{ 0x01, 0x01, 0x01, 0x01, 0x01, 0x01 },
+		{ '\\', '\\', '\\', '\\', '\\', '\\' },
+		{ '"', '"', '"', '"', '"', '"' },
+		{ '\\', '"', 0x80, 0x80, 0x80, 0x80 },
+		{ 0x80, 0x80, '\\', '"', '"', '\\' },
+	};
+	struct spf_result	 r;
+	struct spf_config	 cfg;
+	struct jdoc		 d;
+	size_t			 k;
+	int			 code, action, n;
+
+	(void)state;
+	for (k = 0; k < sizeof(fills) / sizeof(fills[0]); k++) {
+		for (code = 0; code < SPF_NCODES; code++) {
+			for (action = SPF_ACCEPT; action <= SPF_DEFER;
+			    action++) {
+				mk(&r, &cfg);
+				r.code = (enum spf_code)code;
+				r.action = (enum spf_action)action;
+				r.dnssec = SPF_DNSSEC_INSECURE;
+				r.elapsed_ms = 2147483647L;
+				r.lookups = r.void_lookups = r.queries =
+				    2147483647;
+				(void)strlcpy(r.client_ip, "ffff:ffff:ffff:"
+				    "ffff:ffff:ffff:255.255.255.255",
+				    sizeof(r.client_ip));
+#define FILL(f, c)	do {						\
+	memset((f), (c), sizeof(f) - 1);				\
+	(f)[sizeof(f) - 1] = '\0';					\
+} while (0)
+				FILL(r.sender, fills[k][0]);
+				FILL(r.helo, fills[k][1]);
+				FILL(r.domain, fills[k][2]);
+				FILL(r.mechanism, fills[k][3]);
+				FILL(r.explanation, fills[k][4]);
+				FILL(r.problem, fills[k][5]);
+#undef FILL
+				n = spf_result_json(&r, &cfg, out,
+				    SPF_JSON_LEN);
+				if (n <= 0)
+					fail_msg("fill %zu code %d action %d: "
+					    "%d", k, code, action, n);
+				assert_true(n < SPF_JSON_LEN);
+				if (code == SPF_PERMERROR &&
+				    action == SPF_REJECT)
+					save(out);
+				assert_int_equal(json_parse(out, &d), 0);
+				assert_int_equal(d.nkeys, 18);
+			}
+		}
+	}
+}
+
+static void
+test_result_small_buffer(void **state)
+{
+	struct spf_result	 r;
+	struct spf_config	 cfg;
+	int			 n;
+
+	(void)state;
+	mk(&r, &cfg);
+	n = spf_result_json(&r, &cfg, out, sizeof(out));
+	assert_true(n > 0);
+	assert_int_equal(spf_result_json(&r, &cfg, out, (size_t)n + 1), n);
+	memset(out, 'Z', sizeof(out));
+	assert_int_equal(spf_result_json(&r, &cfg, out, (size_t)n), -1);
+	assert_string_equal(out, "");
+	assert_int_equal(out[n], 'Z');
+	assert_int_equal(spf_result_json(&r, &cfg, out, 100), -1);
+	assert_string_equal(out, "");
+}
+
+/* The validator itself must refuse what is not JSON. */
+static void
+test_validator(void **state)
+{
+	static const char *bad[] = {
+		"", "{", "{\"a\":}", "{\"a\" 1}", "{\"a\":1,}", "[1,]",
+		"\"abc", "\"a\x01\"", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"",
+		"\"\\udc00\"", "\"\xc3\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"",
+		"01", "1.", "-", "1e", "tru", "{} {}", "{\"a\":1}x", "'a'",
+		"\"\\a\"", "\"\\\"",
+	};
+	static const char *good[] = {
+		"{}", "[]", "\"\"", "0", "-1.5e+3", "true", "false", "null",
+		"{\"a\":[1,{\"b\":null}],\"c\":\"\\u00e9\\ud83d\\ude00\"}",
+		" { \"a\" : 1 } ", "\"\xe2\x82\xac\"",
+		"\"\\/\\b\\f\\\"\\\\\"",
+	};
+	struct jdoc	 d;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (json_parse(bad[i], &d) != -1)
+			fail_msg("validator accepted %s", bad[i]);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (json_parse(good[i], &d) != 0)
+			fail_msg("validator refused %s", good[i]);
+	assert_int_equal(json_parse("{\"c\":\"\\u00e9\\ud83d\\ude00\"}", &d),
+	    0);
+	assert_string_equal(jstr(&d, "c"), "\xc3\xa9\xf0\x9f\x98\x80");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest json_tests[] = {
+		cmocka_unit_test(test_validator),
+		cmocka_unit_test(test_string_exact),
+		cmocka_unit_test(test_string_every_octet),
+		cmocka_unit_test(test_string_random),
+		cmocka_unit_test(test_string_append),
+		cmocka_unit_test(test_result_keys),
+		cmocka_unit_test(test_result_hostile),
+		cmocka_unit_test(test_result_longest),
+		cmocka_unit_test(test_result_small_buffer),
+	};
+	const char	*path;
+	int		 failed;
+
+	if ((path = getenv("SPF_UNIT_JSON_OUT")) != NULL && *path != '\0' &&
+	    (saved = fopen(path, "w")) == NULL)
+		perror(path);
+	failed = cmocka_run_group_tests(json_tests, NULL, NULL);
+	if (saved != NULL)
+		fclose(saved);
+	return failed;
+}
