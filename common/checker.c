@@ -346,6 +346,10 @@ query_deliver(struct spf_query *q)
 	    r.action != cfg->actions[r.code] ? ", not DNSSEC-secure" : "");
 	r.trace = q->trace;
 	q->delivering = 1;
+	/* no longer in flight: the callback may start the next one */
+	LIST_REMOVE(q, entry);
+	q->entry.le_prev = NULL;
+	q->checker->inflight--;
 	if (q->done != NULL)
 		q->done(&r, q->arg);
 	query_free(q);

@@ -22,6 +22,8 @@ struct line {
 
 static void	put(struct line *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+static void	put_raw(struct line *, const char *, size_t);
+static void	put_escaped(struct line *, const char *, const char *);
 static void	put_quoted(struct line *, const char *);
 static void	put_value(struct line *, const char *);
 static void	put_comment(struct line *, const char *);
@@ -49,6 +51,48 @@ put(struct line *l, const char *fmt, ...)
 		return;
 	}
 	l->len += (size_t)n;
+}
+
+static void
+put_raw(struct line *l, const char *p, size_t n)
+{
+	if (l->overflow)
+		return;
+	if (n >= l->cap - l->len) {
+		l->overflow = 1;
+		return;
+	}
+	memcpy(l->buf + l->len, p, n);
+	l->len += n;
+	l->buf[l->len] = '\0';
+}
+
+/*
+ * Visible ASCII as it is, the octets in quote backslash-quoted, and
+ * anything else, which no header may carry, as '?'.
+ */
+static void
+put_escaped(struct line *l, const char *s, const char *quote)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t	 run;
+	char	 pair[2] = { '\\', 0 };
+
+	while (*p != '\0') {
+		for (run = 0; p[run] >= 0x20 && p[run] <= 0x7e &&
+		    strchr(quote, p[run]) == NULL; run++)
+			;
+		if (run > 0) {
+			put_raw(l, (const char *)p, run);
+			p += run;
+		} else if (*p >= 0x20 && *p <= 0x7e) {
+			pair[1] = (char)*p++;
+			put_raw(l, pair, 2);
+		} else {
+			put_raw(l, "?", 1);
+			p++;
+		}
+	}
 }
 
 static int
@@ -90,27 +134,19 @@ is_dot_atom(const char *s, size_t len)
 static void
 put_quoted(struct line *l, const char *s)
 {
-	unsigned char	 c;
-
-	put(l, "\"");
-	for (; *s != '\0'; s++) {
-		c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			put(l, "\\%c", c);
-		else if (c < 0x20 || c > 0x7e)
-			put(l, "?");
-		else
-			put(l, "%c", c);
-	}
-	put(l, "\"");
+	put_raw(l, "\"", 1);
+	put_escaped(l, s, "\"\\");
+	put_raw(l, "\"", 1);
 }
 
 /* dot-atom where it is one, else a quoted-string (9.1 key-value-pair) */
 static void
 put_value(struct line *l, const char *s)
 {
-	if (is_dot_atom(s, strlen(s)))
-		put(l, "%s", s);
+	size_t	 len = strlen(s);
+
+	if (is_dot_atom(s, len))
+		put_raw(l, s, len);
 	else
 		put_quoted(l, s);
 }
@@ -119,17 +155,7 @@ put_value(struct line *l, const char *s)
 static void
 put_comment(struct line *l, const char *s)
 {
-	unsigned char	 c;
-
-	for (; *s != '\0'; s++) {
-		c = (unsigned char)*s;
-		if (c == '(' || c == ')' || c == '\\')
-			put(l, "\\%c", c);
-		else if (c < 0x20 || c > 0x7e)
-			put(l, "?");
-		else
-			put(l, "%c", c);
-	}
+	put_escaped(l, s, "()\\");
 }
 
 /* RFC 8601 pvalue for an address: local-part@domain, quoted as needed. */

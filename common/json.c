@@ -10,6 +10,7 @@
 #include "spfint.h"
 
 static int	utf8_len(const unsigned char *);
+static int	append_raw(char *, size_t, size_t *, const char *, size_t);
 static int	append(char *, size_t, size_t *, const char *, ...)
 		    __attribute__((format(printf, 4, 5)));
 
@@ -60,15 +61,41 @@ utf8_len(const unsigned char *s)
 	return n;
 }
 
+/* Copy n octets as they are; the hot path of every string. */
+static int
+append_raw(char *buf, size_t len, size_t *off, const char *p, size_t n)
+{
+	if (*off >= len || n >= len - *off) {
+		*off = len;
+		return -1;
+	}
+	memcpy(buf + *off, p, n);
+	*off += n;
+	buf[*off] = '\0';
+	return 0;
+}
+
 int
 spf_json_string(char *buf, size_t len, size_t *off, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	size_t	 run;
 	int	 n;
 
-	if (append(buf, len, off, "\"") == -1)
+	if (append_raw(buf, len, off, "\"", 1) == -1)
 		return -1;
 	while (*p != '\0') {
+		/* runs of visible ASCII but quote and backslash, at once */
+		for (run = 0; p[run] >= 0x20 && p[run] < 0x7f &&
+		    p[run] != '"' && p[run] != '\\'; run++)
+			;
+		if (run > 0) {
+			if (append_raw(buf, len, off, (const char *)p, run) ==
+			    -1)
+				return -1;
+			p += run;
+			continue;
+		}
 		if (*p == '"' || *p == '\\') {
 			if (append(buf, len, off, "\\%c", *p) == -1)
 				return -1;
@@ -84,13 +111,13 @@ spf_json_string(char *buf, size_t len, size_t *off, const char *s)
 				return -1;
 			p++;
 		} else {
-			if (append(buf, len, off, "%.*s", n, (const char *)p) ==
-			    -1)
+			if (append_raw(buf, len, off, (const char *)p,
+			    (size_t)n) == -1)
 				return -1;
 			p += n;
 		}
 	}
-	return append(buf, len, off, "\"");
+	return append_raw(buf, len, off, "\"", 1);
 }
 
 int

@@ -20,7 +20,7 @@
 #include "spfgate.h"
 
 #define MAX_LINE	4096
-#define READ_CHUNK	65536
+#define IN_MAX		(4 * MAX_LINE)
 
 struct entry {
 	TAILQ_ENTRY(entry)	 next;
@@ -40,9 +40,9 @@ struct stream {
 	TAILQ_HEAD(, entry)	 queue;
 	int			 queued;
 	unsigned long		 lineno;
-	char			 buf[MAX_LINE + 1];
-	size_t			 buflen;
-	int			 discarding;	/* a line too long */
+	char			 in[IN_MAX];	/* read, not yet taken as lines */
+	size_t			 inlen;
+	int			 discarding;	/* inside a line too long */
 	int			 failed;	/* out of memory: stop */
 };
 
@@ -54,6 +54,8 @@ static void	fail(struct stream *);
 static struct entry *new_entry(struct stream *);
 static void	flush(struct stream *);
 static void	pace(struct stream *);
+static int	room(const struct stream *);
+static int	take_lines(struct stream *);
 static int	split_fields(char *, char **, int);
 
 /* Without memory no line can be answered: stop, and say so. */
@@ -210,96 +212,121 @@ flush(struct stream *st)
 	}
 	if (wrote)
 		fflush(stdout);
-	if (st->eof && TAILQ_EMPTY(&st->queue))
+	if (st->eof && st->inlen == 0 && TAILQ_EMPTY(&st->queue))
 		event_base_loopexit(st->base, NULL);
 }
 
 /*
- * Read only while there is room: max-inflight evaluations, and a queue
- * of waiting answers a few times that, so memory stays bounded.
+ * Room for another line: max-inflight evaluations, and a queue of
+ * waiting answers a few times that, so memory stays bounded.
  */
+static int
+room(const struct stream *st)
+{
+	return !st->failed &&
+	    spf_checker_inflight(st->checker) < st->cfg->max_inflight &&
+	    st->queued < st->cfg->max_inflight * 4;
+}
+
+/* Keep the reader running exactly while a line could be taken. */
 static void
 pace(struct stream *st)
 {
-	int	 room;
+	int	 want = room(st) && (!st->eof || st->inlen > 0);
 
-	room = !st->eof &&
-	    spf_checker_inflight(st->checker) < st->cfg->max_inflight &&
-	    st->queued < st->cfg->max_inflight * 4;
-	if (room && !st->reading) {
+	if (want && !st->reading) {
 		st->reading = 1;
-		if (st->pollable)
+		if (st->pollable && !st->eof &&
+		    memchr(st->in, '\n', st->inlen) == NULL)
 			event_add(st->ev_read, NULL);
 		else
 			event_active(st->ev_read, EV_READ, 0);
-	} else if (!room && st->reading) {
+	} else if (!want && st->reading) {
 		st->reading = 0;
 		if (st->pollable)
 			event_del(st->ev_read);
 	}
 }
 
+/*
+ * Start the buffered lines while there is room; returns 1 if a whole
+ * line is still waiting for room.
+ */
+static int
+take_lines(struct stream *st)
+{
+	char	*nl;
+	size_t	 len;
+
+	while (room(st) && (nl = memchr(st->in, '\n', st->inlen)) != NULL) {
+		len = (size_t)(nl - st->in);
+		*nl = '\0';
+		if (st->discarding) {
+			st->discarding = 0;
+			st->lineno++;
+			error_entry(st, "line too long");
+		} else
+			handle_line(st, st->in, len);
+		st->inlen -= len + 1;
+		memmove(st->in, nl + 1, st->inlen);
+	}
+	return memchr(st->in, '\n', st->inlen) != NULL;
+}
+
 static void
 read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct stream	*st = arg;
-	char		 chunk[READ_CHUNK], *p, *nl;
 	ssize_t		 n;
-	size_t		 len, take;
 
 	(void)what;
 	if (!st->reading)
 		return;
-	n = read(fd, chunk, sizeof(chunk));
+	if (take_lines(st) || !room(st) || st->eof)
+		goto done;
+	if (st->inlen == sizeof(st->in)) {
+		/* no newline in a full buffer: the line is too long */
+		st->discarding = 1;
+		st->inlen = 0;
+	}
+	n = read(fd, st->in + st->inlen, sizeof(st->in) - st->inlen);
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EINTR)
-			return;
+			goto done;
 		fprintf(stderr, "spfgate: read: %s\n", strerror(errno));
 		n = 0;
 	}
 	if (n == 0) {
 		st->eof = 1;
-		if (st->buflen > 0 || st->discarding) {
-			st->buf[st->buflen] = '\0';
-			if (st->discarding) {
-				st->lineno++;
-				error_entry(st, "line too long");
-			} else
-				handle_line(st, st->buf, st->buflen);
-			st->buflen = 0;
+		/* a last line without its newline is still a line */
+		if (st->inlen > 0 || st->discarding) {
+			st->in[st->inlen < sizeof(st->in) ? st->inlen :
+			    sizeof(st->in) - 1] = '\n';
+			st->inlen = st->inlen < sizeof(st->in) ? st->inlen + 1 :
+			    sizeof(st->in);
 		}
-		pace(st);
-		flush(st);
-		return;
-	}
-	for (p = chunk, len = (size_t)n; len > 0; ) {
-		nl = memchr(p, '\n', len);
-		take = nl != NULL ? (size_t)(nl - p) : len;
-		if (st->discarding || st->buflen + take > MAX_LINE) {
-			st->discarding = 1;
-			st->buflen = 0;
-		} else {
-			memcpy(st->buf + st->buflen, p, take);
-			st->buflen += take;
-		}
-		if (nl == NULL)
-			break;
+	} else {
 		if (st->discarding) {
-			st->lineno++;
-			error_entry(st, "line too long");
-			st->discarding = 0;
-		} else {
-			st->buf[st->buflen] = '\0';
-			handle_line(st, st->buf, st->buflen);
+			char *nl = memchr(st->in + st->inlen, '\n', (size_t)n);
+
+			/* drop what is left of the long line */
+			if (nl == NULL) {
+				st->inlen = 0;
+				goto done;
+			}
+			n -= nl - (st->in + st->inlen);
+			memmove(st->in, nl, (size_t)n);
+			st->inlen = 0;
 		}
-		st->buflen = 0;
-		len -= take + 1;
-		p = nl + 1;
+		st->inlen += (size_t)n;
 	}
+	(void)take_lines(st);
+done:
 	flush(st);
-	/* a regular file never polls readable: keep reading while room */
-	if (!st->pollable)
-		st->reading = 0;
+	/* re-arm: the reader stays on only while a line could be taken */
+	st->reading = 0;
+	if (st->pollable)
+		event_del(st->ev_read);
 	pace(st);
 }
 
