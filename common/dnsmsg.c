@@ -134,39 +134,45 @@ skip_rr(const unsigned char *pkt, size_t len, size_t *off, unsigned char *owner,
 	return 0;
 }
 
-/* Move it->owner along the CNAMEs of the answer section. */
+/*
+ * Move it->owner along the CNAMEs of the answer section; -1 for a loop
+ * or a chain of more than DNS_MAX_CHAIN links.
+ */
 static int
 follow_chain(struct dns_iter *it)
 {
 	unsigned char	 owner[256], target[256];
 	size_t		 off, ownerlen, targetlen, rdoff, rdlen, t;
-	int		 i, n, type, moved;
+	int		 i, n, type, found;
 
-	for (n = 0; n < DNS_MAX_CHAIN; n++) {
-		moved = 0;
+	if (it->qtype == DNS_T_CNAME)
+		return 0;
+	for (n = 0;; n++) {
+		found = 0;
 		off = it->answers;
 		for (i = 0; i < it->ancount; i++) {
 			if (skip_rr(it->pkt, it->len, &off, owner, &ownerlen,
 			    &type, &rdoff, &rdlen) == -1)
 				return -1;
-			if (type != DNS_T_CNAME || it->qtype == DNS_T_CNAME ||
+			if (type != DNS_T_CNAME ||
 			    !name_eq(owner, ownerlen, it->owner, it->ownerlen))
 				continue;
 			t = rdoff;
 			if (read_name(it->pkt, it->len, &t, target,
 			    &targetlen) == -1 || t != rdoff + rdlen)
 				return -1;
-			if (name_eq(target, targetlen, it->owner, it->ownerlen))
-				return 0;
-			memcpy(it->owner, target, targetlen);
-			it->ownerlen = targetlen;
-			moved = 1;
+			found = 1;
 			break;
 		}
-		if (!moved)
+		if (!found)
 			return 0;
+		/* a loop, or longer than any sane chain */
+		if (n == DNS_MAX_CHAIN ||
+		    name_eq(target, targetlen, it->owner, it->ownerlen))
+			return -1;
+		memcpy(it->owner, target, targetlen);
+		it->ownerlen = targetlen;
 	}
-	return 0;
 }
 
 int

@@ -582,25 +582,22 @@ test_cname_limits(void **state)
 	assert_int_equal(dns_iter_next(&it, buf, sizeof(buf), &len, NULL), 1);
 	assert_memory_equal(buf, "\xc0\x00\x02\x63", 4);
 	free(pkt);
-	/* one more is not */
+	/* one more is a malformed answer, not an empty one */
 	chain(&m, DNS_MAX_CHAIN + 1);
-	assert_int_equal(init(&it, &m, DNS_T_A, &pkt), 0);
-	assert_int_equal(dns_iter_next(&it, buf, sizeof(buf), &len, NULL), 0);
+	assert_int_equal(init(&it, &m, DNS_T_A, &pkt), -1);
 	free(pkt);
 
-	/* loops stop: a -> b -> a, and a -> a */
+	/* so are loops: a -> b -> a, and a -> a */
 	header(&m, 0, 1, 2);
 	question(&m, "a.example", DNS_T_A);
 	rr_cname(&m, "a.example", "b.example");
 	rr_cname(&m, "b.example", "a.example");
-	assert_int_equal(init(&it, &m, DNS_T_A, &pkt), 0);
-	assert_int_equal(dns_iter_next(&it, buf, sizeof(buf), &len, NULL), 0);
+	assert_int_equal(init(&it, &m, DNS_T_A, &pkt), -1);
 	free(pkt);
 	header(&m, 0, 1, 1);
 	question(&m, "a.example", DNS_T_TXT);
 	rr_cname(&m, "a.example", "A.EXAMPLE.");
-	assert_int_equal(init(&it, &m, DNS_T_TXT, &pkt), 0);
-	assert_int_equal(dns_iter_next(&it, buf, sizeof(buf), &len, NULL), 0);
+	assert_int_equal(init(&it, &m, DNS_T_TXT, &pkt), -1);
 	free(pkt);
 }
 
