@@ -1,0 +1,13 @@
+# tests/faults/build.mk: DNS fault injection and resource bounds for
+# "spfgate filter" (tests/faults/run-faults.py, with tests/dns/testdns.py
+# and tests/faults/flooddns.py).  Included by the top Makefile.
+#
+#   make check-faults   run them alone; FAULTS_FLOOD=N (default 1500)
+#                       senders in the flood, 0 skips it
+
+CHECKS +=	tests/faults/check.sh
+
+check-faults: all
+	@sh tests/faults/check.sh
+
+.PHONY: check-faults

@@ -1,0 +1,4 @@
+::ffff:1.2.3.4
+user@_netblocks3.google.example.com
+mail._netblocks3.google.example.com
+z0

@@ -1,0 +1,4 @@
+::ffff:1.2.3.4
+user@a.example.com
+mail.a.example.com
+z0

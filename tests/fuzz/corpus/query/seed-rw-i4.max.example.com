@@ -1,0 +1,4 @@
+2a00:1450:4001::3
+user@i4.max.example.com
+mail.i4.max.example.com
+z0 s
