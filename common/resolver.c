@@ -272,6 +272,8 @@ resolver_new(const struct spf_config *cfg, struct event_base *base, int novalida
 	if (set(r, "outgoing-range:", num, err, errlen) == -1 ||
 	    set(r, "infra-cache-min-rtt:", "1000", err, errlen) == -1 ||
 	    set(r, "infra-keep-probing:", "yes", err, errlen) == -1 ||
+	    /* answers in the order served: a trace that can be compared */
+	    set(r, "rrset-roundrobin:", "no", err, errlen) == -1 ||
 	    set(r, "do-not-query-localhost:", "no", err, errlen) == -1)
 		goto fail;
 	(void)snprintf(num, sizeof(num), "%zu", cache);

@@ -1,0 +1,1 @@
+CHECKS +=	tests/explain/check.sh
