@@ -336,7 +336,7 @@ method(struct line *l, const struct spf_result *r, int compact)
 }
 
 int
-spf_auth_results_method(const struct spf_result *r, char *buf, size_t len)
+spf_authres_method(const struct spf_result *r, char *buf, size_t len)
 {
 	struct line	 l = { buf, len, 0, 0 };
 
@@ -354,13 +354,13 @@ spf_auth_results_method(const struct spf_result *r, char *buf, size_t len)
 }
 
 int
-spf_auth_results(const struct spf_result *r, const struct spf_config *cfg,
+spf_authres_header(const struct spf_result *r, const struct spf_config *cfg,
     char *buf, size_t len)
 {
 	struct line	 l = { buf, len, 0, 0 };
 	char		 m[SPF_HEADER_LEN];
 
-	if (spf_auth_results_method(r, m, sizeof(m)) == -1) {
+	if (spf_authres_method(r, m, sizeof(m)) == -1) {
 		l.overflow = 1;
 		return finish(&l);
 	}

@@ -152,7 +152,7 @@ spf_result_json(const struct spf_result *r, const struct spf_config *cfg,
 	if (spf_received_spf(r, cfg, hdr, sizeof(hdr)) == -1)
 		e = -1;
 	STR("received_spf", hdr);
-	if (spf_auth_results(r, cfg, hdr, sizeof(hdr)) == -1)
+	if (spf_authres_header(r, cfg, hdr, sizeof(hdr)) == -1)
 		e = -1;
 	STR("authentication_results", hdr);
 	e |= append(buf, len, &off, "}");

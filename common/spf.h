@@ -214,10 +214,10 @@ int		 spf_action_parse(const char *);
 #define SPF_HEADER_LEN	1024
 int		 spf_received_spf(const struct spf_result *,
 		    const struct spf_config *, char *, size_t);
-int		 spf_auth_results(const struct spf_result *,
+int		 spf_authres_header(const struct spf_result *,
 		    const struct spf_config *, char *, size_t);
 /* The "spf=pass smtp.mailfrom=..." part of Authentication-Results. */
-int		 spf_auth_results_method(const struct spf_result *, char *,
+int		 spf_authres_method(const struct spf_result *, char *,
 		    size_t);
 /* "550 5.7.23 ..." for reject, "451 4.7.24 ..." for defer, else "". */
 int		 spf_smtp_reply(const struct spf_result *, char *, size_t);

@@ -2,13 +2,9 @@
 # Included by the top Makefile, which defines CC, CFLAGS, LDLIBS, B,
 # CORE_LIB, CORE_HDRS, PREFIX, DESTDIR and EXIMLIBDIR.
 
-OBJCOPY ?=	objcopy
-
 EXIM_SO =	$(B)/exim-spf.so
 EXIM_OBJS =	$(B)/exim-dlfunc/exim-spf.o $(B)/exim-dlfunc/exim-entry.o
 EXIM_MAP =	exim-dlfunc/exim-spf.map
-EXIM_ENTRIES =	spf_result spf_action spf_received spf_auth_results \
-		spf_reason spf_explain
 
 # Exim's dlfunc header comes with exim4-dev; without it exim-entry.c
 # declares the few things it uses itself (same ABI).
@@ -17,11 +13,6 @@ EXIM_CFLAGS =	-fvisibility=hidden
 ifneq ($(EXIM_HDR),)
 EXIM_CFLAGS +=	-DHAVE_LOCAL_SCAN_H -isystem /usr/include/exim4
 endif
-
-# The core has a spf_auth_results() of its own, and the dlfunc entry
-# points must have their plain names: the module links a copy of the
-# core library with any such name moved aside.
-EXIM_CORE =	$(B)/exim-dlfunc/libspfgate-exim.a
 
 MORE +=		$(EXIM_SO)
 CHECKS +=	tests/exim/check-bh.sh tests/exim/check-daemon.sh \
@@ -34,20 +25,14 @@ $(B)/exim-dlfunc/%.o: exim-dlfunc/%.c exim-dlfunc/exim-spf.h $(CORE_HDRS) \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(EXIM_CFLAGS) -c -o $@ $<
 
-$(EXIM_CORE): $(CORE_LIB)
-	@mkdir -p $(@D)
-	$(OBJCOPY) $(foreach f,$(EXIM_ENTRIES),--redefine-sym $(f)=spfcore_$(f)) \
-	    $(CORE_LIB) $@
-	$(AR) s $@
-
 # Only the entry points are exported (version script); the core and
 # the libraries' symbols stay inside, so nothing in Exim's process can
 # interpose on them.  -z now: a missing symbol fails at dlopen, which
 # Exim reports, not in the middle of a session.
-$(EXIM_SO): $(EXIM_OBJS) $(EXIM_CORE) $(EXIM_MAP)
+$(EXIM_SO): $(EXIM_OBJS) $(CORE_LIB) $(EXIM_MAP)
 	$(CC) -shared $(LDFLAGS) -Wl,--version-script=$(EXIM_MAP) \
 	    -Wl,--exclude-libs,ALL -Wl,-z,defs -Wl,-z,now -Wl,-z,relro \
-	    -o $@ $(EXIM_OBJS) $(EXIM_CORE) $(LDLIBS)
+	    -o $@ $(EXIM_OBJS) $(CORE_LIB) $(LDLIBS)
 
 install-exim: $(EXIM_SO)
 	install -d $(DESTDIR)$(EXIMLIBDIR)

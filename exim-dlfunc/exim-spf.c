@@ -185,7 +185,7 @@ xspf_call(enum xspf_fn fn, int argc, unsigned char *argv[], char *out,
 		break;
 	case XSPF_AUTH_RESULTS:
 		if (ctx.cfg.headers || r->action == SPF_TAG)
-			n = spf_auth_results_method(r, out, outlen);
+			n = spf_authres_method(r, out, outlen);
 		*tainted = 1;
 		break;
 	case XSPF_REASON:

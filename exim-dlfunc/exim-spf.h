@@ -2,8 +2,7 @@
  * exim-spf.h: between the Exim entry points (exim-entry.c, which sees
  * only Exim's local_scan.h) and the evaluation (exim-spf.c, which sees
  * only the core's spf.h).  The two headers cannot share a translation
- * unit: the core has its own spf_auth_results() and Exim's header
- * defines OK, FAIL and ERROR as bare macros.
+ * unit: Exim's header defines OK, FAIL and ERROR as bare macros.
  */
 #ifndef EXIM_SPF_H
 #define EXIM_SPF_H

@@ -129,7 +129,7 @@ checked(const struct spf_result *r, void *arg)
 		show("reply:", buf);
 	if (spf_received_spf(r, st->cfg, buf, sizeof(buf)) > 0)
 		printf("%s\n", buf);
-	if (spf_auth_results(r, st->cfg, buf, sizeof(buf)) > 0)
+	if (spf_authres_header(r, st->cfg, buf, sizeof(buf)) > 0)
 		printf("%s\n", buf);
 }
 

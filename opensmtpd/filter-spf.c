@@ -424,7 +424,7 @@ add_headers(struct sess *s, const struct spf_result *r)
 	    (s->hdr[0] = strdup(buf)) == NULL)
 		spf_log(&cfg, "session=%s out of memory for Received-SPF",
 		    s->ps->idstr);
-	if (spf_auth_results(r, &cfg, buf, sizeof(buf)) > 0 &&
+	if (spf_authres_header(r, &cfg, buf, sizeof(buf)) > 0 &&
 	    (s->hdr[1] = strdup(buf)) == NULL)
 		spf_log(&cfg, "session=%s out of memory for "
 		    "Authentication-Results", s->ps->idstr);

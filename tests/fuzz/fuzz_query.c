@@ -183,10 +183,10 @@ check_result(const struct spf_result *r, const struct spf_config *cfg)
 	n = spf_received_spf(r, cfg, buf, HEADER_LEN);
 	CHECK(n > 0 && n <= HEADER_MAX && strlen(buf) == (size_t)n);
 	CHECK(strpbrk(buf, "\r\n") == NULL);
-	n = spf_auth_results(r, cfg, buf, HEADER_LEN);
+	n = spf_authres_header(r, cfg, buf, HEADER_LEN);
 	CHECK(n > 0 && n <= HEADER_MAX && strlen(buf) == (size_t)n);
 	CHECK(strpbrk(buf, "\r\n") == NULL);
-	n = spf_auth_results_method(r, buf, HEADER_LEN);
+	n = spf_authres_method(r, buf, HEADER_LEN);
 	CHECK(n > 0 && n <= HEADER_MAX && strlen(buf) == (size_t)n);
 	n = spf_smtp_reply(r, buf, HEADER_LEN);
 	CHECK(n >= 0 && n <= 510 && strlen(buf) == (size_t)n);

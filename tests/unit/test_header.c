@@ -50,7 +50,7 @@ authres(const struct spf_result *r, const struct spf_config *cfg)
 	int	 n;
 
 	memset(buf, 'Z', sizeof(buf));
-	n = spf_auth_results(r, cfg, buf, sizeof(buf));
+	n = spf_authres_header(r, cfg, buf, sizeof(buf));
 	assert_true(n > 0);
 	assert_int_equal((size_t)n, strlen(buf));
 	return buf;
@@ -317,22 +317,22 @@ test_headers_hostile(void **state)
 		assert_memory_equal(p + 17 + 320, "\"; helo=\"", 9);
 		assert_non_null(strstr(hdr, "; dnssec=insecure;"));
 
-		n = spf_auth_results(&r, &cfg, hdr, sizeof(hdr));
+		n = spf_authres_header(&r, &cfg, hdr, sizeof(hdr));
 		assert_true(n > 0 && n <= 998);
 		assert_int_equal((size_t)n, strlen(hdr));
 		assert_memory_equal(hdr, "Authentication-Results: "
 		    "mx.example.net; spf=", 42);
-		n = spf_auth_results_method(&r, hdr, sizeof(hdr));
+		n = spf_authres_method(&r, hdr, sizeof(hdr));
 		assert_true(n > 0 && n <= 998);
 		r.identity = SPF_ID_HELO;
-		n = spf_auth_results(&r, &cfg, hdr, sizeof(hdr));
+		n = spf_authres_header(&r, &cfg, hdr, sizeof(hdr));
 		assert_true(n > 0 && n <= 998);
 		assert_non_null(strstr(hdr, " smtp.helo=\"\\\\\\\\"));
 	}
 }
 
 /*
- * BUG (common/header.c, spf_auth_results_method): the method part is
+ * BUG (common/header.c, spf_authres_method): the method part is
  * kept whole up to 998 - 24 - SPF_DOMAIN_LEN = 718 octets, leaving room
  * for "Authentication-Results: " and a 255-octet authserv-id but not
  * for the "; " between them, so the header can reach 999 octets, one
@@ -361,7 +361,7 @@ test_auth_results_longest(void **state)
 		memset(r.sender, 's', len);
 		(void)strlcpy(r.sender + len, "@example.org",
 		    sizeof(r.sender) - len);
-		n = spf_auth_results(&r, &cfg, hdr, sizeof(hdr));
+		n = spf_authres_header(&r, &cfg, hdr, sizeof(hdr));
 		assert_true(n > 0);
 		assert_int_equal((size_t)n, strlen(hdr));
 		assert_true(n <= 998);
@@ -456,17 +456,17 @@ test_auth_results_method(void **state)
 		(void)strlcpy(r.sender, cases[i].sender, sizeof(r.sender));
 		(void)snprintf(want, sizeof(want), "spf=pass %s",
 		    cases[i].want);
-		n = spf_auth_results_method(&r, buf, sizeof(buf));
+		n = spf_authres_method(&r, buf, sizeof(buf));
 		assert_string_equal(buf, want);
 		assert_int_equal((size_t)n, strlen(want));
 	}
 	/* bounds */
 	mk(&r, &cfg);
-	n = spf_auth_results_method(&r, buf, sizeof(buf));
-	assert_int_equal(spf_auth_results_method(&r, buf, (size_t)n + 1), n);
-	assert_int_equal(spf_auth_results_method(&r, buf, (size_t)n), -1);
+	n = spf_authres_method(&r, buf, sizeof(buf));
+	assert_int_equal(spf_authres_method(&r, buf, (size_t)n + 1), n);
+	assert_int_equal(spf_authres_method(&r, buf, (size_t)n), -1);
 	assert_string_equal(buf, "");
-	assert_int_equal(spf_auth_results(&r, &cfg, buf, 30), -1);
+	assert_int_equal(spf_authres_header(&r, &cfg, buf, 30), -1);
 	assert_string_equal(buf, "");
 }
 

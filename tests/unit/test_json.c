@@ -648,7 +648,7 @@ test_result_keys(void **state)
 	assert_string_equal(jstr(&d, "reply"), "");
 	assert_true(spf_received_spf(&r, &cfg, hdr, sizeof(hdr)) > 0);
 	assert_string_equal(jstr(&d, "received_spf"), hdr);
-	assert_true(spf_auth_results(&r, &cfg, hdr, sizeof(hdr)) > 0);
+	assert_true(spf_authres_header(&r, &cfg, hdr, sizeof(hdr)) > 0);
 	assert_string_equal(jstr(&d, "authentication_results"), hdr);
 
 	/* a rejected fail carries its reply; the HELO identity */
