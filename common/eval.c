@@ -588,12 +588,14 @@ int
 eval_count_lookup(struct spf_query *q, struct frame *f,
     const struct spf_term *t)
 {
-	if (++q->lookups_used > SPF_MAX_DNS_TERMS) {
+	/* the eleventh is refused, not made: the count stays at ten */
+	if (q->lookups_used >= SPF_MAX_DNS_TERMS) {
 		eval_finish(q, SPF_PERMERROR, "more than %d DNS lookups "
 		    "(at '%.*s' in the record of %s)", SPF_MAX_DNS_TERMS,
 		    (int)t->len, f->rec.text + t->off, f->domain);
 		return -1;
 	}
+	q->lookups_used++;
 	return 0;
 }
 

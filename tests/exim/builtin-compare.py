@@ -219,9 +219,9 @@ KNOWN = {
                          "any validated name, one that is a subdomain of "
                          "<domain> SHOULD be chosen (RFC 7208 7.3); "
                          "libspf2 picks another"),
-    "ptr-limit": ("permerror", "pass", "more than 10 PTR names are not an "
-                  "error: only the first 10 are checked (RFC 7208 4.6.4, "
-                  "5.5)"),
+    "ptr-limit": ("permerror", "neutral", "more than 10 PTR names are not "
+                  "an error: only the first 10, in the order served, are "
+                  "checked (RFC 7208 4.6.4, 5.5)"),
     "include-over-limit": ("pass", "permerror", "more than 10 "
                            "DNS-querying terms, counted across includes, "
                            "is permerror (RFC 7208 4.6.4)"),
