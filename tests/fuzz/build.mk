@@ -9,8 +9,9 @@
 #   make check                  runs tests/fuzz/check.sh: the committed
 #                               corpus, then FUZZ_SMOKE (20) s per target
 #
-# Targets (tests/fuzz/fuzz_TARGET.c, seeds in tests/fuzz/corpus/TARGET,
-# made by tests/fuzz/mkcorpus.py; a finding is kept there as regress-*):
+# Targets (tests/fuzz/fuzz_TARGET.c; corpus in tests/fuzz/corpus/TARGET:
+# seed-* made by tests/fuzz/mkcorpus.py, found-* merged from long runs
+# (see run.sh), regress-* the inputs of findings):
 #   record   record_parse: SPF record text from DNS
 #   macro    macro_check, macro_expand: every letter and transformer,
 #            explain-strings and domains, against a reference expander

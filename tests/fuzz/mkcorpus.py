@@ -6,8 +6,8 @@
 #     /usr/bin/python3 tests/fuzz/mkcorpus.py [SUITE.yml]
 #
 # It writes, replacing only the files it made before (names starting
-# with "seed-"; libFuzzer's own finds and the regression inputs, named
-# "regress-", are left alone):
+# with "seed-"; the regression inputs, "regress-", and what long runs
+# found and were merged in, "found-", are left alone):
 #   tests/fuzz/zones/suite-NN.zone   the zonedata of scenario NN as a
 #                                    root zone (TIMEOUT entries and TXT
 #                                    records of no strings cannot be

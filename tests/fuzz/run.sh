@@ -11,6 +11,12 @@
 # -minimize_crash=1 -runs=10000 FILE), keep it as
 # tests/fuzz/corpus/TARGET/regress-WHAT, and report it.
 #
+# What a long run found can be merged into the committed corpus, so the
+# smoke runs of make check start deeper (named found-SHA1):
+#   d=$(mktemp -d); cp tests/fuzz/corpus/T/* $d
+#   build/fuzz/fuzz-T -merge=1 -max_len=3072 $d build/fuzz/corpus/T
+#   then copy the new files of $d to tests/fuzz/corpus/T/found-NAME.
+#
 # Known bugs (tests/fuzz/known-bugs) are stepped over, as in check.sh's
 # smoke step; SPF_FUZZ_IGNORE= (set, empty) fuzzes with every check on.
 # FUZZ_ARGS adds libFuzzer flags to every run.  No parallel jobs: one
