@@ -60,6 +60,11 @@ static int	set(struct resolver *, const char *, const char *, char *,
 		    size_t);
 static int	zone_origin(const char *, char *, size_t, char *, size_t);
 static int	write_zone_config(const struct spf_config *, char *, size_t,
+		    char [][SPF_DOMAIN_LEN], char *, size_t);
+static int	zone_owners(const char *, const char *, struct ub_ctx *,
+		    char *, size_t);
+static int	name_under(const char *, const char *);
+static int	zone_log_error(const struct spf_config *, const char *,
 		    char *, size_t);
 static void	answer_cb(void *, int, void *, int, int, char *, int);
 static void	probe_cb(void *, int, void *, int, int, char *, int);
@@ -147,7 +152,7 @@ zone_origin(const char *path, char *out, size_t outlen, char *err,
 /* auth-zone clauses only come from a file; write one for ub_ctx_config. */
 static int
 write_zone_config(const struct spf_config *cfg, char *path, size_t pathlen,
-    char *err, size_t errlen)
+    char origins[][SPF_DOMAIN_LEN], char *err, size_t errlen)
 {
 	char	 origin[SPF_DOMAIN_LEN], abs[PATH_MAX];
 	FILE	*f;
@@ -168,7 +173,8 @@ write_zone_config(const struct spf_config *cfg, char *path, size_t pathlen,
 	}
 	for (i = 0; i < cfg->nzones; i++) {
 		if (zone_origin(cfg->zones[i], origin, sizeof(origin), err,
-		    errlen) == -1 || realpath(cfg->zones[i], abs) == NULL) {
+		    errlen) == -1 || zone_owners(cfg->zones[i], origin, NULL,
+		    err, errlen) == -1 || realpath(cfg->zones[i], abs) == NULL) {
 			if (err[0] == '\0')
 				(void)snprintf(err, errlen, "zone %s: %s",
 				    cfg->zones[i], strerror(errno));
@@ -179,10 +185,185 @@ write_zone_config(const struct spf_config *cfg, char *path, size_t pathlen,
 		fprintf(f, "auth-zone:\n\tname: \"%s\"\n\tzonefile: \"%s\"\n"
 		    "\tfor-upstream: yes\n\tfor-downstream: no\n"
 		    "\tfallback-enabled: no\n", origin, abs);
+		(void)strlcpy(origins[i], origin, SPF_DOMAIN_LEN);
 	}
 	if (fclose(f) != 0) {
 		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Every owner name of a master file must lie in its zone: libunbound
+ * drops other names without a word, and a lookup of one would leave for
+ * the Internet.  Owners are the first field of a line that does not
+ * continue a parenthesized record; $ORIGIN may change along the way.
+ * With lift, also remove libunbound's built-in local zones (test.,
+ * invalid., the private and TEST-NET reverse zones...) at and above
+ * every owner: they would answer NXDOMAIN for it before the file is
+ * asked.  Removing a zone that is not there does nothing.
+ */
+static int
+zone_owners(const char *path, const char *zone, struct ub_ctx *lift,
+    char *err, size_t errlen)
+{
+	FILE	*f;
+	char	 line[4096], origin[SPF_DOMAIN_LEN], owner[DNS_NAME_TEXT];
+	char	*p, *tok, *save;
+	int	 depth = 0, quoted, lineno = 0, rc = 0, starts, ub;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		(void)snprintf(err, errlen, "zone %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	(void)strlcpy(origin, zone, sizeof(origin));
+	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		starts = depth == 0;
+		for (p = line, quoted = 0; *p != '\0'; p++) {
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			else if (*p == '"')
+				quoted = !quoted;
+			else if (!quoted && *p == ';') {
+				*p = '\0';
+				break;
+			} else if (!quoted && *p == '(')
+				depth++;
+			else if (!quoted && *p == ')' && depth > 0)
+				depth--;
+		}
+		if (!starts || isspace((unsigned char)line[0]) ||
+		    (tok = strtok_r(line, " \t\r\n(", &save)) == NULL)
+			continue;
+		if (strcasecmp(tok, "$ORIGIN") == 0) {
+			if ((tok = strtok_r(NULL, " \t\r\n", &save)) != NULL)
+				(void)strlcpy(origin, tok, sizeof(origin));
+			continue;
+		}
+		if (tok[0] == '$')
+			continue;
+		if (strcmp(tok, "@") == 0)
+			(void)strlcpy(owner, origin, sizeof(owner));
+		else if (tok[strlen(tok) - 1] == '.' ||
+		    strcmp(origin, ".") == 0)
+			(void)snprintf(owner, sizeof(owner), "%s%s", tok,
+			    tok[strlen(tok) - 1] == '.' ? "" : ".");
+		else
+			(void)snprintf(owner, sizeof(owner), "%s.%s", tok,
+			    origin);
+		if (!name_under(owner, zone)) {
+			(void)snprintf(err, errlen, "zone %s, line %d: %s is "
+			    "not in the file's zone %s (the owner of its SOA); "
+			    "give each zone a file of its own", path, lineno,
+			    owner, zone);
+			rc = -1;
+		}
+		for (p = owner; rc == 0 && lift != NULL && *p != '\0';
+		    p += strcspn(p, ".") + (p[strcspn(p, ".")] == '.')) {
+			if ((ub = ub_ctx_zone_remove(lift, p)) != 0) {
+				(void)snprintf(err, errlen, "zone %s, line %d: "
+				    "%s: %s", path, lineno, p,
+				    ub_strerror(ub));
+				rc = -1;
+			}
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+/* Is name equal to zone or below it?  Text names, trailing dot or not. */
+static int
+name_under(const char *name, const char *zone)
+{
+	size_t	 nl = strlen(name), zl = strlen(zone);
+
+	if (nl > 0 && name[nl - 1] == '.')
+		nl--;
+	if (zl > 0 && zone[zl - 1] == '.')
+		zl--;
+	if (zl == 0)
+		return 1;
+	if (nl < zl || strncasecmp(name + nl - zl, zone, zl) != 0)
+		return 0;
+	return nl == zl || name[nl - zl - 1] == '.';
+}
+
+/*
+ * libunbound reads the zone files when the context is finalized and
+ * only logs what it cannot parse; the zone is then empty and every
+ * answer from it an error.  Turn the first error it logged into ours.
+ * Its "parse error FILE L:C: text" counts the line after the record's
+ * newline, so the record's own line is one less, unless the record
+ * ends the file without a newline.
+ */
+static int
+zone_log_error(const struct spf_config *cfg, const char *log, char *err,
+    size_t errlen)
+{
+	const char	*p, *e, *num, *errstr;
+	char		 line[512], path[SPF_PATH_LEN], *colon;
+	long long	 lineno, nl = 0;
+	size_t		 n;
+	FILE		*f;
+	int		 c, i, last = EOF;
+
+	for (p = log; *p != '\0'; p = *e == '\n' ? e + 1 : e) {
+		e = p + strcspn(p, "\n");
+		n = (size_t)(e - p) < sizeof(line) ? (size_t)(e - p) :
+		    sizeof(line) - 1;
+		memcpy(line, p, n);
+		line[n] = '\0';
+		if ((p = strstr(line, "error: ")) == NULL)
+			continue;
+		p += 7;
+		if (strncmp(p, "parse error ", 12) != 0) {
+			(void)snprintf(err, errlen, "zone files: %s", p);
+			return -1;
+		}
+		p += 12;
+		/* the file is one of ours: match it by its name */
+		for (i = 0; i < cfg->nzones; i++) {
+			if (realpath(cfg->zones[i], path) != NULL &&
+			    strncmp(p, path, strlen(path)) == 0 &&
+			    p[strlen(path)] == ' ')
+				break;
+		}
+		if (i == cfg->nzones) {
+			(void)snprintf(err, errlen, "zone files: parse error %s",
+			    p);
+			return -1;
+		}
+		num = p + strlen(path) + 1;
+		if ((colon = strchr(num, ':')) == NULL) {
+			(void)snprintf(err, errlen, "zone %s: parse error %s",
+			    cfg->zones[i], num);
+			return -1;
+		}
+		*colon = '\0';
+		lineno = strtonum(num, 1, LLONG_MAX, &errstr);
+		p = strchr(colon + 1, ':');
+		p = p != NULL ? p + 1 + strspn(p + 1, " ") : colon + 1;
+		if (errstr != NULL) {
+			(void)snprintf(err, errlen, "zone %s: parse error: %s",
+			    cfg->zones[i], p);
+			return -1;
+		}
+		if ((f = fopen(cfg->zones[i], "r")) != NULL) {
+			while ((c = getc(f)) != EOF) {
+				nl += c == '\n';
+				last = c;
+			}
+			fclose(f);
+			if (lineno > 1 && (lineno <= nl || last == '\n'))
+				lineno--;
+		}
+		(void)snprintf(err, errlen, "zone %s, line %lld: %s",
+		    cfg->zones[i], lineno, p);
 		return -1;
 	}
 	return 0;
@@ -233,9 +414,12 @@ resolver_new(const struct spf_config *cfg, struct event_base *base, int novalida
 {
 	struct resolver	*r;
 	char		 num[32], zconf[PATH_MAX];
+	char		 origins[SPF_MAX_ZONES][SPF_DOMAIN_LEN];
 	const char	*anchors[SPF_MAX_ANCHORS + 1];
 	int		 i, rc, n, nanchors = 0, forwarding;
-	size_t		 cache;
+	size_t		 cache, loglen = 0;
+	char		*logbuf = NULL;
+	FILE		*logf = NULL;
 
 	err[0] = '\0';
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
@@ -307,7 +491,16 @@ resolver_new(const struct spf_config *cfg, struct event_base *base, int novalida
 		goto fail;
 
 	if (cfg->nzones > 0) {
-		if (write_zone_config(cfg, zconf, sizeof(zconf), err,
+		/*
+		 * Hear what libunbound says about the zone files: it reads
+		 * them when the context is finalized, below.
+		 */
+		if ((logf = open_memstream(&logbuf, &loglen)) == NULL) {
+			(void)snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		(void)ub_ctx_debugout(r->ctx, logf);
+		if (write_zone_config(cfg, zconf, sizeof(zconf), origins, err,
 		    errlen) == -1)
 			goto fail;
 		rc = ub_ctx_config(r->ctx, zconf);
@@ -358,6 +551,23 @@ resolver_new(const struct spf_config *cfg, struct event_base *base, int novalida
 			}
 		}
 	}
+	if (logf != NULL) {
+		/* Zone files answer for every name in them, in test. too. */
+		for (i = 0; i < cfg->nzones; i++)
+			if (zone_owners(cfg->zones[i], origins[i], r->ctx, err,
+			    errlen) == -1)
+				goto fail;
+		(void)ub_ctx_debugout(r->ctx, stderr);
+		rc = fclose(logf);
+		logf = NULL;
+		if (rc != 0 || zone_log_error(cfg, logbuf, err, errlen) == -1) {
+			if (err[0] == '\0')
+				(void)snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		free(logbuf);
+		logbuf = NULL;
+	}
 	(void)snprintf(r->describe, sizeof(r->describe), "%s%s%s",
 	    cfg->recursive ? "recursive" : cfg->nresolvers > 0 ?
 	    "forwarding to configured resolvers" : cfg->nzones > 0 ?
@@ -366,6 +576,13 @@ resolver_new(const struct spf_config *cfg, struct event_base *base, int novalida
 	    "validation", r->validating ? anchors[0] : "");
 	return r;
 fail:
+	if (logf != NULL) {
+		/* the zone files' error explains a failure to finalize */
+		(void)ub_ctx_debugout(r->ctx, stderr);
+		if (fclose(logf) == 0 && logbuf != NULL)
+			(void)zone_log_error(cfg, logbuf, err, errlen);
+	}
+	free(logbuf);
 	resolver_free(r);
 	return NULL;
 }
