@@ -336,6 +336,13 @@ method(struct line *l, const struct spf_result *r, int compact)
 }
 
 int
+spf_headers_wanted(const struct spf_result *r, const struct spf_config *cfg)
+{
+	return r->action == SPF_TAG || (r->action == SPF_ACCEPT &&
+	    cfg->headers);
+}
+
+int
 spf_authres_method(const struct spf_result *r, char *buf, size_t len)
 {
 	struct line	 l = { buf, len, 0, 0 };

@@ -216,6 +216,13 @@ int		 spf_received_spf(const struct spf_result *,
 		    const struct spf_config *, char *, size_t);
 int		 spf_authres_header(const struct spf_result *,
 		    const struct spf_config *, char *, size_t);
+/*
+ * Whether the message gets Received-SPF and Authentication-Results:
+ * tagged mail always, accepted mail unless "headers no", rejected and
+ * deferred mail never.  The wrappers ask this, never decide it.
+ */
+int		 spf_headers_wanted(const struct spf_result *,
+		    const struct spf_config *);
 /* The "spf=pass smtp.mailfrom=..." part of Authentication-Results. */
 int		 spf_authres_method(const struct spf_result *, char *,
 		    size_t);

@@ -175,16 +175,15 @@ xspf_call(enum xspf_fn fn, int argc, unsigned char *argv[], char *out,
 		break;
 	case XSPF_RECEIVED:
 		/*
-		 * As in filter-spf: tagged mail always gets the headers,
-		 * accepted mail unless "headers no"; otherwise "", which
-		 * add_header ignores.
+		 * "" when the core says no headers: the ACL tests for it
+		 * (add_header would make "X-ACL-Warn: " of an empty text).
 		 */
-		if (ctx.cfg.headers || r->action == SPF_TAG)
+		if (spf_headers_wanted(r, &ctx.cfg))
 			n = spf_received_spf(r, &ctx.cfg, out, outlen);
 		*tainted = 1;
 		break;
 	case XSPF_AUTH_RESULTS:
-		if (ctx.cfg.headers || r->action == SPF_TAG)
+		if (spf_headers_wanted(r, &ctx.cfg))
 			n = spf_authres_method(r, out, outlen);
 		*tainted = 1;
 		break;

@@ -366,12 +366,9 @@ check_done(const struct spf_result *r, void *arg)
 		proto_reject(s->ps, s->token, reply);
 		break;
 	case SPF_TAG:
-		add_headers(s, r);
-		proto_proceed(s->ps, s->token);
-		break;
 	case SPF_ACCEPT:
 	default:
-		if (cfg.headers)
+		if (spf_headers_wanted(r, &cfg))
 			add_headers(s, r);
 		proto_proceed(s->ps, s->token);
 		break;

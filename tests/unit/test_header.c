@@ -644,6 +644,27 @@ test_names(void **state)
 	assert_int_equal(spf_action_parse("drop"), -1);
 }
 
+/* Tagged mail always, accepted unless "headers no", the rest never. */
+static void
+test_headers_wanted(void **state)
+{
+	struct spf_result r;
+	struct spf_config cfg;
+
+	(void)state;
+	mk(&r, &cfg);
+	assert_true(spf_headers_wanted(&r, &cfg));
+	cfg.headers = 0;
+	assert_false(spf_headers_wanted(&r, &cfg));
+	r.action = SPF_TAG;
+	assert_true(spf_headers_wanted(&r, &cfg));
+	cfg.headers = 1;
+	r.action = SPF_REJECT;
+	assert_false(spf_headers_wanted(&r, &cfg));
+	r.action = SPF_DEFER;
+	assert_false(spf_headers_wanted(&r, &cfg));
+}
+
 int
 main(void)
 {
@@ -660,6 +681,7 @@ main(void)
 		cmocka_unit_test(test_smtp_reply_text),
 		cmocka_unit_test(test_log_line),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_headers_wanted),
 	};
 
 	return cmocka_run_group_tests(header_tests, NULL, NULL);
