@@ -1,8 +1,9 @@
 #!/bin/sh
-# check.sh: the Debian packages.  In a copy of the tree, outside it (the
-# build cleans build/ and writes the .debs next to the source), runs
-# "dpkg-buildpackage -us -uc -b" with DEB_BUILD_OPTIONS=nocheck (so the
-# package build never runs make check inside make check), looks into the
+# check.sh: the Debian packages.  Builds them as "make debs" does
+# (tests/dist/debs.sh: "dpkg-buildpackage -us -uc -b" with
+# DEB_BUILD_OPTIONS=nocheck in a copy of the tree, so the package build
+# never runs make check inside make check) into build/debs, where they
+# stay for the README's "apt install"; looks into the
 # three packages, runs lintian, installs them with dpkg into a throwaway
 # root, runs spfgate check and lint against tests/demo/example.zone from
 # the installed files (and, where Exim is installed, tests/exim's -bh
@@ -47,24 +48,11 @@ finish() {
 }
 
 version=$(cd "$top" && dpkg-parsechangelog -S Version)
-src=$W/spfgate-$version
-mkdir -p "$src"
-# What git knows or would add, without build products; a plain copy
-# outside a git checkout.
-(cd "$top" && { git ls-files -co --exclude-standard 2>/dev/null ||
-    find . -type f | sed 's|^\./||'; } |
-    grep -v -e '^build/' -e '^\.git/' \
-        -e '^debian/\(tmp\|spfgate\|opensmtpd-filter-spf\|exim4-spf\)/' \
-        -e '^debian/\.debhelper/' -e '^debian/files$' \
-        -e '^debian/.*\.substvars$' -e '^debian/.*\.log$' \
-        -e '^debian/debhelper-build-stamp$' |
-    while read -r f; do [ -f "$f" ] && printf '%s\n' "$f"; done |
-    tar -cf - -T -) | tar -xf - -C "$src"
-
-echo "dist: building spfgate $version in $src"
-if (cd "$src" && DEB_BUILD_OPTIONS="nocheck ${DEB_BUILD_OPTIONS:-}" \
-    nice dpkg-buildpackage -us -uc -b) >"$W/build.log" 2>&1; then
-	ok "dpkg-buildpackage -us -uc -b"
+# The packages stay in build/debs, where the README sends the admin.
+D=$top/build/debs
+echo "dist: building spfgate $version (tests/dist/debs.sh)"
+if sh "$top/tests/dist/debs.sh" "$D" >"$W/build.log" 2>&1; then
+	ok "dpkg-buildpackage -us -uc -b (nocheck), the packages in build/debs"
 else
 	nok "dpkg-buildpackage -us -uc -b"
 	tail -n 40 "$W/build.log" | sed 's/^/    /'
@@ -73,7 +61,7 @@ fi
 
 arch=$(dpkg --print-architecture)
 for p in spfgate opensmtpd-filter-spf exim4-spf; do
-	deb=$W/${p}_${version}_$arch.deb
+	deb=$D/${p}_${version}_$arch.deb
 	[ -f "$deb" ] && ok "$p package built" || nok "$p: no $deb"
 done
 
@@ -81,7 +69,7 @@ done
 has() {
 	p=$1
 	shift
-	list=$(dpkg-deb -c "$W/${p}_${version}_$arch.deb" 2>/dev/null |
+	list=$(dpkg-deb -c "$D/${p}_${version}_$arch.deb" 2>/dev/null |
 	    awk '{print $6}')
 	for f in "$@"; do
 		echo "$list" | grep -qx "\./$f" && ok "$p has /$f" ||
@@ -94,15 +82,19 @@ has spfgate usr/bin/spfgate etc/spfgate.conf \
 has opensmtpd-filter-spf usr/libexec/opensmtpd/filter-spf \
     usr/share/man/man8/filter-spf.8.gz
 has exim4-spf usr/lib/exim4/exim-spf.so usr/share/man/man8/exim-spf.8.gz
-dpkg-deb -f "$W/spfgate_${version}_$arch.deb" Depends | grep -q libunbound &&
+dpkg-deb -f "$D/spfgate_${version}_$arch.deb" Depends | grep -q libunbound &&
     ok "spfgate depends on libunbound (shlibs)" ||
     nok "spfgate: no library dependencies"
-dpkg-deb -I "$W/spfgate_${version}_$arch.deb" conffiles 2>/dev/null |
+# Validation is the default and needs the root key.
+dpkg-deb -f "$D/spfgate_${version}_$arch.deb" Depends |
+    grep -q 'dns-root-data' && ok "spfgate depends on dns-root-data" ||
+    nok "spfgate does not depend on dns-root-data"
+dpkg-deb -I "$D/spfgate_${version}_$arch.deb" conffiles 2>/dev/null |
     grep -qx /etc/spfgate.conf && ok "/etc/spfgate.conf is a conffile" ||
     nok "/etc/spfgate.conf is not a conffile"
 
 if lintian --fail-on error --tag-display-limit 0 \
-    "$W"/spfgate_"${version}"_"$arch".changes >"$W/lintian.log" 2>&1; then
+    "$D"/spfgate_"${version}"_"$arch".changes >"$W/lintian.log" 2>&1; then
 	ok "lintian: no errors"
 else
 	nok "lintian reports errors"
@@ -116,9 +108,9 @@ R=$W/root
 mkdir -p "$R/var/lib/dpkg/info" "$R/var/lib/dpkg/updates"
 : >"$R/var/lib/dpkg/status"
 : >"$R/var/lib/dpkg/available"
-if dpkg --root="$R" --force-depends -i "$W"/spfgate_"${version}"_"$arch".deb \
-    "$W"/opensmtpd-filter-spf_"${version}"_"$arch".deb \
-    "$W"/exim4-spf_"${version}"_"$arch".deb >"$W/dpkg.log" 2>&1; then
+if dpkg --root="$R" --force-depends -i "$D"/spfgate_"${version}"_"$arch".deb \
+    "$D"/opensmtpd-filter-spf_"${version}"_"$arch".deb \
+    "$D"/exim4-spf_"${version}"_"$arch".deb >"$W/dpkg.log" 2>&1; then
 	ok "dpkg --root: the three packages installed"
 else
 	nok "dpkg --root: installing failed"
