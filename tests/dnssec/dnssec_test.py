@@ -997,20 +997,22 @@ deliver_drop_privilege = true
 acl_smtp_mail = acl_check_mail
 acl_smtp_rcpt = acl_check_rcpt
 acl_smtp_data = acl_check_data
-SPFSO = %(d)s/exim-spf.so
-SPFARGS = {$sender_host_address}{$sender_address}{$sender_helo_name}{%(conf)s}
+SPF_SO = %(d)s/exim-spf.so
+SPF_ARGS = {$sender_host_address}{$sender_address}{$sender_helo_name}{%(conf)s}
 
 begin acl
 
 acl_check_mail:
-  warn    set acl_m_spf_action = ${dlfunc{SPFSO}{spf_action}SPFARGS}
-          logwrite = ${dlfunc{SPFSO}{spf_explain}SPFARGS}
+  warn    set acl_m_spf_action = ${dlfunc{SPF_SO}{spf_action}SPF_ARGS}
+          logwrite = ${dlfunc{SPF_SO}{spf_explain}SPF_ARGS}
   deny    condition = ${if eq{$acl_m_spf_action}{reject}}
-          message   = ${dlfunc{SPFSO}{spf_reason}SPFARGS}
+          message   = ${dlfunc{SPF_SO}{spf_reason}SPF_ARGS}
   defer   condition = ${if eq{$acl_m_spf_action}{defer}}
-          message   = ${dlfunc{SPFSO}{spf_reason}SPFARGS}
-  warn    add_header = :at_start:${dlfunc{SPFSO}{spf_received}SPFARGS}
-  warn    set acl_m_spf_ar = ${dlfunc{SPFSO}{spf_auth_results}SPFARGS}
+          message   = ${dlfunc{SPF_SO}{spf_reason}SPF_ARGS}
+  warn    set acl_m_spf_received = ${dlfunc{SPF_SO}{spf_received}SPF_ARGS}
+          condition = ${if def:acl_m_spf_received}
+          add_header = :at_start:$acl_m_spf_received
+  warn    set acl_m_spf_ar = ${dlfunc{SPF_SO}{spf_auth_results}SPF_ARGS}
           condition  = ${if def:acl_m_spf_ar}
           add_header = :at_start:Authentication-Results: $primary_hostname; $acl_m_spf_ar
   accept

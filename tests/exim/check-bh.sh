@@ -164,7 +164,7 @@ fi
 # --- usage errors and internal errors ---------------------------------
 # A wrong argument count is an expansion failure with a message.
 cat >"$S/argc.acl" <<'EOF'
-  warn    set acl_m_bad = ${dlfunc{SPFSO}{spf_result}{$sender_host_address}{$sender_address}}
+  warn    set acl_m_bad = ${dlfunc{SPF_SO}{spf_result}{$sender_host_address}{$sender_address}}
 EOF
 exim_conf "$S/exim-argc.conf" "$S/spfgate.conf" "$S/argc.acl"
 printf 'EHLO mail.example.org\nMAIL FROM:<alice@pass.example.com>\nQUIT\n' \

@@ -30,7 +30,7 @@ exim_conf "$S/exim.conf" "$S/spfgate.conf"
 awk '/^acl_check_mail:/ {
 	print
 	print "  warn    spf = pass : fail : softfail : neutral : none : permerror : temperror"
-	print "  warn    logwrite = SPFCMP builtin=$spf_result ours=${dlfunc{SPFSO}{spf_result}SPFARGS}"
+	print "  warn    logwrite = SPFCMP builtin=$spf_result ours=${dlfunc{SPF_SO}{spf_result}SPF_ARGS}"
 	print "  accept"
 	skip = 1
 	next

@@ -20,7 +20,7 @@ exim_conf "$S/exim.conf" "$S/spfgate.conf"
 # the session checked, so the forked delivery process evaluates anew,
 # with a checker of its own.
 sed -i '/^to_maildir:/a\
-  headers_add = X-Test-Delivery-SPF: ${dlfunc{SPFSO}{spf_result}{$sender_host_address}{}{$sender_helo_name}{'"$S"'/spfgate.conf}}' \
+  headers_add = X-Test-Delivery-SPF: ${dlfunc{SPF_SO}{spf_result}{$sender_host_address}{}{$sender_helo_name}{'"$S"'/spfgate.conf}}' \
     "$S/exim.conf"
 sed -i '1a\
 log_selector = +pid' "$S/exim.conf"

@@ -162,10 +162,12 @@ spfgate_conf()
 }
 
 # exim_conf FILE SPFCONF [MAIL-ACL-PREFIX-FILE]: the test Exim config.
-# The MAIL ACL follows the README's snippet (tests/exim/README-section.md,
-# without the host exemptions); FDCHECK lists the descriptors a command
-# run by Exim inherits; the DATA ACL logs the header block so -bh runs
-# can see what add_header did.
+# The MAIL ACL holds the statements of the README's Exim snippet (its
+# "exim-acl", which tests/snippets runs in Debian's RCPT ACL), without
+# the once-per-message guard and the removal of incoming fields;
+# FDCHECK lists the descriptors a command run by Exim inherits; the
+# DATA ACL logs the header block so -bh runs can see what add_header
+# did.
 exim_conf()
 {
 	f=$1
@@ -196,8 +198,8 @@ acl_smtp_mail = acl_check_mail
 acl_smtp_rcpt = acl_check_rcpt
 acl_smtp_data = acl_check_data
 
-SPFSO = $S/exim-spf.so
-SPFARGS = {\$sender_host_address}{\$sender_address}{\$sender_helo_name}{$spfconf}
+SPF_SO = $S/exim-spf.so
+SPF_ARGS = {\$sender_host_address}{\$sender_address}{\$sender_helo_name}{$spfconf}
 
 begin acl
 
@@ -205,17 +207,19 @@ acl_check_mail:
 EOF
 		[ -n "$pre" ] && cat "$pre"
 		cat <<'EOF'
-  warn    set acl_m_spf_action = ${dlfunc{SPFSO}{spf_action}SPFARGS}
-          logwrite = ${dlfunc{SPFSO}{spf_explain}SPFARGS}
+  warn    set acl_m_spf_action = ${dlfunc{SPF_SO}{spf_action}SPF_ARGS}
+          logwrite = ${dlfunc{SPF_SO}{spf_explain}SPF_ARGS}
   deny    condition = ${if eq{$acl_m_spf_action}{reject}}
-          message   = ${dlfunc{SPFSO}{spf_reason}SPFARGS}
+          message   = ${dlfunc{SPF_SO}{spf_reason}SPF_ARGS}
   defer   condition = ${if eq{$acl_m_spf_action}{defer}}
-          message   = ${dlfunc{SPFSO}{spf_reason}SPFARGS}
-  warn    add_header = :at_start:${dlfunc{SPFSO}{spf_received}SPFARGS}
-  warn    set acl_m_spf_ar = ${dlfunc{SPFSO}{spf_auth_results}SPFARGS}
+          message   = ${dlfunc{SPF_SO}{spf_reason}SPF_ARGS}
+  warn    set acl_m_spf_received = ${dlfunc{SPF_SO}{spf_received}SPF_ARGS}
+          condition = ${if def:acl_m_spf_received}
+          add_header = :at_start:$acl_m_spf_received
+  warn    set acl_m_spf_ar = ${dlfunc{SPF_SO}{spf_auth_results}SPF_ARGS}
           condition = ${if def:acl_m_spf_ar}
           add_header = :at_start:Authentication-Results: $primary_hostname; $acl_m_spf_ar
-  warn    logwrite = SPFRESULT ${dlfunc{SPFSO}{spf_result}SPFARGS}
+  warn    logwrite = SPFRESULT ${dlfunc{SPF_SO}{spf_result}SPF_ARGS}
   warn    logwrite = FDCHECK [${sg{${run{/usr/bin/find /proc/self/fd -lname socket:* -o -lname anon_inode:*}}}{\n}{ }}]
   accept
 
