@@ -212,7 +212,8 @@ zone_owners(const char *path, const char *zone, struct ub_ctx *lift,
 	FILE	*f;
 	char	 line[4096], origin[SPF_DOMAIN_LEN], owner[DNS_NAME_TEXT];
 	char	*p, *tok, *save;
-	int	 depth = 0, quoted, lineno = 0, rc = 0, starts, ub;
+	int	 depth = 0, quoted = 0, comment = 0, lineno = 0, rc = 0;
+	int	 starts, ub, more = 0;
 
 	if ((f = fopen(path, "r")) == NULL) {
 		(void)snprintf(err, errlen, "zone %s: %s", path,
@@ -221,16 +222,21 @@ zone_owners(const char *path, const char *zone, struct ub_ctx *lift,
 	}
 	(void)strlcpy(origin, zone, sizeof(origin));
 	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
-		lineno++;
-		starts = depth == 0;
-		for (p = line, quoted = 0; *p != '\0'; p++) {
+		/* a line longer than the buffer comes in pieces */
+		starts = !more && depth == 0;
+		if (!more) {
+			lineno++;
+			quoted = comment = 0;
+		}
+		more = strchr(line, '\n') == NULL;
+		for (p = line; !comment && *p != '\0'; p++) {
 			if (*p == '\\' && p[1] != '\0')
 				p++;
 			else if (*p == '"')
 				quoted = !quoted;
 			else if (!quoted && *p == ';') {
 				*p = '\0';
-				break;
+				comment = 1;
 			} else if (!quoted && *p == '(')
 				depth++;
 			else if (!quoted && *p == ')' && depth > 0)

@@ -69,6 +69,22 @@ run "check: a name under test. the files lack is none, at once" 0 \
 run "check: a zone at test.'s apex" 0 "result:       pass" \
     "$spfgate" check --config /dev/null --zone "$Z/apex.zone" \
     --timeout 5 192.0.2.1 u@apex.test x.example
+# A record line longer than 4 KiB (30 strings of 250 octets), padded so
+# that its second 4 KiB begins with a run of 250 "a": read as a line of
+# its own, that would be an owner name with a label too long.
+{
+	printf '$ORIGIN long.test.\n@ SOA ns.test. h.test. 1 3600 600 86400 300\n'
+	printf '@%234sTXT' ''
+	i=0
+	while [ $i -lt 30 ]; do
+		printf ' "%s; (x"' "$(printf '%250s' '' | tr ' ' a)"
+		i=$((i + 1))
+	done
+	printf '\nspf TXT "v=spf1 ip4:192.0.2.0/24 -all"\n'
+} >"$Z/long.zone"
+run "check: a zone file with a line over 4 KiB loads" 0 "result:       pass" \
+    "$spfgate" check --config /dev/null --zone "$Z/long.zone" --timeout 5 \
+    192.0.2.1 u@spf.long.test x.example
 run "lint: a domain under test." 0 "verdict: admtest.test: ok" \
     "$spfgate" lint $ZA admtest.test
 printf '192.0.2.10 alice@admtest.test mail.admtest.test\n' >"$S/filter.in"
