@@ -87,10 +87,24 @@ count()
 	grep -cF -- "$2" "$1" || true
 }
 
-# 1. dnssec no: no DNSKEY question, no probe.
-daemon "$S/exim.conf"
+# 1. dnssec no: no DNSKEY question, no probe.  Under strace, which
+# counts the event loops made (epoll_create1): one per connection, the
+# checker's own; a probe resolver would bring its own loop.
+strace -f -qq -e trace=epoll_create1 -o "$S/strace.out" \
+    "$EXIM" -C "$S/exim.conf" -bdf >"$S/exim.out" 2>&1 &
+strace_pid=$!
+wait_port 2529 || not_ok "exim -bdf under strace listening" \
+    "$(cat "$S/exim.out")"
 conns no "$N"
-undaemon
+kill -TERM "$(cat "$S/exim.pid")"
+wait "$strace_pid"
+n=$(grep -c 'epoll_create1(' "$S/strace.out")
+if [ "$n" -eq "$N" ]; then
+	ok "dnssec no: one event loop per connection, no probe's ($n for $N)"
+else
+	not_ok "dnssec no: one event loop per connection, no probe's" \
+	    "$n epoll_create1 calls for $N connections"
+fi
 if [ "$(grep -vc '^0$' "$S/no.rc")" -eq 0 ]; then
 	ok "dnssec no: $N messages accepted"
 else
