@@ -403,6 +403,22 @@ def run_row(d, row, econf, n, ubconf):
     }
 
 
+def callgrind(d, so, conncost, row):
+    """Instructions of one connection's calls into the module, in one
+    process (conncost -1, no Exim): a figure the machine's load does
+    not move."""
+    out = os.path.join(d, "callgrind.%s" % row)
+    r = subprocess.run(["valgrind", "--tool=callgrind",
+                        "--callgrind-out-file=" + out, conncost, "-1", so,
+                        os.path.join(d, row + ".spfgate.conf"), CLIENT,
+                        "alice@example.bench", "mail.example.bench"],
+                       capture_output=True, text=True)
+    for line in r.stderr.splitlines():
+        if "refs:" in line:
+            return int(line.split()[-1].replace(",", ""))
+    raise RuntimeError("callgrind: %s" % r.stderr[-500:])
+
+
 def med(runs, k):
     return statistics.median(r[k] for r in runs)
 
@@ -415,9 +431,19 @@ def main():
     ap.add_argument("--rows", default=",".join(ROWS))
     ap.add_argument("--out", default=os.path.join(TOP, "build", "bench"))
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--no-callgrind", action="store_true")
+    ap.add_argument("--conncost",
+                    default=os.path.join(TOP, "build", "bench", "conncost"))
     a = ap.parse_args()
     a.so = os.path.abspath(a.so)
     a.out = os.path.abspath(a.out)
+    need = [t for t in ("perf", "ldns-keygen", "ldns-signzone", "nsd",
+                        "unbound", "unbound-control", EXIM)
+            if shutil.which(t) is None]
+    if need or not os.path.exists(a.so):
+        sys.exit("exim_bench: missing %s (packages linux-perf ldns-utils "
+                 "nsd unbound exim4-daemon-heavy; make)" %
+                 " ".join(need + ([] if os.path.exists(a.so) else [a.so])))
     enter_namespaces()
     os.makedirs(a.out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="spfbench-exim.")
@@ -459,6 +485,19 @@ def main():
                     (rnd + 1, r, x["msgs_s"], x["cpu_ms"], x["q"],
                      x["dnskey"], x["lat_ms"], x["off_lines"], x["dnssec"],
                      " REFUSED %d" % x["refused"] if x["refused"] else ""))
+        cg = []
+        if not a.no_callgrind and shutil.which("valgrind") and \
+                os.path.exists(a.conncost):
+            for r in ("dnssec-no", "anchor", "default", "default"):
+                if r not in confs:
+                    continue
+                first = not os.path.exists(STATE)
+                cg.append((r + (" (probes, writes the state file)" if
+                                r == "default" and first else
+                                " (state file read)" if r == "default"
+                                else ""),
+                           callgrind(d, a.so, a.conncost, r)))
+                log("callgrind %s: %d instructions" % cg[-1])
     finally:
         for p in (ub, nsd):
             if p is not None:
@@ -493,6 +532,12 @@ def main():
                          a.n * len(runs),
                          ", ".join("%s %d" % kv for kv in sorted(dn.items()))
                          or "-"))
+    if cg:
+        lines += ["", "Instructions for one connection's calls into the "
+                  "module (callgrind, tests/bench/conncost.c, no Exim):", "",
+                  "| configuration | instructions |", "|---|---|"]
+        lines += ["| %s | %s |" % (LABEL[r.split()[0]] + r[len(r.split()[0]):],
+                                   format(n, ",")) for r, n in cg]
     table = "\n".join(lines)
     print(table)
     with open(os.path.join(a.out, "exim.md"), "w") as f:
