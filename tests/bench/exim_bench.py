@@ -488,6 +488,8 @@ def main():
         cg = []
         if not a.no_callgrind and shutil.which("valgrind") and \
                 os.path.exists(a.conncost):
+            if os.path.exists(STATE):
+                os.unlink(STATE)
             for r in ("dnssec-no", "anchor", "default", "default"):
                 if r not in confs:
                     continue
