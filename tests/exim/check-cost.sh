@@ -197,7 +197,29 @@ for bad in garbage expired future; do
 	cp "$st" "$S/state/anchor.good"
 done
 
-# 4. A local submission: no client address, nothing built, nothing asked.
+# 4. A state file the Exim user cannot write: every connection probes
+# and its notice says why the verdict was not kept.
+mkdir "$S/rootonly"
+sed "s|^dnssec-state .*|dnssec-state $S/rootonly/state|" "$S/anchor.conf" \
+    >"$S/anchor2.conf"
+chmod 644 "$S/anchor2.conf"
+sed "s|$S/no.conf|$S/anchor2.conf|" "$S/exim.conf" >"$S/exim-anchor2.conf"
+chmod 644 "$S/exim-anchor2.conf"
+: >"$S/log/mainlog"
+daemon "$S/exim-anchor2.conf"
+conns unwritable 2
+undaemon
+n=$(count "$S/log/mainlog" "DNSSEC validation off")
+m=$(count "$S/log/mainlog" "(not recorded: $S/rootonly/state")
+if [ "$n" -eq 2 ] && [ "$m" -eq 2 ] && [ ! -e "$S/rootonly/state" ]; then
+	ok "unwritable state directory: each connection says the verdict was not recorded"
+else
+	not_ok "unwritable state directory: each connection says so" \
+	    "$n notices, $m saying not recorded" \
+	    "$(grep -F 'DNSSEC' "$S/log/mainlog" | head -n 2)"
+fi
+
+# 5. A local submission: no client address, nothing built, nothing asked.
 before=$(wc -l <"$S/dns.log")
 printf 'EHLO local\r\nMAIL FROM:<alice@pass.example.com>\r\nRCPT TO:<bob@test.local>\r\nQUIT\r\n' |
     "$EXIM" -C "$S/exim.conf" -bs >"$S/local.out" 2>&1
