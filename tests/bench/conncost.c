@@ -8,8 +8,8 @@
  * ${dlfunc} of the connection; -P opens it once in the parent instead),
  * calls spf_action and spf_result as the README's ACL does, and exits
  * without freeing, as Exim's child does.  Prints the children's CPU
- * (user + system, from wait4), minor page faults and the result of the
- * last one.  With N = 1 and no fork (-1) it runs in this process, for
+ * (user + system, from wait4), minor page faults, peak RSS and the
+ * result of the last one.  With N = 1 and no fork (-1) it runs in this process, for
  * valgrind --tool=callgrind --trace-children=no.
  */
 #include <sys/types.h>
@@ -126,14 +126,16 @@ main(int argc, char *argv[])
 		timeradd(&sum.ru_utime, &ru.ru_utime, &sum.ru_utime);
 		timeradd(&sum.ru_stime, &ru.ru_stime, &sum.ru_stime);
 		sum.ru_minflt += ru.ru_minflt;
+		sum.ru_maxrss += ru.ru_maxrss;
 	}
 	cpu = sum.ru_utime.tv_sec + sum.ru_stime.tv_sec +
 	    (sum.ru_utime.tv_usec + sum.ru_stime.tv_usec) / 1e6;
 	printf("connections %d failed %d cpu_ms_per_conn %.3f "
-	    "user_ms %.3f sys_ms %.3f minflt_per_conn %.1f\n", n, bad,
+	    "user_ms %.3f sys_ms %.3f minflt_per_conn %.1f maxrss_kb %.0f\n",
+	    n, bad,
 	    cpu * 1000 / n,
 	    (sum.ru_utime.tv_sec * 1e3 + sum.ru_utime.tv_usec / 1e3) / n,
 	    (sum.ru_stime.tv_sec * 1e3 + sum.ru_stime.tv_usec / 1e3) / n,
-	    (double)sum.ru_minflt / n);
+	    (double)sum.ru_minflt / n, (double)sum.ru_maxrss / n);
 	return bad == 0 ? 0 : 1;
 }
