@@ -98,7 +98,8 @@ spf_checker_new(const struct spf_config *cfg, struct event_base *base,
 		    "validation off until %s (%s): %s", when,
 		    cfg->dnssec_state, why);
 		resolver_set_describe(c->resolver, c->notice);
-		c->notice[0] = '\0';	/* logged by the process that wrote it */
+		/* the process that wrote the record logged it */
+		c->notice[0] = '\0';
 		return c;
 	}
 	if (cfg->dnssec == SPF_DNSSEC_MODE_REQUIRE &&

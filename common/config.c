@@ -268,9 +268,9 @@ spf_config_set(struct spf_config *cfg, const char *key, const char *v,
 		/* an absolute path: the module runs in Exim's cwd */
 		if (strcmp(v, "none") == 0)
 			cfg->dnssec_state[0] = '\0';
-		else if (v[0] != '/' ||
+		else if (v[0] != '/' ||	/* room for the temporary suffix: */
 		    strlen(v) >= sizeof(cfg->dnssec_state) - 8)
-			goto bad;	/* room for the temporary file's suffix */
+			goto bad;
 		else
 			(void)strlcpy(cfg->dnssec_state, v,
 			    sizeof(cfg->dnssec_state));

@@ -9,8 +9,8 @@
  * calls spf_action and spf_result as the README's ACL does, and exits
  * without freeing, as Exim's child does.  Prints the children's CPU
  * (user + system, from wait4), minor page faults, peak RSS and the
- * result of the last one.  With N = 1 and no fork (-1) it runs in this process, for
- * valgrind --tool=callgrind --trace-children=no.
+ * result of the last one.  With -1 it makes one connection in this
+ * process, without fork: for valgrind --tool=callgrind.
  */
 #include <sys/types.h>
 #include <sys/resource.h>
