@@ -94,8 +94,9 @@ spf_checker_new(const struct spf_config *cfg, struct event_base *base,
 		    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
 		    &tm) == 0)
 			(void)strlcpy(when, "?", sizeof(when));
+		/* bounded to fit the notice whole: 28 + 31 + 165 + 280 */
 		(void)snprintf(c->notice, sizeof(c->notice), "DNSSEC "
-		    "validation off until %s (%s): %s", when,
+		    "validation off until %s (%.160s): %.280s", when,
 		    cfg->dnssec_state, why);
 		resolver_set_describe(c->resolver, c->notice);
 		/* the process that wrote the record logged it */
@@ -136,8 +137,10 @@ spf_checker_new(const struct spf_config *cfg, struct event_base *base,
 	resolver_set_describe(c->resolver, c->notice);
 	if (dnssec_state_write(cfg, why, serr, sizeof(serr)) == -1) {
 		/* every process will probe and say so: tell the admin why */
+		/* bounded to fit the notice whole: 23 + 300 + 17 + 170 */
 		(void)snprintf(c->notice, sizeof(c->notice), "DNSSEC "
-		    "validation off: %s (not recorded: %s)", why, serr);
+		    "validation off: %.300s (not recorded: %.170s)", why,
+		    serr);
 	}
 	return c;
 fail:
