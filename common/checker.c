@@ -17,16 +17,57 @@
 static int	 split_sender(struct spf_query *, const char *, const char *);
 static void	 query_free(struct spf_query *);
 static enum spf_dnssec dnssec_status(const struct spf_query *);
+static int	 probe(struct spf_checker *, const struct spf_config *, char *,
+		    size_t, char *, size_t);
+
+/*
+ * Probe the resolver path (resolver_probe) before any mail depends on
+ * it.  The resolver that will serve the evaluations answers the probe,
+ * so the anchor's DNSKEY it fetches is the one its validation then
+ * uses, and nothing is built twice: that needs base run until the
+ * answer is in, which is only right when nothing else is registered on
+ * base (the caller's events would run inside spf_checker_new, and
+ * libevent refuses to re-enter a running loop).  A caller that has
+ * events of its own already (filter-spf makes the checker from a
+ * protocol callback) gets the probe in a loop and resolver of its own,
+ * once per process.  Returns 1, or 0 with why, or -1 with why (as
+ * resolver_probe), or -2 with err.
+ */
+static int
+probe(struct spf_checker *c, const struct spf_config *cfg, char *why,
+    size_t whylen, char *err, size_t errlen)
+{
+	struct event_base	*pbase;
+	struct resolver		*pres;
+	int			 ms, ok;
+
+	ms = cfg->timeout_ms < 5000 ? cfg->timeout_ms : 5000;
+	if (event_base_get_num_events(c->base, EVENT_BASE_COUNT_ADDED |
+	    EVENT_BASE_COUNT_ACTIVE) == 0)
+		return resolver_probe(c->resolver, c->base, ms, why, whylen);
+	if ((pbase = event_base_new()) == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		return -2;
+	}
+	if ((pres = resolver_new(cfg, pbase, 0, err, errlen)) == NULL) {
+		event_base_free(pbase);
+		return -2;
+	}
+	ok = resolver_probe(pres, pbase, ms, why, whylen);
+	resolver_free(pres);
+	event_base_free(pbase);
+	return ok;
+}
 
 struct spf_checker *
 spf_checker_new(const struct spf_config *cfg, struct event_base *base,
     char *err, size_t errlen)
 {
 	struct spf_checker	*c;
-	struct event_base	*pbase = NULL;
-	struct resolver		*probe = NULL;
-	char			 why[384];
-	int			 ok;
+	char			 why[384], serr[256], when[32];
+	time_t			 expires;
+	struct tm		 tm;
+	int			 ok, recorded = 0;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->txtbuf = malloc(SPF_RECORD_MAX + 1)) == NULL) {
@@ -38,50 +79,68 @@ spf_checker_new(const struct spf_config *cfg, struct event_base *base,
 	c->base = base;
 	LIST_INIT(&c->queries);
 	/*
-	 * The probe runs its own loop: the caller may be inside its loop
-	 * already (filter-spf makes the checker from a protocol callback),
-	 * and libevent refuses to re-enter one.
+	 * Another process of this MTA found the path cannot validate and
+	 * said so in its log: believe it until the record lapses.  Not
+	 * with "dnssec require", which must never start unvalidated.
 	 */
-	if ((pbase = event_base_new()) == NULL ||
-	    (probe = resolver_new(cfg, pbase, 0, err, errlen)) == NULL) {
-		if (pbase != NULL)
-			event_base_free(pbase);
-		if (err[0] == '\0')
-			(void)snprintf(err, errlen, "out of memory");
+	if (cfg->dnssec == SPF_DNSSEC_MODE_YES &&
+	    dnssec_state_read(cfg, why, sizeof(why), &expires) == 1)
+		recorded = 1;
+	if ((c->resolver = resolver_new(cfg, base, recorded, err,
+	    errlen)) == NULL)
 		goto fail;
+	if (recorded) {
+		if (gmtime_r(&expires, &tm) == NULL ||
+		    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+		    &tm) == 0)
+			(void)strlcpy(when, "?", sizeof(when));
+		/* bounded to fit the notice whole: 28 + 31 + 165 + 280 */
+		(void)snprintf(c->notice, sizeof(c->notice), "DNSSEC "
+		    "validation off until %s (%.160s): %.280s", when,
+		    cfg->dnssec_state, why);
+		resolver_set_describe(c->resolver, c->notice);
+		/* the process that wrote the record logged it */
+		c->notice[0] = '\0';
+		return c;
 	}
 	if (cfg->dnssec == SPF_DNSSEC_MODE_REQUIRE &&
-	    !resolver_validating(probe)) {
+	    !resolver_validating(c->resolver)) {
 		(void)snprintf(err, errlen, "DNSSEC required, but no trust "
 		    "anchor is in use (trust-anchor FILE)");
-		resolver_free(probe);
-		event_base_free(pbase);
 		goto fail;
 	}
-	ok = resolver_probe(probe, pbase, cfg->timeout_ms < 5000 ?
-	    cfg->timeout_ms : 5000, why, sizeof(why));
-	resolver_free(probe);
-	event_base_free(pbase);
+	/* nothing to validate, nothing to probe ("dnssec no", no anchor) */
+	if (!resolver_validating(c->resolver))
+		return c;
+	if ((ok = probe(c, cfg, why, sizeof(why), err, errlen)) == -2)
+		goto fail;
 	if (ok == -1) {
 		/* silence is no evidence against the path: keep validating */
 		(void)snprintf(c->notice, sizeof(c->notice), "DNSSEC "
 		    "validating, but could not probe the resolver path: %s",
 		    why);
-		ok = 1;
+		return c;
 	}
-	if (!ok && cfg->dnssec == SPF_DNSSEC_MODE_REQUIRE) {
+	if (ok)
+		return c;
+	if (cfg->dnssec == SPF_DNSSEC_MODE_REQUIRE) {
 		(void)snprintf(err, errlen, "DNSSEC required, but the "
 		    "resolver path cannot deliver validated answers: %s", why);
 		goto fail;
 	}
-	if ((c->resolver = resolver_new(cfg, base, !ok, err, errlen)) ==
-	    NULL)
+	/* validating through this path would make mail bogus */
+	resolver_free(c->resolver);
+	if ((c->resolver = resolver_new(cfg, base, 1, err, errlen)) == NULL)
 		goto fail;
-	if (!ok) {
-		/* validating through this path would make mail bogus */
+	(void)snprintf(c->notice, sizeof(c->notice), "DNSSEC validation "
+	    "off: %s", why);
+	resolver_set_describe(c->resolver, c->notice);
+	if (dnssec_state_write(cfg, why, serr, sizeof(serr)) == -1) {
+		/* every process will probe and say so: tell the admin why */
+		/* bounded to fit the notice whole: 23 + 300 + 17 + 170 */
 		(void)snprintf(c->notice, sizeof(c->notice), "DNSSEC "
-		    "validation off: %s", why);
-		resolver_set_describe(c->resolver, c->notice);
+		    "validation off: %.300s (not recorded: %.170s)", why,
+		    serr);
 	}
 	return c;
 fail:

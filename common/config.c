@@ -32,6 +32,7 @@ static const char *keywords[] = {
 	"resolver", "zone", "trust-anchor", "dnssec", "require-dnssec-pass",
 	"timeout", "receiver", "default-explanation", "headers",
 	"max-inflight", "max-void-lookups", "cache-size", "skip", "log",
+	"dnssec-state", "dnssec-state-lifetime",
 };
 static void	clear_list(struct spf_config *, const char *);
 
@@ -48,6 +49,7 @@ spf_config_init(struct spf_config *cfg)
 	cfg->max_void_lookups = 2;
 	cfg->cache_size = 4 * 1024 * 1024;
 	cfg->log = SPF_LOG_STDERR;
+	cfg->dnssec_state_secs = 3600;
 	(void)strlcpy(cfg->default_explanation, DEFAULT_EXPLANATION,
 	    sizeof(cfg->default_explanation));
 	if (gethostname(host, sizeof(host)) == 0) {
@@ -262,6 +264,21 @@ spf_config_set(struct spf_config *cfg, const char *key, const char *v,
 		if (spf_net_parse(v, &cfg->skip[cfg->nskip]) == -1)
 			goto bad;
 		cfg->nskip++;
+	} else if (strcmp(key, "dnssec-state") == 0) {
+		/* an absolute path: the module runs in Exim's cwd */
+		if (strcmp(v, "none") == 0)
+			cfg->dnssec_state[0] = '\0';
+		else if (v[0] != '/' ||	/* room for the temporary suffix: */
+		    strlen(v) >= sizeof(cfg->dnssec_state) - 8)
+			goto bad;
+		else
+			(void)strlcpy(cfg->dnssec_state, v,
+			    sizeof(cfg->dnssec_state));
+	} else if (strcmp(key, "dnssec-state-lifetime") == 0) {
+		n = (int)strtonum(v, 1, 86400, &errstr);
+		if (errstr != NULL)
+			goto bad;
+		cfg->dnssec_state_secs = n;
 	} else if (strcmp(key, "log") == 0) {
 		if (strcmp(v, "stderr") == 0)
 			cfg->log = SPF_LOG_STDERR;

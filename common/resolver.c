@@ -23,6 +23,10 @@
 
 #define ROOT_KEY	"/usr/share/dns/root.key"
 #define RESOLV_CONF	"/etc/resolv.conf"
+/* at most this many lookups at once: size libunbound for one process */
+#define SMALL_INFLIGHT	4
+/* 4,096 source ports, above the usual ephemeral range's start */
+#define SMALL_PORTS	"49152-53247"
 
 struct resolver {
 	struct ub_ctx	*ctx;
@@ -58,6 +62,7 @@ static const char *default_zones[] = {
 
 static int	set(struct resolver *, const char *, const char *, char *,
 		    size_t);
+static int	small_sizing(struct resolver *, char *, size_t);
 static int	zone_origin(const char *, char *, size_t, char *, size_t);
 static int	write_zone_config(const struct spf_config *, char *, size_t,
 		    char [][SPF_DOMAIN_LEN], char *, size_t);
@@ -70,6 +75,43 @@ static void	answer_cb(void *, int, void *, int, int, char *, int);
 static void	probe_cb(void *, int, void *, int, int, char *, int);
 static void	probe_timeout(evutil_socket_t, short, void *);
 static int	anchor_zone(const char *, char *, size_t);
+
+/*
+ * A process that asks one question at a time and lives for one SMTP
+ * connection (exim-spf.so: max-inflight 1) pays libunbound's start-up
+ * on every connection.  Measured (tests/bench/conncost.c, callgrind and
+ * minor faults): most of it is memory that is touched at once, not
+ * used later.  Every slabbed cache (msg, rrset, key, infra) allocates
+ * and initialises a 1,024-bin table with a lock per bin in each of its
+ * four slabs; one slab is enough without threads.  The outgoing port
+ * list is a copy of every permitted port (256 KiB for 1024-65535): a
+ * 4,096-port range keeps a random source port among 4,096 (plus the
+ * random query ID) and is 16 KiB.  TCP: one outgoing connection is
+ * enough for one lookup at a time.  Larger max-inflight keeps
+ * libunbound's defaults, which are for many lookups at once.
+ */
+static int
+small_sizing(struct resolver *r, char *err, size_t errlen)
+{
+	static const char *const opts[][2] = {
+		{ "msg-cache-slabs:", "1" },
+		{ "rrset-cache-slabs:", "1" },
+		{ "key-cache-slabs:", "1" },
+		{ "infra-cache-slabs:", "1" },
+		{ "infra-cache-numhosts:", "64" },
+		{ "ratelimit-slabs:", "1" },
+		{ "ip-ratelimit-slabs:", "1" },
+		{ "outgoing-num-tcp:", "1" },
+		{ "outgoing-port-avoid:", "0-65535" },
+		{ "outgoing-port-permit:", SMALL_PORTS },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (set(r, opts[i][0], opts[i][1], err, errlen) == -1)
+			return -1;
+	return 0;
+}
 
 static int
 set(struct resolver *r, const char *opt, const char *val, char *err,
@@ -468,6 +510,9 @@ resolver_new(const struct spf_config *cfg, struct event_base *base, int novalida
 		goto fail;
 	(void)snprintf(num, sizeof(num), "%zu", cache);
 	if (set(r, "rrset-cache-size:", num, err, errlen) == -1)
+		goto fail;
+	if (cfg->max_inflight <= SMALL_INFLIGHT && small_sizing(r, err,
+	    errlen) == -1)
 		goto fail;
 	(void)snprintf(num, sizeof(num), "%zu", cache / 2);
 	if (set(r, "msg-cache-size:", num, err, errlen) == -1 ||

@@ -101,6 +101,12 @@ struct spf_config {
 	int		 max_inflight;
 	int		 max_void_lookups;
 	size_t		 cache_size;	/* bytes, rrset cache; msg is half */
+	/*
+	 * Where the DNSSEC probe's "cannot validate" verdict is shared
+	 * between processes ("" for nowhere), and for how many seconds.
+	 */
+	char		 dnssec_state[SPF_PATH_LEN];
+	int		 dnssec_state_secs;
 	struct spf_net	 skip[SPF_MAX_SKIP];
 	int		 nskip;
 	enum spf_log	 log;
@@ -169,7 +175,14 @@ const char	*spf_checker_describe(const struct spf_checker *);
 /*
  * A line the wrapper should log once at start-up, or NULL: set when
  * DNSSEC validation was wanted but the resolver path cannot deliver
- * validated answers (it then runs without validation).
+ * validated answers (it then runs without validation).  NULL, too, when
+ * that verdict was read from the dnssec-state file: the process that
+ * wrote it logged it.
+ *
+ * spf_checker_new asks the validating resolver for the trust anchor's
+ * DNSKEY (the probe) by running base until the answer is in, when
+ * nothing else is registered on base; a caller with events of its own
+ * on base gets the probe in a loop and resolver of its own instead.
  */
 const char	*spf_checker_notice(const struct spf_checker *);
 int		 spf_checker_validating(const struct spf_checker *);

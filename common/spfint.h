@@ -176,6 +176,19 @@ void	 resolver_cancel(struct resolver *, int);
 int	 resolver_validating(const struct resolver *);
 const char *resolver_describe(const struct resolver *);
 
+/*
+ * dnssecstate.c: the probe's verdict in cfg->dnssec_state, shared by
+ * the processes of one MTA.  dnssec_state_read returns 1 with the
+ * reason and its expiry if a valid "cannot validate" verdict for this
+ * config is recorded, else 0 (no file, none configured, malformed,
+ * expired, not ours).  dnssec_state_write records one for the
+ * configured lifetime: 0, or -1 with err.
+ */
+int	 dnssec_state_read(const struct spf_config *, char *, size_t,
+	    time_t *);
+int	 dnssec_state_write(const struct spf_config *, const char *, char *,
+	    size_t);
+
 /* trace.c: a bounded log of one evaluation, for --explain */
 struct spf_trace {
 	char		*buf;

@@ -51,6 +51,14 @@
  * 5,000).  A "cache-size" line in the config overrides it.
  */
 #define CACHE_SIZE	(256 * 1024)
+/*
+ * Where a "cannot validate" verdict of the DNSSEC probe is shared by
+ * Exim's processes (the "dnssec-state" keyword; see dnssecstate.c):
+ * Debian's Exim spool, which the Exim user owns and nothing cleans up
+ * behind it.  Elsewhere the write fails and the notice says so, once
+ * per connection, until the config names a directory that works.
+ */
+#define DEFAULT_STATE	"/var/spool/exim4/spfgate-dnssec.state"
 /* How long the last result answers for a repeat of the same message. */
 #define REUSE_SECS	300
 /* Without /proc, how many descriptor numbers to probe. */
@@ -106,6 +114,7 @@ static void	 disown_inherited(void);
 static void	 ctx_close(void);
 static int	 ctx_open(const char *, char *, size_t);
 static int	 ctx_ready(const char *, char *, size_t);
+static int	 policy_load(const char *, char *, size_t);
 static const struct spf_result *evaluate(const char *, const char *,
 		    const char *, const char *, char *, size_t);
 static void	 synthesize(struct spf_result *, enum spf_code,
@@ -230,23 +239,35 @@ evaluate(const char *path, const char *ip, const char *sender,
 	err[0] = '\0';
 	guard_begin();
 	ctx.fresh = 0;
-	if (ctx_ready(path, err, sizeof(err)) == 0 && ctx.fresh &&
-	    spf_checker_notice(ctx.checker) != NULL)
-		snprintf(note, notelen, "%s", spf_checker_notice(ctx.checker));
-	if (ctx.checker == NULL) {
+	if (*ip == '\0') {
+		/*
+		 * No client address: a local submission, nothing to check,
+		 * and nothing to build for it: only the policy, for the
+		 * action of "none" and the headers.
+		 */
+		if (ctx.pid != 0 && ctx.pid != getpid())
+			disown_inherited();
+		if (ctx.checker == NULL || strcmp(ctx.path, path) != 0) {
+			ctx_close();
+			(void)policy_load(path, err, sizeof(err));
+		}
+		synthesize(&last.res, SPF_NONE, &ctx.cfg, ip, sender, helo,
+		    "no client IP address");
+	} else if (ctx_ready(path, err, sizeof(err)) == -1) {
 		synthesize(&last.res, SPF_TEMPERROR, &ctx.cfg, ip, sender,
 		    helo, err);
 		snprintf(note, notelen, "cannot check SPF: %s", err);
-	} else if (*ip == '\0') {
-		/* No client address: a local submission, nothing to check. */
-		synthesize(&last.res, SPF_NONE, &ctx.cfg, ip, sender, helo,
-		    "no client IP address");
-	} else if (spf_check_sync(ctx.checker, ip, sender, helo, &last.res,
-	    err, sizeof(err)) == -1) {
-		synthesize(&last.res, SPF_TEMPERROR, &ctx.cfg, ip, sender,
-		    helo, err);
-		snprintf(note, notelen, "cannot check SPF for %s: %s", ip,
-		    err);
+	} else {
+		if (ctx.fresh && spf_checker_notice(ctx.checker) != NULL)
+			snprintf(note, notelen, "%s",
+			    spf_checker_notice(ctx.checker));
+		if (spf_check_sync(ctx.checker, ip, sender, helo, &last.res,
+		    err, sizeof(err)) == -1) {
+			synthesize(&last.res, SPF_TEMPERROR, &ctx.cfg, ip,
+			    sender, helo, err);
+			snprintf(note, notelen, "cannot check SPF for %s: %s",
+			    ip, err);
+		}
 	}
 	guard_end();
 	/* Only valid inside the core's callback. */
@@ -283,21 +304,11 @@ static int
 ctx_open(const char *path, char *err, size_t errlen)
 {
 	struct event_config *ec;
-	int must_exist;
 
 	ctx.pid = getpid();
 	strlcpy(ctx.path, path, sizeof(ctx.path));
-	/* The default file is optional, a named one must be there. */
-	must_exist = strcmp(path, DEFAULT_CONFIG) != 0;
-	spf_config_init(&ctx.cfg);
-	ctx.cfg.cache_size = CACHE_SIZE;
-	/* one message at a time per process: size the resolver for that */
-	ctx.cfg.max_inflight = 1;
-	if (spf_config_load(&ctx.cfg, path, must_exist, err, errlen) == -1) {
-		/* Half a file is not a policy: fall back to the defaults. */
-		spf_config_init(&ctx.cfg);
+	if (policy_load(path, err, errlen) == -1)
 		return -1;
-	}
 
 	/* Exim clears the environment, but do not let EVENT_* steer us. */
 	if ((ec = event_config_new()) == NULL) {
@@ -319,6 +330,28 @@ ctx_open(const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	ctx.fresh = 1;
+	return 0;
+}
+
+/* The config into ctx.cfg, or on failure the defaults. */
+static int
+policy_load(const char *path, char *err, size_t errlen)
+{
+	int must_exist;
+
+	/* The default file is optional, a named one must be there. */
+	must_exist = strcmp(path, DEFAULT_CONFIG) != 0;
+	spf_config_init(&ctx.cfg);
+	ctx.cfg.cache_size = CACHE_SIZE;
+	/* one message at a time per process: size the resolver for that */
+	ctx.cfg.max_inflight = 1;
+	strlcpy(ctx.cfg.dnssec_state, DEFAULT_STATE,
+	    sizeof(ctx.cfg.dnssec_state));
+	if (spf_config_load(&ctx.cfg, path, must_exist, err, errlen) == -1) {
+		/* Half a file is not a policy: fall back to the defaults. */
+		spf_config_init(&ctx.cfg);
+		return -1;
+	}
 	return 0;
 }
 

@@ -7,6 +7,8 @@
 #   make bench-quick       a 2,000-domain corpus, no callgrind: for trying
 #   make bench-callgrind   only instructions per warm evaluation
 #   make bench-modes       only libunbound's two async modes
+#   make bench-exim        real Exim, one message per connection: the
+#                          built-in spf = beside exim-spf.so (issue 20)
 
 BENCH_PY =	/usr/bin/python3
 BENCH_BIN =	$(B)/bench/dnsdelay $(B)/bench/dnsload $(B)/bench/spf2drv \
@@ -19,6 +21,14 @@ bench: bench-deps
 	@echo
 	@echo "== OpenSMTPD: 200 concurrent sessions through smtpd and filter-spf, DNS 100 ms late"
 	@$(MAKE) --no-print-directory bench-filter-spf
+	@echo
+	@echo "== Exim: one message per connection, built-in spf = beside exim-spf.so"
+	@$(MAKE) --no-print-directory bench-exim
+
+bench-exim: bench-deps
+	@sh tests/deps.sh exim
+	@$(MAKE) --no-print-directory $(EXIM_SO) $(B)/bench/conncost
+	$(BENCH_PY) tests/bench/exim_bench.py
 
 bench-quick: bench-deps
 	@$(MAKE) --no-print-directory bench-tools
@@ -53,8 +63,13 @@ $(B)/bench/spflat: tests/bench/spflat.c $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(CORE_LIB) $(LDLIBS)
 
+$(B)/bench/conncost: tests/bench/conncost.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -o $@ $< $(LDLIBS) -ldl
+
 $(B)/bench/resolver-modes: tests/bench/resolver-modes.c
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(LDLIBS)
 
-.PHONY: bench bench-quick bench-callgrind bench-modes bench-deps bench-tools
+.PHONY: bench bench-quick bench-callgrind bench-modes bench-deps bench-tools \
+	bench-exim

@@ -1036,7 +1036,7 @@ drop:
 def exim_setup(w):
     d = os.path.join(w, "exim")
     os.mkdir(d)
-    for sub in ("spool", "log"):
+    for sub in ("spool", "log", "state"):
         os.mkdir(os.path.join(d, sub))
         shutil.chown(os.path.join(d, sub), "Debian-exim", "Debian-exim")
     shutil.copy(EXIM_SO, os.path.join(d, "exim-spf.so"))
@@ -1047,6 +1047,8 @@ def exim_setup(w):
 def exim_bh(d, name, conf_lines, ip, sender, anchor="good"):
     """One exim -bh session through the module: (SMTP replies, log
     lines)."""
+    # the verdict file of the probe, per case, in the scratch directory
+    conf_lines = ["dnssec-state %s/state/%s" % (d, name)] + list(conf_lines)
     conf = filter_conf(d, name + "-spfgate", *conf_lines, anchor=anchor)
     os.chmod(conf, 0o644)
     econf = os.path.join(d, name + ".conf")
@@ -1142,6 +1144,44 @@ def test_exim(w):
     check("exim, wrong anchor: Exim's log says DNSSEC validation is off, "
           "and why", any("DNSSEC validation off" in l for l in log),
           "\n".join(log))
+    # The verdict is shared: the next process (another exim -bh, as
+    # another connection would be) reads it, neither probes nor logs.
+    state = os.path.join(d, "state", "wrong")
+    check("exim, wrong anchor: the verdict is recorded in the state file",
+          os.path.exists(state) and
+          open(state).read().startswith("spfgate-dnssec-state 1 ") and
+          " off " in open(state).read(), state)
+    out, log = exim_bh(d, "wrong", [], GOOD, "alice@s1.test", anchor="wrong")
+    check("exim, wrong anchor, second process: mail flows, unvalidated, "
+          "and no second 'validation off' line",
+          any(l.startswith("250 OK id=") for l in out) and
+          any("dnssec=unvalidated" in l for l in log) and
+          not any("DNSSEC validation off" in l for l in log),
+          "\n".join(out + log))
+    good = open(state).read()
+    # A record the Exim user does not own is not believed.
+    shutil.chown(state, "root", "root")
+    out, log = exim_bh(d, "wrong", [], GOOD, "alice@s1.test", anchor="wrong")
+    check("exim, wrong anchor, state file owned by another user: "
+          "ignored, probed again and replaced",
+          any("DNSSEC validation off" in l for l in log) and
+          os.stat(state).st_uid != 0, "\n".join(out + log))
+    for label, text in [("malformed", "spfgate-dnssec-state 1 garbage\n"),
+                        ("truncated", good[:40]),
+                        ("oversized", good[:-1] + "x" * 600 + "\n")]:
+        with open(state, "w") as f:
+            f.write(text)
+        shutil.chown(state, "Debian-exim", "Debian-exim")
+        out, log = exim_bh(d, "wrong", [], GOOD, "alice@s1.test",
+                           anchor="wrong")
+        check("exim, wrong anchor, %s state file: ignored, probed again "
+              "and rewritten" % label,
+              any("DNSSEC validation off" in l for l in log) and
+              open(state).read().count("\n") == 1 and
+              " off " in open(state).read(), "\n".join(out + log))
+    check("exim, secure pass: nothing recorded for a path that validates",
+          not os.path.exists(os.path.join(d, "state", "secure")))
+
     out, log = exim_bh(d, "wrongreq", ["dnssec require"], GOOD,
                        "alice@s1.test", anchor="wrong")
     r = mail_reply(out) or ""

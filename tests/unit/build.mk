@@ -3,7 +3,7 @@
 # top Makefile, which defines CC, CFLAGS, LDLIBS, B, CORE_LIB, CORE_HDRS.
 # Not part of "all": only "make check" needs libcmocka-dev.
 
-UNIT_NAMES =	record macro addr domain dnsmsg config header json
+UNIT_NAMES =	record macro addr domain dnsmsg config header json dnssecstate
 UNIT_BINS =	$(UNIT_NAMES:%=$(B)/tests/unit/test_%)
 UNIT_LIBS =	-lcmocka
 
