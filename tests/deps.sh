@@ -37,6 +37,10 @@ done
 
 missing=""
 for p in $want; do
+	# groups share packages: each once
+	case " $missing " in
+	*" $p "*) continue ;;
+	esac
 	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	case "$s" in
 	*" installed") ;;
