@@ -57,7 +57,7 @@ man-check:
 	mandoc -Tlint -Wwarning $(MAN_PAGES)
 
 dist-check:
-	@sh tests/deps.sh build deb
+	@sh tests/deps.sh build deb exim
 	@sh tests/dist/check.sh
 
 .PHONY: install-man uninstall-man install-conf uninstall-conf man-check \
