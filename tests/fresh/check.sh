@@ -5,8 +5,9 @@
 # apt uses, the repository's committed HEAD, and there, as root, exactly
 # the README's commands in order: its apt-get line, git clone, make
 # demo, make check.  A release passes when every step exits 0 and make
-# check's last line reports 0 failed.  -j runs the releases side by side
-# (each step's output then comes at the end).
+# check's last line reports 0 failed.  -j runs the releases side by side.
+# Each release's output is shown when it ends (follow it meanwhile in
+# build/fresh/DIST.out).
 #
 # The debootstrap result is cached as a tarball (FRESH_CACHE, default
 # /var/cache/spfgate-fresh/DIST-minbase.tar): it holds only the base
@@ -68,7 +69,6 @@ sh "$top/tests/deps.sh" fresh || {
 mkdir -p "$CACHE" "$LOGS"
 bundle=$(mktemp /tmp/spfgate-fresh-bundle.XXXXXX)
 trap 'rm -f "$bundle"' EXIT
-trap 'exit 1' INT TERM HUP
 if ! git -C "$top" bundle create "$bundle" HEAD >"$LOGS/bundle.log" 2>&1; then
 	cat "$LOGS/bundle.log"
 	echo "fresh: git bundle of HEAD failed"
@@ -77,11 +77,12 @@ if ! git -C "$top" bundle create "$bundle" HEAD >"$LOGS/bundle.log" 2>&1; then
 fi
 echo "fresh: HEAD $(git -C "$top" rev-parse --short HEAD), mirror $mirror"
 
-# one DIST: inner.sh in a private mount namespace
+# one DIST: inner.sh in a private mount namespace (exec: its pid is
+# the one to signal)
 run() {
 	FRESH_LOGS=$LOGS FRESH_CACHE=$CACHE FRESH_MIRROR=$mirror \
 	    FRESH_APTLINE=$aptline FRESH_BUNDLE=$bundle \
-	    unshare --mount --propagation private \
+	    exec unshare --mount --propagation private \
 	    sh "$top/tests/fresh/inner.sh" "$1"
 }
 
@@ -97,23 +98,34 @@ count() {
 	fail=$((fail + f))
 }
 
+# Each release runs in the background, so a signal reaches this shell
+# at once (wait is interrupted): it is passed on, and each inner.sh
+# removes its root before it exits.
+pids=
+stop() {
+	[ -z "$pids" ] || kill $pids
+	wait
+	exit 1
+}
+trap stop INT TERM HUP
+
 start=$(date +%s)
-if [ -n "$parallel" ]; then
-	pids=
-	for d in "$@"; do
-		run "$d" >"$LOGS/$d.out" 2>&1 &
-		pids="$pids $!"
-	done
-	for p in $pids; do
-		wait "$p"
-	done
-	for d in "$@"; do
+for d in "$@"; do
+	echo "fresh: $d: output in $LOGS/$d.out"
+	run "$d" >"$LOGS/$d.out" 2>&1 &
+	pids="$pids $!"
+	if [ -z "$parallel" ]; then
+		wait $!
+		pids=
 		cat "$LOGS/$d.out"
 		count "$LOGS/$d.out"
-	done
-else
+	fi
+done
+if [ -n "$parallel" ]; then
+	wait $pids
+	pids=
 	for d in "$@"; do
-		run "$d" 2>&1 | tee "$LOGS/$d.out"
+		cat "$LOGS/$d.out"
 		count "$LOGS/$d.out"
 	done
 fi

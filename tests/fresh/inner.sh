@@ -16,11 +16,20 @@ say() { echo "fresh $dist: $*"; }
 ok() { pass=$((pass + 1)); say "ok - $*"; }
 nok() { fail=$((fail + 1)); say "FAIL - $*"; }
 
+spid=
 cleanup() {
+	# unshare --fork ignores SIGTERM; SIGKILL ends it, and
+	# --kill-child the step's whole pid namespace with it.
+	if [ -n "$spid" ]; then
+		kill -KILL "$spid"
+		wait "$spid"
+	fi
 	if [ -n "$R" ]; then
-		# Steps run in pid namespaces of their own: nothing is left
-		# inside to keep a mount busy.
-		umount -R "$R" || umount -R -l "$R"
+		# Steps run in pid namespaces of their own, killed with them:
+		# nothing is left inside to keep a mount busy.
+		if mountpoint -q "$R"; then
+			umount -R "$R" || umount -R -l "$R"
+		fi
 		if grep -q " $R[/ ]" /proc/self/mountinfo; then
 			nok "mounts left under $R: not removed"
 		else
@@ -33,21 +42,26 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 # step NAME COMMAND...: run it, its output to LOGS/DIST-NAME.log, and
-# say how long it took.
+# say how long it took.  In the background: a signal interrupts the
+# wait, and cleanup stops the step.
 step() {
 	name=$1
 	shift
 	t0=$(date +%s)
-	"$@" >"$LOGS/$dist-$name.log" 2>&1
+	"$@" >"$LOGS/$dist-$name.log" 2>&1 &
+	spid=$!
+	wait "$spid"
 	rc=$?
+	spid=
 	say "step $name: $(( $(date +%s) - t0 ))s, exit $rc"
 	return $rc
 }
 
 # inroot COMMAND: as root in the root, a login's environment, a pid
 # namespace of its own (with its own /proc) that dies with the command.
+# Called by step, in a subshell: exec makes unshare the pid step kills.
 inroot() {
-	unshare --pid --fork --kill-child --mount-proc="$R/proc" \
+	exec unshare --pid --fork --kill-child --mount-proc="$R/proc" \
 	    chroot "$R" /usr/bin/env -i HOME=/root TERM=dumb \
 	    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 	    /bin/sh -c "$1" </dev/null
