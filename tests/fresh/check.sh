@@ -102,9 +102,16 @@ count() {
 # at once (wait is interrupted): it is passed on, and each inner.sh
 # removes its root before it exits.
 pids=
+started=
 stop() {
 	[ -z "$pids" ] || kill $pids
 	wait
+	for d in $started; do
+		cat "$LOGS/$d.out"
+		count "$LOGS/$d.out"
+	done
+	echo "fresh: interrupted"
+	echo "fresh: $pass passed, $((fail + 1)) failed"
 	exit 1
 }
 trap stop INT TERM HUP
@@ -112,11 +119,13 @@ trap stop INT TERM HUP
 start=$(date +%s)
 for d in "$@"; do
 	echo "fresh: $d: output in $LOGS/$d.out"
+	started="$started $d"
 	run "$d" >"$LOGS/$d.out" 2>&1 &
 	pids="$pids $!"
 	if [ -z "$parallel" ]; then
 		wait $!
 		pids=
+		started=
 		cat "$LOGS/$d.out"
 		count "$LOGS/$d.out"
 	fi
@@ -124,6 +133,7 @@ done
 if [ -n "$parallel" ]; then
 	wait $pids
 	pids=
+	started=
 	for d in "$@"; do
 		cat "$LOGS/$d.out"
 		count "$LOGS/$d.out"

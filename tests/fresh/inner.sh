@@ -39,7 +39,7 @@ cleanup() {
 	say "$pass passed, $fail failed"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+trap 'nok "interrupted"; exit 1' INT TERM HUP
 
 # step NAME COMMAND...: run it, its output to LOGS/DIST-NAME.log, and
 # say how long it took.  In the background: a signal interrupts the
