@@ -4,6 +4,7 @@
 #   make demo       check a few senders against a bundled zone, offline
 #   make check      build and run every test (installs what it needs)
 #   make install    PREFIX=/usr/local DESTDIR= MANDIR=$(PREFIX)/share/man
+#   make check-fresh  the README's commands in bare Debian 12 and 13 roots
 
 PREFIX ?=	/usr/local
 DESTDIR ?=
@@ -14,9 +15,8 @@ SYSCONFDIR ?=	/etc
 EXIMLIBDIR ?=	$(PREFIX)/lib/exim4
 
 CC ?=		cc
+B =		build
 PKGS =		libunbound libbsd-overlay libevent
-PKG_CFLAGS :=	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS :=	$(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS ?=	-O2 -g
 CFLAGS +=	-std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Wall -Wextra \
 		-Wshadow -Wpointer-arith -Wstrict-prototypes \
@@ -26,7 +26,25 @@ CFLAGS +=	-Werror
 endif
 LDLIBS +=	$(PKG_LIBS)
 
-B =		build
+# The libraries' flags are asked of pkg-config only after tests/deps.sh
+# has installed them (a bare Debian has neither pkg-config nor the
+# libraries): $(FLAGS_MK) is made by a rule, and make reads it again
+# before it builds anything.  A failing pkg-config stops the build with
+# its own message.  Goals that compile nothing skip it.
+.DEFAULT_GOAL := all
+FLAGS_MK =	$(B)/flags.mk
+NOFLAGS_GOALS =	clean uninstall check-fresh fuzz-targets
+ifneq ($(filter-out $(NOFLAGS_GOALS),$(or $(MAKECMDGOALS),all)),)
+include $(FLAGS_MK)
+endif
+
+$(FLAGS_MK): Makefile tests/deps.sh
+	@sh tests/deps.sh build
+	@mkdir -p $(@D)
+	@cflags=$$(pkg-config --cflags $(PKGS)) && \
+	    libs=$$(pkg-config --libs $(PKGS)) && \
+	    printf 'PKG_CFLAGS =\t%s\nPKG_LIBS =\t%s\n' "$$cflags" "$$libs" \
+	    >$@.tmp && mv $@.tmp $@
 
 CORE_SRCS =	common/addr.c common/domain.c common/record.c \
 		common/macro.c common/dnsmsg.c common/resolver.c \
@@ -42,7 +60,7 @@ CORE_HDRS =	common/spf.h common/spfint.h
 
 PROGS =		$(B)/spfgate
 
-all: deps-build $(PROGS) more
+all: $(PROGS) more
 
 # Each component adds itself to these from its own fragment.
 MORE =
@@ -50,9 +68,6 @@ CHECKS =
 include $(wildcard */build.mk tests/*/build.mk)
 
 more: $(MORE)
-
-deps-build:
-	@sh tests/deps.sh build
 
 $(B)/%.o: %.c $(CORE_HDRS)
 	@mkdir -p $(@D)
@@ -73,8 +88,10 @@ $(B)/filter/%.o: filter/%.c $(CORE_HDRS) filter/spfgate.h
 demo: all
 	@sh tests/demo/demo.sh
 
+# Every test's packages at once (one apt run), the Debian packaging
+# tools included: make check builds and tests the packages too.
 check: all
-	@sh tests/deps.sh check
+	@sh tests/deps.sh check deb exim opensmtpd dnssec docs
 	@sh tests/run-all.sh $(CHECKS)
 
 install: all $(INSTALL_MORE)
@@ -87,4 +104,4 @@ uninstall: $(UNINSTALL_MORE)
 clean:
 	rm -rf $(B)
 
-.PHONY: all more deps-build demo check install uninstall clean
+.PHONY: all more demo check install uninstall clean

@@ -2,17 +2,31 @@
 # deps.sh GROUP...: install the Debian packages a make target needs.
 # Asks apt only when a package is missing, so a prepared machine pays
 # nothing.  Must run as root on a machine without them (CI, a fresh
-# Debian 12); prints what it installs.
+# Debian 12 or 13); prints what it installs.  Every name exists in
+# Debian 12 (bookworm) and 13 (trixie); where the two differ (the 64-bit
+# time_t transition renamed libraries), /etc/os-release says which.
 set -eu
 
-pkgs_build="build-essential pkg-config libunbound-dev libbsd-dev libevent-dev dns-root-data ca-certificates"
-pkgs_check="libcmocka-dev python3 python3-yaml iproute2 procps valgrind clang libclang-rt-14-dev"
+codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+case "$codename" in
+bookworm)
+	t64="" ;;
+*)	# trixie and later
+	t64="t64" ;;
+esac
+
+pkgs_build="build-essential pkg-config libunbound-dev nettle-dev libbsd-dev libevent-dev dns-root-data ca-certificates"
+pkgs_check="libcmocka-dev python3 python3-yaml iproute2 procps valgrind clang libclang-rt-dev"
 pkgs_exim="exim4-daemon-heavy exim4-dev swaks libio-socket-inet6-perl python3 python3-yaml iproute2 procps"
-pkgs_opensmtpd="libevent-2.1-7 libdb5.3 libssl3 libpam0g adduser swaks libio-socket-inet6-perl python3 python3-yaml iproute2 procps"
+# the run-time libraries of Debian's opensmtpd (its .deb is unpacked,
+# never installed: tests/opensmtpd/setup.sh)
+pkgs_opensmtpd="libevent-2.1-7$t64 libdb5.3$t64 libssl3$t64 libpam0g adduser swaks libio-socket-inet6-perl python3 python3-yaml iproute2 procps"
 pkgs_dnssec="ldnsutils nsd python3 iproute2"
-pkgs_bench="nsd unbound libspf2-dev python3 python3-spf valgrind iproute2"
+pkgs_bench="nsd unbound libspf2-dev python3 python3-spf valgrind iproute2 linux-perf ldnsutils exim4-daemon-heavy swaks"
 pkgs_docs="mandoc"
-pkgs_deb="debhelper devscripts lintian fakeroot dpkg-dev exim4-dev"
+pkgs_deb="debhelper devscripts lintian fakeroot dpkg-dev exim4-dev nettle-dev"
+# make check-fresh, on the host: the throwaway Debian roots
+pkgs_fresh="debootstrap git ca-certificates"
 
 want=""
 for g in "$@"; do
@@ -23,6 +37,10 @@ done
 
 missing=""
 for p in $want; do
+	# groups share packages: each once
+	case " $missing " in
+	*" $p "*) continue ;;
+	esac
 	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	case "$s" in
 	*" installed") ;;

@@ -3,7 +3,7 @@
 #
 # It speaks real DNS wire format over UDP and TCP on one address and port
 # and answers from zone data written in the `zonedata` format of the
-# openspf RFC 7208 test suite (tests/rfc7208, /work/shared/spf-tests):
+# openspf RFC 7208 test suite (tests/rfc7208/suite):
 #
 #     example.com:
 #       - A: 192.0.2.1

@@ -4,7 +4,7 @@
 # the README's snippet.  Fail is rejected with 550 5.7.23 and the
 # domain's explanation, temperror deferred with 451 4.7.24, the other
 # results accepted with Received-SPF and Authentication-Results at the
-# top of the header; IPv6 in Exim's fully expanded -bh form; wrong
+# top of the header; IPv6 in whatever form Exim hands over; wrong
 # argument counts and a missing config; one evaluation per message; no
 # descriptor of ours in a command Exim runs.
 # Run from the repository top, as root, after make.
@@ -117,7 +117,9 @@ else
 fi
 check_hasnt "no dlfunc failure logged" "$S/v4.log" "dlfunc"
 
-# --- IPv6: exim -bh gives $sender_host_address fully expanded ---------
+# --- IPv6: $sender_host_address as Exim spells it (4.96 fully expanded,
+# 4.98 otherwise): the module takes every textual form; the result says
+# which address was checked, canonically.
 cat >"$S/v6.in" <<'EOF'
 EHLO mail6.example.org
 MAIL FROM:<alice@pass.example.com>
@@ -133,8 +135,7 @@ QUIT
 EOF
 bh 2001:db8::25 "$S/exim.conf" "$S/v6.in" "$S/v6.out" "$S/v6.err"
 grep '^LOG:' "$S/v6.err" >"$S/v6.log"
-check_has "IPv6: Exim hands us the expanded form" "$S/v6.err" \
-    "2001:0db8:0000:0000:0000:0000:0000:0025"
+check_has "IPv6: pass, the message accepted" "$S/v6.out" "250 OK id="
 check_has "IPv6: pass, canonical client-ip in the header" "$S/v6.log" \
     "|Received-SPF: pass (mx.test.local: domain of alice@pass.example.com designates 2001:db8::25 as permitted sender) client-ip=\"2001:db8::25\";"
 check_has "IPv6: fail rejected with 550 5.7.23" "$S/v6.out" "550 5.7.23 "

@@ -7,13 +7,13 @@
 # namespace /etc/resolv.conf is a bind mount of a file naming
 # 127.0.0.1, where the test DNS server answers on port 53.
 # Run from the repository top, as root, after make.
-#   SPF_TESTS: the suite file (default ../shared/spf-tests/rfc7208-tests.yml)
+#   SPF_TESTS: the suite file (default tests/rfc7208/suite/rfc7208-tests.yml)
 #   ONLY: run only the tests whose name contains this
 . "$(dirname "$0")/lib.sh"
 DNSPORT=53
 enter_test "$@"
 
-suite=${SPF_TESTS:-$top/../shared/spf-tests/rfc7208-tests.yml}
+suite=${SPF_TESTS:-$top/tests/rfc7208/suite/rfc7208-tests.yml}
 if [ ! -r "$suite" ]; then
 	not_ok "the RFC 7208 suite is readable" "$suite"
 	finish

@@ -101,6 +101,8 @@ enter_test()
 			echo "0 passed, 1 failed"
 			exit 1
 		fi
+		# which Exim these results are of
+		echo "# ran against: $("$EXIM" -bV 2>&1 | head -n 1)"
 		SPFGATE_IN_NS=1 exec unshare --net --mount sh "$0" "$@"
 	fi
 	ip link set lo up

@@ -46,7 +46,11 @@ CHECKS +=	tests/fuzz/check.sh
 
 fuzz-build: $(FUZZ_BINS)
 
-fuzz: fuzz-build
+# clang comes with the check packages: installed before anything of
+# the fuzz build is made.
+fuzz:
+	@sh tests/deps.sh build check
+	@$(MAKE) --no-print-directory fuzz-build
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 fuzz-targets:

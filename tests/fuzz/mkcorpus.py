@@ -50,7 +50,7 @@ import testdns  # noqa: E402
 
 SUITE = (sys.argv[1] if len(sys.argv) > 1 else None) or \
     os.environ.get("SPF_TESTS") or \
-    os.path.join(REPO, "..", "shared", "spf-tests", "rfc7208-tests.yml")
+    os.path.join(REPO, "tests", "rfc7208", "suite", "rfc7208-tests.yml")
 CORPUS = os.path.join(HERE, "corpus")
 ZONES = os.path.join(HERE, "zones")
 

@@ -41,7 +41,7 @@ sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 import testdns  # noqa: E402  (needs the path set just above)
 
 SUITE = os.environ.get("SPF_TESTS") or os.path.join(
-    REPO, "..", "shared", "spf-tests", "rfc7208-tests.yml")
+    REPO, "tests", "rfc7208", "suite", "rfc7208-tests.yml")
 SPFGATE = os.environ.get("SPFGATE") or os.path.join(REPO, "build", "spfgate")
 ZONES = os.path.join(HERE, "zones")
 GOLDEN = os.path.join(HERE, "golden")

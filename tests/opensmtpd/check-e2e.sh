@@ -149,6 +149,8 @@ if ! ns_prepare "$W"; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
+# which smtpd these results are of ("version: OpenSMTPD 6.8.0p2")
+echo "# ran against: $("$(cat "$W/smtpd.path")" -h 2>&1 | head -n 1)"
 
 cat >"$W/zone.yml" <<EOF
 pass.test:

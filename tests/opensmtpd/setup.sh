@@ -1,6 +1,7 @@
 #!/bin/sh
-# setup.sh: install the real OpenSMTPD 6.8 from Debian's package next to
-# Exim.  exim4-daemon-heavy (the Exim tests) and opensmtpd both provide
+# setup.sh: install the real OpenSMTPD from the Debian release this runs
+# on (6.8 in Debian 12, filter protocol 0.6; 7.x in Debian 13, 0.7) next
+# to Exim.  exim4-daemon-heavy (the Exim tests) and opensmtpd both provide
 # and conflict with mail-transport-agent, so apt cannot install both:
 # the opensmtpd .deb is unpacked into a prefix of its own instead, its
 # delivery helpers copied where the binary looks for them, and the users
@@ -8,7 +9,6 @@
 # Prints the path of smtpd on its last line.
 set -eu
 
-OSMTPD_PREFIX=${OSMTPD_PREFIX:-/opt/opensmtpd-6.8.0p2}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
 if [ "$(id -u)" != 0 ]; then
@@ -19,6 +19,17 @@ fi
 # Runtime libraries of smtpd, swaks (+ IPv6 for it), iproute2 for the
 # namespace; ordinary packages that do not conflict with Exim.
 sh "$top/tests/deps.sh" opensmtpd
+
+# One prefix per upstream version: the one this release's archive has.
+if [ -z "${OSMTPD_PREFIX:-}" ]; then
+	version=$(apt-cache show --no-all-versions opensmtpd |
+	    sed -n 's/^Version: \([0-9]*:\)\{0,1\}//p' | head -n 1)
+	[ -n "$version" ] || {
+		echo "setup.sh: apt knows no opensmtpd package" >&2
+		exit 1
+	}
+	OSMTPD_PREFIX=/opt/opensmtpd-${version%-*}
+fi
 
 if [ ! -x "$OSMTPD_PREFIX/usr/sbin/smtpd" ]; then
 	tmp=$(mktemp -d)

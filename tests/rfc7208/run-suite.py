@@ -25,8 +25,8 @@
 # than SCENARIO_TIMEOUT seconds.
 #
 # Environment:
-#   SPF_TESTS      the suite file (default ../shared/spf-tests/
-#                  rfc7208-tests.yml from the repository top)
+#   SPF_TESTS      the suite file (default tests/rfc7208/suite/
+#                  rfc7208-tests.yml in the repository)
 #   SPFGATE        the binary (default build/spfgate in the repository)
 #   SPFGATE_ARGS   more arguments for `spfgate filter` (split like sh words)
 # Options: -v prints every test's JSON; -k TEXT runs only the tests whose
@@ -55,7 +55,7 @@ sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 import testdns  # noqa: E402  (needs the path set just above)
 
 SUITE = os.environ.get("SPF_TESTS") or os.path.join(
-    REPO, "..", "shared", "spf-tests", "rfc7208-tests.yml")
+    REPO, "tests", "rfc7208", "suite", "rfc7208-tests.yml")
 SPFGATE = os.environ.get("SPFGATE") or os.path.join(REPO, "build", "spfgate")
 SPFGATE_ARGS = shlex.split(os.environ.get("SPFGATE_ARGS", ""))
 

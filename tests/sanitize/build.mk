@@ -28,10 +28,14 @@ CHECKS +=	tests/sanitize/check-asan.sh tests/sanitize/check-valgrind.sh
 
 asan-build: $(ASAN_PROGS)
 
-check-asan: asan-build
+# clang and valgrind come with the check packages, installed first
+check-asan:
+	@sh tests/deps.sh build check
+	@$(MAKE) --no-print-directory asan-build
 	@sh tests/sanitize/check-asan.sh
 
 check-valgrind: all
+	@sh tests/deps.sh check
 	@sh tests/sanitize/check-valgrind.sh
 
 $(ASAN_B)/common/%.o: common/%.c $(CORE_HDRS)
