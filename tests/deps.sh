@@ -17,7 +17,7 @@ esac
 
 pkgs_build="build-essential pkg-config libunbound-dev nettle-dev libbsd-dev libevent-dev dns-root-data ca-certificates"
 pkgs_check="libcmocka-dev python3 python3-yaml iproute2 procps valgrind clang libclang-rt-dev"
-pkgs_exim="exim4-daemon-heavy exim4-dev swaks libio-socket-inet6-perl python3 python3-yaml iproute2 procps"
+pkgs_exim="exim4-daemon-heavy exim4-dev swaks libio-socket-inet6-perl python3 python3-yaml iproute2 procps strace"
 # the run-time libraries of Debian's opensmtpd (its .deb is unpacked,
 # never installed: tests/opensmtpd/setup.sh)
 pkgs_opensmtpd="libevent-2.1-7$t64 libdb5.3$t64 libssl3$t64 libpam0g adduser swaks libio-socket-inet6-perl python3 python3-yaml iproute2 procps"
