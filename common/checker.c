@@ -191,38 +191,62 @@ spf_checker_inflight(const struct spf_checker *c)
 /*
  * The MAIL FROM identity, or for the null sender postmaster@<helo>
  * (RFC 7208 2.4); a sender without a local-part is postmaster's (4.3).
+ * Pointers into sender and helo, nothing allocated; -1 if the sender
+ * is absurdly long.  Any length SMTP lets through is evaluated (macros
+ * and results are bounded on their own).
  */
-static int
-split_sender(struct spf_query *q, const char *sender, const char *helo)
+int
+sender_parse(const char *sender, const char *helo, struct sender_parts *sp)
 {
 	const char	*at;
-	size_t		 len, ll;
-	char		*buf;
+	size_t		 len;
 
+	if (sender == NULL)
+		sender = "";
+	if (helo == NULL)
+		helo = "";
+	memset(sp, 0, sizeof(*sp));
 	len = strlen(sender);
 	if (len >= 2 && sender[0] == '<' && sender[len - 1] == '>') {
 		sender++;
 		len -= 2;
 	}
-	/*
-	 * Any length SMTP lets through is evaluated (macros and results
-	 * are bounded on their own); only an absurd one is refused.
-	 */
-	if (len > SPF_SENDER_MAX || (buf = strndup(sender, len)) == NULL)
+	if (len > SPF_SENDER_MAX)
 		return -1;
-	q->sender_given = buf;
+	sp->given = sender;
+	sp->given_len = len;
+	sp->local = "postmaster";
+	sp->local_len = strlen(sp->local);
+	sp->identity = SPF_ID_MAILFROM;
 	if (len == 0) {
-		q->identity = SPF_ID_HELO;
-		q->local = strdup("postmaster");
-		q->sender_domain = strdup(helo);
-	} else if ((at = strrchr(buf, '@')) == NULL) {
-		q->local = strdup("postmaster");
-		q->sender_domain = strdup(buf);
+		sp->identity = SPF_ID_HELO;
+		sp->domain = helo;
+		sp->domain_len = strlen(helo);
+	} else if ((at = memrchr(sender, '@', len)) == NULL) {
+		sp->domain = sender;
+		sp->domain_len = len;
 	} else {
-		ll = (size_t)(at - buf);
-		q->local = ll > 0 ? strndup(buf, ll) : strdup("postmaster");
-		q->sender_domain = strdup(at + 1);
+		if (at > sender) {
+			sp->local = sender;
+			sp->local_len = (size_t)(at - sender);
+		}
+		sp->domain = at + 1;
+		sp->domain_len = len - (size_t)(at + 1 - sender);
 	}
+	return 0;
+}
+
+static int
+split_sender(struct spf_query *q, const char *sender, const char *helo)
+{
+	struct sender_parts	 sp;
+
+	if (sender_parse(sender, helo, &sp) == -1 ||
+	    (q->sender_given = strndup(sp.given, sp.given_len)) == NULL)
+		return -1;
+	q->identity = sp.identity;
+	q->local = strndup(sp.local, sp.local_len);
+	q->sender_domain = strndup(sp.domain, sp.domain_len);
 	if (q->local == NULL || q->sender_domain == NULL ||
 	    asprintf(&q->sender, "%s@%s", q->local, q->sender_domain) == -1) {
 		q->sender = NULL;
@@ -312,6 +336,16 @@ spf_query_cancel(struct spf_query *q)
 	query_free(q);
 }
 
+long
+spf_query_elapsed_ms(const struct spf_query *q)
+{
+	struct timespec	 now;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - q->started.tv_sec) * 1000 +
+	    (now.tv_nsec - q->started.tv_nsec) / 1000000;
+}
+
 static void
 query_free(struct spf_query *q)
 {
@@ -361,7 +395,6 @@ query_deliver(struct spf_query *q)
 {
 	const struct spf_config	*cfg = &q->checker->cfg;
 	struct spf_result	 r;
-	struct timespec		 now;
 
 	memset(&r, 0, sizeof(r));
 	r.code = q->code;
@@ -370,9 +403,7 @@ query_deliver(struct spf_query *q)
 	r.lookups = q->lookups_used;
 	r.void_lookups = q->voids;
 	r.queries = q->queries;
-	(void)clock_gettime(CLOCK_MONOTONIC, &now);
-	r.elapsed_ms = (now.tv_sec - q->started.tv_sec) * 1000 +
-	    (now.tv_nsec - q->started.tv_nsec) / 1000000;
+	r.elapsed_ms = spf_query_elapsed_ms(q);
 	addr_text(&q->ip, r.client_ip, sizeof(r.client_ip));
 	(void)strlcpy(r.sender, q->sender_given, sizeof(r.sender));
 	(void)strlcpy(r.helo, q->helo, sizeof(r.helo));
@@ -390,16 +421,7 @@ query_deliver(struct spf_query *q)
 		(void)strlcpy(r.problem, q->problem, sizeof(r.problem));
 	else if (r.code == SPF_TEMPERROR)
 		(void)strlcpy(r.problem, "out of memory", sizeof(r.problem));
-	r.action = cfg->actions[r.code];
-	if (r.code == SPF_PASS && cfg->require_dnssec_pass &&
-	    r.dnssec != SPF_DNSSEC_SECURE) {
-		/* the site trusts only an authenticated pass */
-		r.action = cfg->actions[SPF_NEUTRAL];
-		if (r.problem[0] == '\0')
-			(void)snprintf(r.problem, sizeof(r.problem),
-			    "pass not DNSSEC-secure (%s): handled as neutral",
-			    spf_dnssec_str(r.dnssec));
-	}
+	verdict_action(&r, cfg);
 	trace_add(q->trace, 0, "action %s (the policy for %s%s)",
 	    spf_action_str(r.action), spf_code_str(r.code),
 	    r.action != cfg->actions[r.code] ? ", not DNSSEC-secure" : "");

@@ -133,6 +133,7 @@ struct spf_result {
 };
 
 struct spf_checker;
+struct spf_verdict;
 struct spf_query;
 struct spf_trace;
 
@@ -198,17 +199,22 @@ struct spf_query *spf_query_start(struct spf_checker *, const char *ip,
 		    spf_done_fn *, void *, char *err, size_t errlen);
 /* Stop a query; its callback will not be called. */
 void		 spf_query_cancel(struct spf_query *);
+/* Milliseconds since the query started (for a wrapper giving up). */
+long		 spf_query_elapsed_ms(const struct spf_query *);
 /* Queries in flight on this checker. */
 int		 spf_checker_inflight(const struct spf_checker *);
 
 /*
  * Blocking form for callers without an event loop of their own (the
  * Exim module): runs the checker's loop until the result is in, at
- * most the configured timeout.  Returns 0, or -1 with err.
+ * most the configured timeout, and fills in the verdict.  An empty ip
+ * is spf_verdict_local's, not checked.  Returns 0, or -1
+ * when the evaluation could not start: the verdict is then temperror
+ * with the reason in result.problem.
  */
 int		 spf_check_sync(struct spf_checker *, const char *ip,
 		    const char *sender, const char *helo,
-		    struct spf_result *, char *err, size_t errlen);
+		    struct spf_verdict *);
 
 /* result.c: names and the mapping from result to action */
 const char	*spf_code_str(enum spf_code);
@@ -232,7 +238,8 @@ int		 spf_authres_header(const struct spf_result *,
 /*
  * Whether the message gets Received-SPF and Authentication-Results:
  * tagged mail always, accepted mail unless "headers no", rejected and
- * deferred mail never.  The wrappers ask this, never decide it.
+ * deferred mail never.  spf_verdict asks it; a wrapper takes the
+ * verdict's headers flag.
  */
 int		 spf_headers_wanted(const struct spf_result *,
 		    const struct spf_config *);
@@ -243,6 +250,42 @@ int		 spf_authres_method(const struct spf_result *, char *,
 int		 spf_smtp_reply(const struct spf_result *, char *, size_t);
 /* One-line key=value summary for logs. */
 int		 spf_log_line(const struct spf_result *, char *, size_t);
+
+/*
+ * verdict.c: everything a wrapper tells its MTA about one message,
+ * decided once, here.  headers says whether the two header fields go
+ * on the message (tagged mail always, accepted mail with "headers
+ * yes"); reply is set exactly when the action is reject or defer.
+ */
+#define SPF_REPLY_LEN		512	/* RFC 5321 reply line, CRLF off */
+#define SPF_LOG_LINE_LEN	2048
+
+struct spf_verdict {
+	struct spf_result result;
+	int		 headers;
+	char		 received_spf[SPF_HEADER_LEN];	/* the whole field */
+	char		 authres[SPF_HEADER_LEN];	/* the whole field */
+	char		 authres_method[SPF_HEADER_LEN]; /* "spf=... ..." */
+	char		 reply[SPF_REPLY_LEN];
+	char		 log_line[SPF_LOG_LINE_LEN];
+};
+
+/* The verdict on an evaluated message (result.trace is not kept). */
+void		 spf_verdict(const struct spf_result *,
+		    const struct spf_config *, struct spf_verdict *);
+/*
+ * The verdict when no evaluation could run (no checker, no usable
+ * client address): code with problem as its reason, the identity and
+ * domain taken from sender and helo as an evaluation would.
+ */
+void		 spf_verdict_unchecked(const struct spf_config *,
+		    enum spf_code, const char *ip, const char *sender,
+		    const char *helo, const char *problem,
+		    struct spf_verdict *);
+/* The verdict for a message without a client address: a local one. */
+void		 spf_verdict_local(const struct spf_config *,
+		    const char *sender, const char *helo,
+		    struct spf_verdict *);
 
 /* log.c: one line to stderr or syslog (facility mail), as configured. */
 void		 spf_log(const struct spf_config *, const char *, ...)

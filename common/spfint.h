@@ -330,5 +330,18 @@ void	 exp_default(struct spf_query *);
 
 /* checker.c */
 void	 query_deliver(struct spf_query *);
+struct sender_parts {
+	enum spf_identity identity;
+	const char	*given;		/* without <>; "" for the null sender */
+	size_t		 given_len;
+	const char	*local;		/* "postmaster" when there is none */
+	size_t		 local_len;
+	const char	*domain;	/* the HELO name for the null sender */
+	size_t		 domain_len;
+};
+int	 sender_parse(const char *, const char *, struct sender_parts *);
+
+/* verdict.c */
+void	 verdict_action(struct spf_result *, const struct spf_config *);
 
 #endif /* SPFINT_H */

@@ -1,6 +1,7 @@
 /*
- * sync.c: a blocking check for callers without a loop of their own.
- * The query's own timer bounds the wait.
+ * sync.c: a blocking check for callers without a loop of their own,
+ * ending in a verdict whatever happens.  The query's own timer bounds
+ * the wait.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +11,8 @@
 #include "spfint.h"
 
 struct sync_state {
-	struct spf_result	*out;
+	const struct spf_config	*cfg;
+	struct spf_verdict	*out;
 	int			 done;
 };
 
@@ -21,24 +23,29 @@ sync_done(const struct spf_result *r, void *arg)
 {
 	struct sync_state	*s = arg;
 
-	*s->out = *r;
-	s->out->trace = NULL;
+	spf_verdict(r, s->cfg, s->out);
 	s->done = 1;
 }
 
 int
 spf_check_sync(struct spf_checker *c, const char *ip, const char *sender,
-    const char *helo, struct spf_result *out, char *err, size_t errlen)
+    const char *helo, struct spf_verdict *out)
 {
 	struct sync_state	 s;
 	struct spf_query	*q;
+	char			 err[SPF_PROBLEM_LEN];
 
+	if (ip == NULL || *ip == '\0') {
+		spf_verdict_local(&c->cfg, sender, helo, out);
+		return 0;
+	}
 	memset(&s, 0, sizeof(s));
+	s.cfg = &c->cfg;
 	s.out = out;
 	q = spf_query_start(c, ip, sender, helo, 0, sync_done, &s, err,
-	    errlen);
+	    sizeof(err));
 	if (q == NULL)
-		return -1;
+		goto fail;
 	while (!s.done) {
 		/*
 		 * 1 means nothing is pending: the query's own timer is gone,
@@ -46,9 +53,13 @@ spf_check_sync(struct spf_checker *c, const char *ip, const char *sender,
 		 */
 		if (event_base_loop(c->base, EVLOOP_ONCE) != 0 && !s.done) {
 			spf_query_cancel(q);
-			(void)snprintf(err, errlen, "event loop failed");
-			return -1;
+			(void)strlcpy(err, "event loop failed", sizeof(err));
+			goto fail;
 		}
 	}
 	return 0;
+fail:
+	spf_verdict_unchecked(&c->cfg, SPF_TEMPERROR, ip, sender, helo, err,
+	    out);
+	return -1;
 }

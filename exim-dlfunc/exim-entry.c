@@ -94,7 +94,7 @@ spf_reason(uschar **yield, int argc, uschar *argv[])
 int
 spf_explain(uschar **yield, int argc, uschar *argv[])
 {
-	return run(XSPF_EXPLAIN, yield, argc, argv);
+	return run(XSPF_LOG_LINE, yield, argc, argv);
 }
 
 static int

@@ -98,7 +98,7 @@ struct last {
 	char			 ip[SPF_ADDR_LEN + 64];
 	char			 sender[SPF_SENDER_LEN];
 	char			 helo[SPF_DOMAIN_LEN * 2];
-	struct spf_result	 res;
+	struct spf_verdict	 verdict;
 };
 
 static int	 intlist_add(struct intlist *, int);
@@ -115,11 +115,8 @@ static void	 ctx_close(void);
 static int	 ctx_open(const char *, char *, size_t);
 static int	 ctx_ready(const char *, char *, size_t);
 static int	 policy_load(const char *, char *, size_t);
-static const struct spf_result *evaluate(const char *, const char *,
+static const struct spf_verdict *evaluate(const char *, const char *,
 		    const char *, const char *, char *, size_t);
-static void	 synthesize(struct spf_result *, enum spf_code,
-		    const struct spf_config *, const char *, const char *,
-		    const char *, const char *);
 static const char *arg(unsigned char *[], int, int);
 static int	 fits(const char *, size_t);
 
@@ -129,7 +126,7 @@ static const char *const fnname[] = {
 	[XSPF_RECEIVED] = "spf_received",
 	[XSPF_AUTH_RESULTS] = "spf_auth_results",
 	[XSPF_REASON] = "spf_reason",
-	[XSPF_EXPLAIN] = "spf_explain"
+	[XSPF_LOG_LINE] = "spf_explain"
 };
 
 static struct context	 ctx;
@@ -146,9 +143,8 @@ enum xspf_status
 xspf_call(enum xspf_fn fn, int argc, unsigned char *argv[], char *out,
     size_t outlen, int *tainted, char *note, size_t notelen)
 {
-	const struct spf_result *r;
-	const char *ip, *sender, *helo, *path;
-	int n;
+	const struct spf_verdict *v;
+	const char *ip, *sender, *helo, *path, *value = "";
 
 	*tainted = 0;
 	if (note != NULL && notelen > 0)
@@ -171,53 +167,47 @@ xspf_call(enum xspf_fn fn, int argc, unsigned char *argv[], char *out,
 		return XSPF_USAGE;
 	}
 
-	r = evaluate(path, ip, sender, helo, note, notelen);
+	v = evaluate(path, ip, sender, helo, note, notelen);
 
-	out[0] = '\0';
-	n = 0;
+	/* Text from the client (sender, HELO, explanation) is tainted. */
+	*tainted = fn != XSPF_RESULT && fn != XSPF_ACTION;
 	switch (fn) {
 	case XSPF_RESULT:
-		strlcpy(out, spf_code_str(r->code), outlen);
+		value = spf_code_str(v->result.code);
 		break;
 	case XSPF_ACTION:
-		strlcpy(out, spf_action_str(r->action), outlen);
+		value = spf_action_str(v->result.action);
 		break;
 	case XSPF_RECEIVED:
 		/*
 		 * "" when the core says no headers: the ACL tests for it
 		 * (add_header would make "X-ACL-Warn: " of an empty text).
 		 */
-		if (spf_headers_wanted(r, &ctx.cfg))
-			n = spf_received_spf(r, &ctx.cfg, out, outlen);
-		*tainted = 1;
+		value = v->headers ? v->received_spf : "";
 		break;
 	case XSPF_AUTH_RESULTS:
-		if (spf_headers_wanted(r, &ctx.cfg))
-			n = spf_authres_method(r, out, outlen);
-		*tainted = 1;
+		value = v->headers ? v->authres_method : "";
 		break;
 	case XSPF_REASON:
-		n = spf_smtp_reply(r, out, outlen);
-		*tainted = 1;
+		value = v->reply;
 		break;
-	case XSPF_EXPLAIN:
-		n = spf_log_line(r, out, outlen);
-		*tainted = 1;
+	case XSPF_LOG_LINE:
+		value = v->log_line;
 		break;
 	}
-	/* The core left "" if it did not fit; say so rather than lie. */
-	if (n == -1 && note != NULL && note[0] == '\0')
+	if (strlcpy(out, value, outlen) >= outlen && note != NULL &&
+	    note[0] == '\0')
 		snprintf(note, notelen, "%s: value too long for %zu octets",
 		    fnname[fn], outlen);
 	return XSPF_OK;
 }
 
 /*
- * The result for this message: the last one if the arguments are the
+ * The verdict for this message: the last one if the arguments are the
  * same, else a new evaluation.  Never NULL: what cannot be evaluated is
  * a temperror with the reason in problem (and in note, for the log).
  */
-static const struct spf_result *
+static const struct spf_verdict *
 evaluate(const char *path, const char *ip, const char *sender,
     const char *helo, char *note, size_t notelen)
 {
@@ -233,7 +223,7 @@ evaluate(const char *path, const char *ip, const char *sender,
 	    now.tv_sec - last.when.tv_sec < REUSE_SECS &&
 	    strcmp(last.path, path) == 0 && strcmp(last.ip, ip) == 0 &&
 	    strcmp(last.sender, sender) == 0 && strcmp(last.helo, helo) == 0)
-		return &last.res;
+		return &last.verdict;
 
 	last.valid = 0;
 	err[0] = '\0';
@@ -251,27 +241,21 @@ evaluate(const char *path, const char *ip, const char *sender,
 			ctx_close();
 			(void)policy_load(path, err, sizeof(err));
 		}
-		synthesize(&last.res, SPF_NONE, &ctx.cfg, ip, sender, helo,
-		    "no client IP address");
+		spf_verdict_local(&ctx.cfg, sender, helo, &last.verdict);
 	} else if (ctx_ready(path, err, sizeof(err)) == -1) {
-		synthesize(&last.res, SPF_TEMPERROR, &ctx.cfg, ip, sender,
-		    helo, err);
+		spf_verdict_unchecked(&ctx.cfg, SPF_TEMPERROR, ip, sender,
+		    helo, err, &last.verdict);
 		snprintf(note, notelen, "cannot check SPF: %s", err);
 	} else {
 		if (ctx.fresh && spf_checker_notice(ctx.checker) != NULL)
 			snprintf(note, notelen, "%s",
 			    spf_checker_notice(ctx.checker));
-		if (spf_check_sync(ctx.checker, ip, sender, helo, &last.res,
-		    err, sizeof(err)) == -1) {
-			synthesize(&last.res, SPF_TEMPERROR, &ctx.cfg, ip,
-			    sender, helo, err);
+		if (spf_check_sync(ctx.checker, ip, sender, helo,
+		    &last.verdict) == -1)
 			snprintf(note, notelen, "cannot check SPF for %s: %s",
-			    ip, err);
-		}
+			    ip, last.verdict.result.problem);
 	}
 	guard_end();
-	/* Only valid inside the core's callback. */
-	last.res.trace = NULL;
 
 	if (cacheable) {
 		strlcpy(last.path, path, sizeof(last.path));
@@ -281,7 +265,7 @@ evaluate(const char *path, const char *ip, const char *sender,
 		last.when = now;
 		last.valid = 1;
 	}
-	return &last.res;
+	return &last.verdict;
 }
 
 /*
@@ -539,29 +523,6 @@ ownlist_has(const struct ownlist *l, int fd)
 		if (l->v[i].fd == fd)
 			return 1;
 	return 0;
-}
-
-/* A result made here, for what the core could not evaluate. */
-static void
-synthesize(struct spf_result *r, enum spf_code code,
-    const struct spf_config *cfg, const char *ip, const char *sender,
-    const char *helo, const char *problem)
-{
-	const char *at;
-
-	memset(r, 0, sizeof(*r));
-	r->code = code;
-	r->identity = *sender != '\0' ? SPF_ID_MAILFROM : SPF_ID_HELO;
-	r->action = cfg->actions[code];
-	r->dnssec = SPF_DNSSEC_UNVALIDATED;
-	strlcpy(r->client_ip, ip, sizeof(r->client_ip));
-	strlcpy(r->sender, sender, sizeof(r->sender));
-	strlcpy(r->helo, helo, sizeof(r->helo));
-	if ((at = strrchr(sender, '@')) != NULL)
-		strlcpy(r->domain, at + 1, sizeof(r->domain));
-	else
-		strlcpy(r->domain, helo, sizeof(r->domain));
-	strlcpy(r->problem, problem, sizeof(r->problem));
 }
 
 static const char *

@@ -15,7 +15,7 @@ enum xspf_fn {
 	XSPF_RECEIVED,
 	XSPF_AUTH_RESULTS,
 	XSPF_REASON,
-	XSPF_EXPLAIN
+	XSPF_LOG_LINE
 };
 
 enum xspf_status {

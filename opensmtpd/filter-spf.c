@@ -7,10 +7,10 @@
  * The client address comes from link-connect, the HELO name from
  * link-identify (or the helo/ehlo requests), and check_host() runs at
  * the mail-from request, in the same event loop as the protocol, so a
- * session waiting for DNS holds up no other.  The shared policy turns
- * the result into an action: reject and defer answer MAIL FROM, tag (and
- * accept with "headers yes") put Received-SPF and Authentication-Results
- * on top of the message as it passes through the data-line requests.
+ * session waiting for DNS holds up no other.  The core's verdict says
+ * what to do: its reply, if any, answers MAIL FROM; its headers, if
+ * they go on, are put on top of the message as it passes through the
+ * data-line requests.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -31,9 +31,6 @@
 #include "spf.h"
 #include "proto.h"
 
-#define LOG_LINE_LEN	2048
-#define HEADER_LEN	SPF_HEADER_LEN
-#define REPLY_LEN	1024
 #define AR_PEEK		8192	/* of a held A-R field, for its id */
 #define WATCHDOG_MIN_S	10
 #define WATCHDOG_SLACK_S 30
@@ -59,7 +56,6 @@ struct sess {
 	struct spf_query	*query;
 	struct event		*watchdog;
 	char			 token[PROTO_ID_LEN];
-	struct timespec		 started;
 
 	/* The current transaction. */
 	int			 strip;		/* remove forged A-R */
@@ -90,14 +86,14 @@ static void	 on_data_line(struct proto_session *, const char *,
 static enum proto_dataline_verdict on_data_line_long(struct proto_session *,
 		    const char *, const char *);
 static void	 check_done(const struct spf_result *, void *);
+static void	 answer(struct sess *, const struct spf_verdict *);
 static void	 watchdog_cb(evutil_socket_t, short, void *);
 static void	 answer_pending(struct sess *, const char *);
 static void	 tx_reset(struct sess *);
 static void	 set_helo(struct sess *, const char *);
 static int	 parse_src(const char *, char *, size_t);
 static int	 is_loopback(const char *);
-static long	 ms_since(const struct timespec *);
-static void	 add_headers(struct sess *, const struct spf_result *);
+static void	 keep_headers(struct sess *, const struct spf_verdict *);
 static void	 message_begin(struct sess *, const char *);
 static int	 is_ar_header(const char *);
 static int	 authserv_id(const char *, char *, size_t);
@@ -284,6 +280,7 @@ on_mail_from(struct proto_session *ps, const char *token,
 	struct sess	*s = ps->data;
 	const char	*why = NULL;
 	char		 err[SPF_PROBLEM_LEN];
+	struct spf_verdict v;
 	struct timeval	 tv;
 	int		 wd;
 
@@ -320,13 +317,13 @@ on_mail_from(struct proto_session *ps, const char *token,
 		return;
 	}
 	(void)strlcpy(s->token, token, sizeof(s->token));
-	(void)clock_gettime(CLOCK_MONOTONIC, &s->started);
 	s->query = spf_query_start(checker, s->ip, address, s->helo, 0,
 	    check_done, s, err, sizeof(err));
 	if (s->query == NULL) {
-		spf_log(&cfg, "session=%s client=%s mailfrom=<%s> error=\"%s\" "
-		    "action=proceed", ps->idstr, s->client, address, err);
-		proto_proceed(ps, token);
+		/* as the Exim module: a temperror, for the policy to handle */
+		spf_verdict_unchecked(&cfg, SPF_TEMPERROR, s->ip, address,
+		    s->helo, err, &v);
+		answer(s, &v);
 		return;
 	}
 	/*
@@ -344,40 +341,27 @@ on_mail_from(struct proto_session *ps, const char *token,
 static void
 check_done(const struct spf_result *r, void *arg)
 {
-	struct sess	*s = arg;
-	char		 reply[REPLY_LEN], line[LOG_LINE_LEN];
-	const char	*fallback;
-	long		 ms;
+	struct sess		*s = arg;
+	struct spf_verdict	 v;
 
 	s->query = NULL;
 	evtimer_del(s->watchdog);
-	ms = ms_since(&s->started);
+	spf_verdict(r, &cfg, &v);
+	answer(s, &v);
+}
 
-	switch (r->action) {
-	case SPF_REJECT:
-	case SPF_DEFER:
-		fallback = r->action == SPF_REJECT ?
-		    "550 5.7.23 SPF validation failed" :
-		    "451 4.7.24 SPF temporary error";
-		/* smtpd takes any text; the client needs a 4xx or 5xx. */
-		if (spf_smtp_reply(r, reply, sizeof(reply)) <= 0 ||
-		    reply[0] != fallback[0])
-			(void)strlcpy(reply, fallback, sizeof(reply));
-		proto_reject(s->ps, s->token, reply);
-		break;
-	case SPF_TAG:
-	case SPF_ACCEPT:
-	default:
-		if (spf_headers_wanted(r, &cfg))
-			add_headers(s, r);
+/* The core's verdict, as smtpd's answer to the mail-from request. */
+static void
+answer(struct sess *s, const struct spf_verdict *v)
+{
+	if (v->headers)
+		keep_headers(s, v);
+	if (v->reply[0] != '\0')
+		proto_reject(s->ps, s->token, v->reply);
+	else
 		proto_proceed(s->ps, s->token);
-		break;
-	}
-	if (spf_log_line(r, line, sizeof(line)) < 0)
-		(void)snprintf(line, sizeof(line), "client=%s result=%s "
-		    "action=%s", r->client_ip, spf_code_str(r->code),
-		    spf_action_str(r->action));
-	spf_log(&cfg, "session=%s %s ms=%ld", s->ps->idstr, line, ms);
+	spf_log(&cfg, "session=%s %s ms=%ld", s->ps->idstr, v->log_line,
+	    v->result.elapsed_ms);
 }
 
 static void
@@ -392,11 +376,13 @@ watchdog_cb(evutil_socket_t fd, short events, void *arg)
 static void
 answer_pending(struct sess *s, const char *why)
 {
+	long	 ms = spf_query_elapsed_ms(s->query);
+
 	spf_query_cancel(s->query);
 	s->query = NULL;
 	evtimer_del(s->watchdog);
 	spf_log(&cfg, "session=%s client=%s error=\"%s\" action=proceed ms=%ld",
-	    s->ps->idstr, s->client, why, ms_since(&s->started));
+	    s->ps->idstr, s->client, why, ms);
 	proto_proceed(s->ps, s->token);
 }
 
@@ -413,16 +399,14 @@ tx_reset(struct sess *s)
 }
 
 static void
-add_headers(struct sess *s, const struct spf_result *r)
+keep_headers(struct sess *s, const struct spf_verdict *v)
 {
-	char	 buf[HEADER_LEN];
-
-	if (spf_received_spf(r, &cfg, buf, sizeof(buf)) > 0 &&
-	    (s->hdr[0] = strdup(buf)) == NULL)
+	if (v->received_spf[0] != '\0' &&
+	    (s->hdr[0] = strdup(v->received_spf)) == NULL)
 		spf_log(&cfg, "session=%s out of memory for Received-SPF",
 		    s->ps->idstr);
-	if (spf_authres_header(r, &cfg, buf, sizeof(buf)) > 0 &&
-	    (s->hdr[1] = strdup(buf)) == NULL)
+	if (v->authres[0] != '\0' &&
+	    (s->hdr[1] = strdup(v->authres)) == NULL)
 		spf_log(&cfg, "session=%s out of memory for "
 		    "Authentication-Results", s->ps->idstr);
 }
@@ -468,16 +452,6 @@ is_loopback(const char *ip)
 	if (IN6_IS_ADDR_LOOPBACK(&a6))
 		return 1;
 	return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;
-}
-
-static long
-ms_since(const struct timespec *t0)
-{
-	struct timespec	 t;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 +
-	    (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
 /*

@@ -103,7 +103,7 @@ const char	*proto_version(void);
 
 /* Reply verbs. */
 void		 proto_proceed(struct proto_session *, const char *token);
-/* reply is a full SMTP reply, "550 5.7.23 ...", on one line. */
+/* reply is a full SMTP reply, "550 ...", on one line. */
 void		 proto_reject(struct proto_session *, const char *token,
 		    const char *reply);
 /* One output line of the message; the last one is ".". */

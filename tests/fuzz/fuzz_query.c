@@ -302,7 +302,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct spf_checker	*c;
 	struct spf_query	*q;
-	struct spf_result	 res;
+	struct spf_verdict	 res;
 	struct run		 run;
 	struct timespec		 t0, t1;
 	char			*text, *f[4], *w, *save, err[512];
@@ -343,10 +343,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (sync) {
 		r = spf_check_sync(c, f[0] != NULL ? f[0] : "", f[1], f[2],
-		    &res, err, sizeof(err));
-		CHECK(r == 0 || (r == -1 && err[0] != '\0'));
-		if (r == 0)
-			check_result(&res, run.cfg);
+		    &res);
+		/* a verdict either way; one that could not start says why */
+		CHECK(r == 0 || (r == -1 && res.result.problem[0] != '\0' &&
+		    res.result.code == SPF_TEMPERROR));
+		if (r == 0 && f[0] != NULL && f[0][0] != '\0')
+			check_result(&res.result, run.cfg);
 		goto out;
 	}
 	q = spf_query_start(c, f[0] != NULL ? f[0] : "", f[1], f[2], trace,

@@ -3,7 +3,8 @@
 # top Makefile, which defines CC, CFLAGS, LDLIBS, B, CORE_LIB, CORE_HDRS.
 # Not part of "all": only "make check" needs libcmocka-dev.
 
-UNIT_NAMES =	record macro addr domain dnsmsg config header json dnssecstate
+UNIT_NAMES =	record macro addr domain dnsmsg config header json dnssecstate \
+		verdict
 UNIT_BINS =	$(UNIT_NAMES:%=$(B)/tests/unit/test_%)
 UNIT_LIBS =	-lcmocka
 
