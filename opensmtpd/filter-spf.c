@@ -13,9 +13,6 @@
  * data-line requests.
  */
 #include <sys/types.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <signal.h>
 #include <stdio.h>
@@ -23,7 +20,6 @@
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
-#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -74,7 +70,7 @@ static int	 on_ready(void);
 static void	*session_new(struct proto_session *);
 static void	 session_free(struct proto_session *);
 static void	 on_connect(struct proto_session *, const char *,
-		    const char *, const char *, const char *);
+		    const char *, const struct proto_src *, const char *);
 static void	 on_identify(struct proto_session *, const char *,
 		    const char *);
 static void	 on_auth(struct proto_session *, const char *, const char *);
@@ -91,8 +87,6 @@ static void	 watchdog_cb(evutil_socket_t, short, void *);
 static void	 answer_pending(struct sess *, const char *);
 static void	 tx_reset(struct sess *);
 static void	 set_helo(struct sess *, const char *);
-static int	 parse_src(const char *, char *, size_t);
-static int	 is_loopback(const char *);
 static void	 keep_headers(struct sess *, const struct spf_verdict *);
 static void	 message_begin(struct sess *, const char *);
 static int	 is_ar_header(const char *);
@@ -215,7 +209,7 @@ session_free(struct proto_session *ps)
 
 static void
 on_connect(struct proto_session *ps, const char *rdns, const char *fcrdns,
-    const char *src, const char *dest)
+    const struct proto_src *src, const char *dest)
 {
 	struct sess	*s = ps->data;
 
@@ -224,20 +218,20 @@ on_connect(struct proto_session *ps, const char *rdns, const char *fcrdns,
 	(void)dest;
 	s->ip[0] = '\0';
 	s->local = NULL;
-	(void)strlcpy(s->client, src, sizeof(s->client));
-	if (strncmp(src, "unix:", 5) == 0 || strcmp(src, "local") == 0) {
+	(void)strlcpy(s->client, src->text, sizeof(s->client));
+	switch (src->kind) {
+	case PROTO_SRC_LOCAL:
 		s->local = "local";
-		return;
+		break;
+	case PROTO_SRC_ADDR:
+		(void)strlcpy(s->ip, src->ip, sizeof(s->ip));
+		(void)strlcpy(s->client, s->ip, sizeof(s->client));
+		if (src->loopback)
+			s->local = "loopback";
+		break;
+	default:
+		break;
 	}
-	if (parse_src(src, s->ip, sizeof(s->ip)) == -1) {
-		spf_log(&cfg, "session=%s link-connect with an unusable client "
-		    "address \"%.64s\"", ps->idstr, src);
-		return;
-	}
-	(void)strlcpy(s->client, s->ip, sizeof(s->client));
-	/* smtpd's own "local" class: its socket and loopback. */
-	if (is_loopback(s->ip))
-		s->local = "loopback";
 }
 
 static void
@@ -409,49 +403,6 @@ keep_headers(struct sess *s, const struct spf_verdict *v)
 	    (s->hdr[1] = strdup(v->authres)) == NULL)
 		spf_log(&cfg, "session=%s out of memory for "
 		    "Authentication-Results", s->ps->idstr);
-}
-
-/*
- * "1.2.3.4:5678", "[2001:db8::25]:41234" (smtpd 6.8 and 7.x), and for
- * good measure a bare address: the address alone, checked.
- */
-static int
-parse_src(const char *src, char *ip, size_t iplen)
-{
-	char		 buf[SPF_ADDR_LEN + 16], *e;
-	unsigned char	 a[16];
-
-	if (strlcpy(buf, src, sizeof(buf)) >= sizeof(buf))
-		return -1;
-	if (buf[0] == '[') {
-		if ((e = strchr(buf, ']')) == NULL)
-			return -1;
-		*e = '\0';
-		memmove(buf, buf + 1, strlen(buf + 1) + 1);
-	} else if (inet_pton(AF_INET6, buf, a) != 1 &&
-	    (e = strrchr(buf, ':')) != NULL)
-		*e = '\0';
-	if (inet_pton(AF_INET, buf, a) != 1 &&
-	    inet_pton(AF_INET6, buf, a) != 1)
-		return -1;
-	if (strlcpy(ip, buf, iplen) >= iplen)
-		return -1;
-	return 0;
-}
-
-static int
-is_loopback(const char *ip)
-{
-	struct in6_addr	 a6;
-	struct in_addr	 a4;
-
-	if (inet_pton(AF_INET, ip, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (inet_pton(AF_INET6, ip, &a6) != 1)
-		return 0;
-	if (IN6_IS_ADDR_LOOPBACK(&a6))
-		return 1;
-	return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;
 }
 
 /*

@@ -7,7 +7,10 @@
  * never blocks the loop (and the DNS answers it carries).
  */
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <sys/tree.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -63,6 +66,7 @@ static void	long_line(void);
 static void	stream_end(void);
 static void	dispatch(char *);
 static int	split(char *, char **, int);
+static void	src_read(const char *, struct proto_src *);
 static int	parse_id(const char *, uint64_t *);
 static int	check_version(const char *);
 static int	known_version(const char *);
@@ -393,6 +397,51 @@ stream_end(void)
 }
 
 /*
+ * link-connect's src as a client address: "1.2.3.4:5678",
+ * "[2001:db8::25]:41234" (smtpd 6.8 and 7.x), for good measure a bare
+ * address, or the unix socket.
+ */
+static void
+src_read(const char *text, struct proto_src *src)
+{
+	char		 buf[PROTO_ADDR_LEN + 16], *e;
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+
+	memset(src, 0, sizeof(*src));
+	src->text = text;
+	src->kind = PROTO_SRC_UNUSABLE;
+	if (strncmp(text, "unix:", 5) == 0 || strcmp(text, "local") == 0) {
+		src->kind = PROTO_SRC_LOCAL;
+		return;
+	}
+	if (strlcpy(buf, text, sizeof(buf)) >= sizeof(buf))
+		return;
+	if (buf[0] == '[') {
+		if ((e = strchr(buf, ']')) == NULL)
+			return;
+		*e = '\0';
+		memmove(buf, buf + 1, strlen(buf + 1) + 1);
+	} else if (inet_pton(AF_INET6, buf, &a6) != 1 &&
+	    (e = strrchr(buf, ':')) != NULL)
+		*e = '\0';
+	/* smtpd's own "local" class: its socket and loopback */
+	if (inet_pton(AF_INET, buf, &a4) == 1) {
+		if (inet_ntop(AF_INET, &a4, src->ip, sizeof(src->ip)) == NULL)
+			return;
+		src->loopback = (ntohl(a4.s_addr) >> 24) == 127;
+	} else if (inet_pton(AF_INET6, buf, &a6) == 1) {
+		if (inet_ntop(AF_INET6, &a6, src->ip, sizeof(src->ip)) ==
+		    NULL)
+			return;
+		src->loopback = IN6_IS_ADDR_LOOPBACK(&a6) ||
+		    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+	} else
+		return;
+	src->kind = PROTO_SRC_ADDR;
+}
+
+/*
  * Cut s at the first n - 1 '|'; the last field keeps any further '|'
  * (smtpd-filters(7): only the last field may hold one).
  */
@@ -558,6 +607,7 @@ do_report(char **f, int n)
 {
 	struct proto_session	*s;
 	char			*a[4];
+	struct proto_src	 src;
 	const char		*ev = f[4];
 	int			 m;
 
@@ -584,9 +634,14 @@ do_report(char **f, int n)
 			    s->idstr);
 			return;
 		}
-		if (p.cb->link_connect != NULL)
-			p.cb->link_connect(s, a[0], a[1], a[2], m > 3 ? a[3] :
+		if (p.cb->link_connect != NULL) {
+			src_read(a[2], &src);
+			if (src.kind == PROTO_SRC_UNUSABLE)
+				plog("session=%s link-connect with an unusable "
+				    "client address \"%.64s\"", s->idstr, a[2]);
+			p.cb->link_connect(s, a[0], a[1], &src, m > 3 ? a[3] :
 			    "");
+		}
 	} else if (strcmp(ev, "link-identify") == 0) {
 		/* method|identity */
 		if (split(f[6], a, 2) < 2) {

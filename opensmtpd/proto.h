@@ -42,6 +42,26 @@ enum proto_dataline_verdict {
 	PROTO_LINE_DROP
 };
 
+/*
+ * The client of a session, from link-connect's src: smtpd writes
+ * "1.2.3.4:5678", "[2001:db8::25]:41234", or for its unix socket
+ * "unix:/path" (older: "local").  Read once, here.
+ */
+enum proto_src_kind {
+	PROTO_SRC_ADDR,		/* ip holds the address */
+	PROTO_SRC_LOCAL,	/* the unix socket: no address */
+	PROTO_SRC_UNUSABLE	/* nothing we could read as one */
+};
+
+#define PROTO_ADDR_LEN	46	/* INET6_ADDRSTRLEN */
+
+struct proto_src {
+	enum proto_src_kind kind;
+	char		 ip[PROTO_ADDR_LEN];	/* canonical text, or "" */
+	int		 loopback;	/* 127/8, ::1, ::ffff:127/104 */
+	const char	*text;		/* as smtpd wrote it, for logs */
+};
+
 struct proto_callbacks {
 	/* Called with each formatted log line (no newline). */
 	void	 (*log)(const char *);
@@ -57,7 +77,8 @@ struct proto_callbacks {
 
 	/* Report events: no answer. */
 	void	 (*link_connect)(struct proto_session *, const char *rdns,
-		    const char *fcrdns, const char *src, const char *dest);
+		    const char *fcrdns, const struct proto_src *src,
+		    const char *dest);
 	void	 (*link_identify)(struct proto_session *, const char *method,
 		    const char *identity);
 	/* The same argument order for every protocol version. */

@@ -42,7 +42,7 @@ static int	 cb_ready(void);
 static void	*cb_session_new(struct proto_session *);
 static void	 cb_session_free(struct proto_session *);
 static void	 cb_connect(struct proto_session *, const char *,
-		    const char *, const char *, const char *);
+		    const char *, const struct proto_src *, const char *);
 static void	 cb_identify(struct proto_session *, const char *,
 		    const char *);
 static void	 cb_auth(struct proto_session *, const char *, const char *);
@@ -137,10 +137,14 @@ cb_session_free(struct proto_session *s)
 
 static void
 cb_connect(struct proto_session *s, const char *rdns, const char *fcrdns,
-    const char *src, const char *dest)
+    const struct proto_src *src, const char *dest)
 {
 	CHECK(s->data != NULL && rdns != NULL && fcrdns != NULL &&
-	    src != NULL && dest != NULL);
+	    src != NULL && src->text != NULL && dest != NULL);
+	/* an address is one, in text that fits; nothing else has one */
+	CHECK(src->kind == PROTO_SRC_ADDR ? src->ip[0] != '\0' &&
+	    strlen(src->ip) < sizeof(src->ip) : src->ip[0] == '\0');
+	CHECK(!src->loopback || src->kind == PROTO_SRC_ADDR);
 }
 
 static void
