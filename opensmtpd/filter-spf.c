@@ -18,27 +18,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <syslog.h>
 
-#include <event2/buffer.h>
 #include <event2/event.h>
 
 #include "spf.h"
 #include "proto.h"
+#include "authres.h"
 
-#define AR_PEEK		8192	/* of a held A-R field, for its id */
 #define WATCHDOG_MIN_S	10
 #define WATCHDOG_SLACK_S 30
-
-static const char ar_name[] = "Authentication-Results";
-
-/* Where an incoming Authentication-Results header stands. */
-enum ar_state {
-	AR_NONE,		/* not inside one */
-	AR_PENDING,		/* authserv-id not seen yet: lines held */
-	AR_DROP			/* ours: its continuation lines go too */
-};
 
 struct sess {
 	struct proto_session	*ps;
@@ -53,15 +42,8 @@ struct sess {
 	struct event		*watchdog;
 	char			 token[PROTO_ID_LEN];
 
-	/* The current transaction. */
-	int			 strip;		/* remove forged A-R */
-	char			*hdr[2];	/* lines to insert */
-
-	/* The message as it passes through data-line requests. */
-	int			 in_data;
-	int			 in_header;
-	enum ar_state		 ar;
-	struct evbuffer		*held;		/* A-R lines, '\n' ended */
+	/* The current transaction's message. */
+	struct authres		 msg;
 };
 
 static void	 proto_log(const char *);
@@ -85,16 +67,8 @@ static void	 check_done(const struct spf_result *, void *);
 static void	 answer(struct sess *, const struct spf_verdict *);
 static void	 watchdog_cb(evutil_socket_t, short, void *);
 static void	 answer_pending(struct sess *, const char *);
-static void	 tx_reset(struct sess *);
 static void	 set_helo(struct sess *, const char *);
 static void	 keep_headers(struct sess *, const struct spf_verdict *);
-static void	 message_begin(struct sess *, const char *);
-static int	 is_ar_header(const char *);
-static int	 authserv_id(const char *, char *, size_t);
-static int	 ours(const char *);
-static int	 ar_decide(struct sess *, const char *, const char *, int);
-static void	 ar_finish(struct sess *, const char *);
-static void	 held_flush(struct sess *, const char *);
 
 static struct spf_config	 cfg;
 static struct spf_checker	*checker;
@@ -180,9 +154,10 @@ session_new(struct proto_session *ps)
 	s->ps = ps;
 	(void)strlcpy(s->client, "unknown", sizeof(s->client));
 	if ((s->watchdog = evtimer_new(base, watchdog_cb, s)) == NULL ||
-	    (s->held = evbuffer_new()) == NULL) {
+	    authres_init(&s->msg, ps, &cfg, cfg.receiver, admd) == -1) {
 		if (s->watchdog != NULL)
 			event_free(s->watchdog);
+		authres_free(&s->msg);
 		free(s);
 		return NULL;
 	}
@@ -201,8 +176,7 @@ session_free(struct proto_session *ps)
 		spf_query_cancel(s->query);
 	evtimer_del(s->watchdog);
 	event_free(s->watchdog);
-	tx_reset(s);
-	evbuffer_free(s->held);
+	authres_free(&s->msg);
 	free(s);
 	ps->data = NULL;
 }
@@ -281,7 +255,7 @@ on_mail_from(struct proto_session *ps, const char *token,
 	/* smtpd sends none while one waits; answer both if it did. */
 	if (s->query != NULL)
 		answer_pending(s, "a new mail-from request came first");
-	tx_reset(s);
+	authres_reset(&s->msg);
 
 	if (s->local != NULL)
 		why = s->local;
@@ -296,7 +270,7 @@ on_mail_from(struct proto_session *ps, const char *token,
 		return;
 	}
 	/* Untrusted from here on: a forged verdict of ours must go. */
-	s->strip = 1;
+	s->msg.strip = 1;
 	if (s->ip[0] == '\0') {
 		spf_log(&cfg, "session=%s client=%s mailfrom=<%s> "
 		    "error=\"no client address\" action=proceed", ps->idstr,
@@ -381,244 +355,34 @@ answer_pending(struct sess *s, const char *why)
 }
 
 static void
-tx_reset(struct sess *s)
-{
-	free(s->hdr[0]);
-	free(s->hdr[1]);
-	s->hdr[0] = s->hdr[1] = NULL;
-	s->strip = 0;
-	s->in_data = s->in_header = 0;
-	s->ar = AR_NONE;
-	evbuffer_drain(s->held, evbuffer_get_length(s->held));
-}
-
-static void
 keep_headers(struct sess *s, const struct spf_verdict *v)
 {
 	if (v->received_spf[0] != '\0' &&
-	    (s->hdr[0] = strdup(v->received_spf)) == NULL)
+	    (s->msg.hdr[0] = strdup(v->received_spf)) == NULL)
 		spf_log(&cfg, "session=%s out of memory for Received-SPF",
 		    s->ps->idstr);
 	if (v->authres[0] != '\0' &&
-	    (s->hdr[1] = strdup(v->authres)) == NULL)
+	    (s->msg.hdr[1] = strdup(v->authres)) == NULL)
 		spf_log(&cfg, "session=%s out of memory for "
 		    "Authentication-Results", s->ps->idstr);
 }
 
-/*
- * Data lines.  Our headers go in before the first line (smtpd's own
- * Received:), RFC 7208 9.1; the header section is watched for
- * Authentication-Results fields with our authserv-id, which a client
- * must not be able to bring in (RFC 8601 5); every other line goes back
- * exactly as it came, dot-stuffing and all, up to the final ".".
- */
+/* The message goes through authres.c, which knows our headers. */
 static void
 on_data_line(struct proto_session *ps, const char *token, const char *line)
 {
 	struct sess	*s = ps->data;
 
-	if (!s->in_data)
-		message_begin(s, token);
-	if (strcmp(line, ".") == 0) {
-		ar_finish(s, token);
-		proto_dataline(ps, token, ".");
-		tx_reset(s);		/* the next message needs its own */
-		return;
-	}
-	if (!s->in_header) {
-		proto_dataline(ps, token, line);
-		return;
-	}
-	if (line[0] == ' ' || line[0] == '\t') {
-		/* A continuation line of the field before. */
-		if (s->ar == AR_DROP)
-			return;
-		if (s->ar == AR_PENDING) {
-			evbuffer_add_printf(s->held, "%s\n", line);
-			(void)ar_decide(s, token, NULL, 0);
-			return;
-		}
-		proto_dataline(ps, token, line);
-		return;
-	}
-	/* A new field, or the empty line that ends the header section. */
-	ar_finish(s, token);
-	if (line[0] == '\0')
-		s->in_header = 0;
-	else if (s->strip && is_ar_header(line)) {
-		s->ar = AR_PENDING;
-		evbuffer_add_printf(s->held, "%s\n", line);
-		(void)ar_decide(s, token, NULL, 0);
-		return;
-	}
-	proto_dataline(ps, token, line);
+	authres_line(&s->msg, token, line);
 }
 
-/*
- * The same for a line too long to hold, of which we see the start: it
- * is sent on (or dropped) by proto.c after we return.
- */
 static enum proto_dataline_verdict
 on_data_line_long(struct proto_session *ps, const char *token,
     const char *prefix)
 {
 	struct sess	*s = ps->data;
 
-	if (!s->in_data)
-		message_begin(s, token);
-	if (!s->in_header)
-		return PROTO_LINE_PASS;
-	if (prefix[0] == ' ' || prefix[0] == '\t') {
-		if (s->ar == AR_PENDING)
-			(void)ar_decide(s, token, prefix, 1);
-		return s->ar == AR_DROP ? PROTO_LINE_DROP : PROTO_LINE_PASS;
-	}
-	ar_finish(s, token);
-	if (s->strip && is_ar_header(prefix)) {
-		s->ar = AR_PENDING;
-		if (ar_decide(s, token, prefix, 1) == 0)
-			return PROTO_LINE_DROP;
-	}
-	return PROTO_LINE_PASS;
-}
-
-static void
-message_begin(struct sess *s, const char *token)
-{
-	s->in_data = 1;
-	s->in_header = 1;
-	s->ar = AR_NONE;
-	if (s->hdr[0] != NULL)
-		proto_dataline(s->ps, token, s->hdr[0]);
-	if (s->hdr[1] != NULL)
-		proto_dataline(s->ps, token, s->hdr[1]);
-}
-
-static int
-is_ar_header(const char *line)
-{
-	size_t	 n = sizeof(ar_name) - 1;
-
-	if (strncasecmp(line, ar_name, n) != 0)
-		return 0;
-	line += n;
-	line += strspn(line, " \t");
-	return *line == ':';
-}
-
-/*
- * The authserv-id of an Authentication-Results field (RFC 8601 2.2):
- * the first value after the colon, past any CFWS.  Returns 1 with it in
- * id, 0 if the text so far holds only CFWS.
- */
-static int
-authserv_id(const char *h, char *id, size_t idlen)
-{
-	const char	*p;
-	size_t		 n = 0;
-	int		 depth = 0;
-
-	if ((p = strchr(h, ':')) == NULL)
-		return 0;
-	for (p++; *p != '\0'; p++) {
-		if (depth > 0) {
-			if (*p == '\\' && p[1] != '\0')
-				p++;
-			else if (*p == '(')
-				depth++;
-			else if (*p == ')')
-				depth--;
-			continue;
-		}
-		if (*p == '(')
-			depth++;
-		else if (*p != ' ' && *p != '\t' && *p != '\n')
-			break;
-	}
-	if (*p == '\0')
-		return 0;
-	if (*p == '"') {
-		for (p++; *p != '\0' && *p != '"'; p++) {
-			if (*p == '\\' && p[1] != '\0')
-				p++;
-			if (n + 1 < idlen)
-				id[n++] = *p;
-		}
-	} else {
-		for (; *p != '\0' && strchr(" \t\n;(", *p) == NULL; p++)
-			if (n + 1 < idlen)
-				id[n++] = *p;
-	}
-	id[n] = '\0';
-	return 1;
-}
-
-static int
-ours(const char *id)
-{
-	return (cfg.receiver[0] != '\0' && strcasecmp(id, cfg.receiver) == 0) ||
-	    (admd[0] != '\0' && strcasecmp(id, admd) == 0);
-}
-
-/*
- * Decide on the held Authentication-Results field once its authserv-id
- * is known, or now if force: ours is dropped with its continuation
- * lines, any other goes out as it came.  extra is more of the field,
- * looked at but not held.  Returns 0 if dropped, 1 if sent, -1 if still
- * undecided.
- */
-static int
-ar_decide(struct sess *s, const char *token, const char *extra, int force)
-{
-	char	 buf[AR_PEEK], id[SPF_DOMAIN_LEN];
-	size_t	 len, n;
-	int	 known;
-
-	len = evbuffer_get_length(s->held);
-	n = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
-	if (evbuffer_copyout(s->held, buf, n) == -1)
-		n = 0;
-	buf[n] = '\0';
-	if (extra != NULL)
-		(void)strlcat(buf, extra, sizeof(buf));
-	known = authserv_id(buf, id, sizeof(id));
-	/* Only CFWS yet: the id may come on the next line. */
-	if (!known && !force && len < sizeof(buf) - 1)
-		return -1;
-	if (known && ours(id)) {
-		spf_log(&cfg, "session=%s removed an incoming "
-		    "Authentication-Results header with our authserv-id "
-		    "\"%s\"", s->ps->idstr, id);
-		evbuffer_drain(s->held, len);
-		s->ar = AR_DROP;
-		return 0;
-	}
-	held_flush(s, token);
-	s->ar = AR_NONE;
-	return 1;
-}
-
-/* A header field ends: settle a held one. */
-static void
-ar_finish(struct sess *s, const char *token)
-{
-	if (s->ar == AR_PENDING)
-		(void)ar_decide(s, token, NULL, 1);
-	s->ar = AR_NONE;
-}
-
-/* Send the held lines as they came. */
-static void
-held_flush(struct sess *s, const char *token)
-{
-	char	*line;
-	size_t	 n;
-
-	while ((line = evbuffer_readln(s->held, &n, EVBUFFER_EOL_LF)) !=
-	    NULL) {
-		proto_dataline(s->ps, token, line);
-		free(line);
-	}
+	return authres_line_long(&s->msg, token, prefix);
 }
 
 int
