@@ -48,7 +48,7 @@ $(FLAGS_MK): Makefile tests/deps.sh
 
 CORE_SRCS =	common/addr.c common/domain.c common/record.c \
 		common/macro.c common/dnsmsg.c common/resolver.c \
-		common/eval.c common/evalmech.c common/explain.c \
+		common/eval.c common/evalmech.c common/exp.c \
 		common/checker.c common/dnssecstate.c common/result.c \
 		common/header.c common/verdict.c \
 		common/json.c common/config.c common/sync.c common/trace.c \

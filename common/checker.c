@@ -177,12 +177,6 @@ spf_checker_notice(const struct spf_checker *c)
 }
 
 int
-spf_checker_validating(const struct spf_checker *c)
-{
-	return resolver_validating(c->resolver);
-}
-
-int
 spf_checker_inflight(const struct spf_checker *c)
 {
 	return c->inflight;

@@ -140,6 +140,7 @@ struct spf_trace;
 typedef void	spf_done_fn(const struct spf_result *, void *);
 
 /* config.c */
+/* The defaults: the README's policy, this host's name as receiver. */
 void		 spf_config_init(struct spf_config *);
 /*
  * Read a config file.  A missing file is an error only when
@@ -161,15 +162,19 @@ int		 spf_config_set(struct spf_config *, const char *keyword,
 int		 spf_config_args(struct spf_config *, int argc, char **argv,
 		    int (*other)(const char *, const char *, void *), void *arg,
 		    char *err, size_t errlen);
-int		 spf_net_parse(const char *, struct spf_net *);
-int		 spf_net_contains(const struct spf_net *, int af,
-		    const unsigned char *addr);
 /* Is this client address in a "skip" network of the config? */
 int		 spf_config_skips(const struct spf_config *, const char *ip);
 
 /* checker.c */
+/*
+ * A checker on the caller's event loop, the config copied.  Probes the
+ * resolver path for DNSSEC first (at most five seconds, in a loop of
+ * its own).  NULL with err if the resolver cannot be set up, or DNSSEC
+ * is required and the path cannot deliver it.
+ */
 struct spf_checker *spf_checker_new(const struct spf_config *,
 		    struct event_base *, char *err, size_t errlen);
+/* Cancel every query still in flight, then free; NULL is fine. */
 void		 spf_checker_free(struct spf_checker *);
 /* One line for logs: how DNS is resolved and validated. */
 const char	*spf_checker_describe(const struct spf_checker *);
@@ -186,7 +191,6 @@ const char	*spf_checker_describe(const struct spf_checker *);
  * on base gets the probe in a loop and resolver of its own instead.
  */
 const char	*spf_checker_notice(const struct spf_checker *);
-int		 spf_checker_validating(const struct spf_checker *);
 
 /*
  * Start check_host() for one message.  sender may be "" or NULL (the
@@ -216,13 +220,19 @@ int		 spf_check_sync(struct spf_checker *, const char *ip,
 		    const char *sender, const char *helo,
 		    struct spf_verdict *);
 
-/* result.c: names and the mapping from result to action */
+/*
+ * result.c: the names used in headers, JSON, logs and the config file.
+ * Each gives a static string, for an unknown value the most cautious
+ * name ("temperror", "defer", "unvalidated").
+ */
+/* "pass", "fail", ...: the RFC 7208 2.6 result. */
 const char	*spf_code_str(enum spf_code);
+/* "accept", "tag", "reject", "defer". */
 const char	*spf_action_str(enum spf_action);
+/* "mailfrom" or "helo". */
 const char	*spf_identity_str(enum spf_identity);
+/* "unvalidated", "secure", "insecure", "bogus". */
 const char	*spf_dnssec_str(enum spf_dnssec);
-int		 spf_code_parse(const char *);
-int		 spf_action_parse(const char *);
 
 /*
  * header.c: each writes a NUL-terminated line without CRLF into buf and
@@ -231,8 +241,10 @@ int		 spf_action_parse(const char *);
  * 998 octets, whatever the sender, HELO name or DNS data.
  */
 #define SPF_HEADER_LEN	1024
+/* "Received-SPF: pass (comment) client-ip=...;" (RFC 7208 9.1). */
 int		 spf_received_spf(const struct spf_result *,
 		    const struct spf_config *, char *, size_t);
+/* "Authentication-Results: receiver; spf=..." (RFC 8601). */
 int		 spf_authres_header(const struct spf_result *,
 		    const struct spf_config *, char *, size_t);
 /*
@@ -301,8 +313,12 @@ int		 spf_result_json(const struct spf_result *,
 /* Append s as a JSON string (with quotes) to buf at *off. */
 int		 spf_json_string(char *, size_t, size_t *, const char *);
 
-/* trace.c: --explain output of a traced query. */
-struct spf_trace_out;
+/*
+ * trace.c: the --explain account of a traced query (not the exp=
+ * explanation).  Calls emit once per line, without newline, indented
+ * two spaces a level, with ANSI colours if color is set.  Without a
+ * trace nothing is emitted.  Returns 0.
+ */
 int		 spf_trace_print(const struct spf_trace *, int color,
 		    void (*emit)(const char *, void *), void *);
 

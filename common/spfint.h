@@ -27,6 +27,14 @@
 /* Presentation form of a wire name: 255 octets, each up to \DDD. */
 #define DNS_NAME_TEXT		(255 * 4 + 1)
 
+/* config.c: the "skip" networks */
+int	 spf_net_parse(const char *, struct spf_net *);
+int	 spf_net_contains(const struct spf_net *, int, const unsigned char *);
+
+/* result.c: the names back to values, -1 for none */
+int	 spf_code_parse(const char *);
+int	 spf_action_parse(const char *);
+
 /* addr.c */
 struct spf_addr {
 	int		 af;		/* AF_INET (also for v4-mapped) or AF_INET6 */
@@ -199,7 +207,7 @@ void	 trace_add(struct spf_trace *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	 trace_free(struct spf_trace *);
 
-/* eval.c, evalmech.c, explain.c: check_host() as continuations */
+/* eval.c, evalmech.c, exp.c: check_host() as continuations */
 enum term_outcome {
 	TERM_NOMATCH,
 	TERM_MATCH,
@@ -323,7 +331,7 @@ enum term_outcome mech_eval(struct spf_query *, struct frame *,
 void	 ts_reset(struct term_state *);
 int	 p_resolve(struct spf_query *);
 
-/* explain.c */
+/* exp.c: the exp= modifier */
 void	 exp_start(struct spf_query *);
 void	 exp_step(struct spf_query *);
 void	 exp_default(struct spf_query *);

@@ -1,9 +1,10 @@
 /*
- * explain.c: the explanation of a fail result (RFC 7208 6.2).  Only the
- * exp= of the record that decided the result counts (a redirect target's,
- * never an include's); any trouble with it means the default explanation,
- * never a different result.  The lookup is not counted against the
- * limits of 4.6.4.
+ * exp.c: the exp= modifier, the explanation of a fail result (RFC 7208
+ * 6.2).  Only the exp= of the record that decided the result counts (a
+ * redirect target's, never an include's); any trouble with it means the
+ * default explanation, never a different result.  The lookup is not
+ * counted against the limits of 4.6.4.  (Not --explain: that is the
+ * trace, trace.c.)
  */
 #include <stdio.h>
 #include <stdlib.h>
