@@ -51,6 +51,7 @@ EXPORT exim_dlfunc_t spf_action;
 EXPORT exim_dlfunc_t spf_received;
 EXPORT exim_dlfunc_t spf_auth_results;
 EXPORT exim_dlfunc_t spf_reason;
+EXPORT exim_dlfunc_t spf_logline;
 EXPORT exim_dlfunc_t spf_explain;
 
 static int	 run(enum xspf_fn, uschar **, int, uschar *[]);
@@ -91,6 +92,17 @@ spf_reason(uschar **yield, int argc, uschar *argv[])
 	return run(XSPF_REASON, yield, argc, argv);
 }
 
+int
+spf_logline(uschar **yield, int argc, uschar *argv[])
+{
+	return run(XSPF_LOG_LINE, yield, argc, argv);
+}
+
+/*
+ * The old name of spf_logline, from before "explain" meant only the
+ * exp= text and the --explain trace; deprecated, kept for configs that
+ * use it.
+ */
 int
 spf_explain(uschar **yield, int argc, uschar *argv[])
 {

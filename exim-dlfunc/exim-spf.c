@@ -126,7 +126,7 @@ static const char *const fnname[] = {
 	[XSPF_RECEIVED] = "spf_received",
 	[XSPF_AUTH_RESULTS] = "spf_auth_results",
 	[XSPF_REASON] = "spf_reason",
-	[XSPF_LOG_LINE] = "spf_explain"
+	[XSPF_LOG_LINE] = "spf_logline"
 };
 
 static struct context	 ctx;

@@ -149,7 +149,7 @@ case "$out" in
 esac
 syms=$(nm -D --defined-only "$R/usr/lib/exim4/exim-spf.so" 2>/dev/null |
     awk '{print $3}' | grep -c '^spf_')
-[ "$syms" = 6 ] && ok "installed exim-spf.so exports its six functions" ||
+[ "$syms" = 7 ] && ok "installed exim-spf.so exports its seven functions" ||
     nok "installed exim-spf.so exports $syms spf_ functions"
 ldd "$R/usr/lib/exim4/exim-spf.so" "$R/usr/bin/spfgate" \
     "$R/usr/libexec/opensmtpd/filter-spf" 2>&1 | grep -q 'not found' &&

@@ -1004,7 +1004,7 @@ begin acl
 
 acl_check_mail:
   warn    set acl_m_spf_action = ${dlfunc{SPF_SO}{spf_action}SPF_ARGS}
-          logwrite = ${dlfunc{SPF_SO}{spf_explain}SPF_ARGS}
+          logwrite = ${dlfunc{SPF_SO}{spf_logline}SPF_ARGS}
   deny    condition = ${if eq{$acl_m_spf_action}{reject}}
           message   = ${dlfunc{SPF_SO}{spf_reason}SPF_ARGS}
   defer   condition = ${if eq{$acl_m_spf_action}{defer}}

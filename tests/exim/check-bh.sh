@@ -105,8 +105,20 @@ check_has "TCP fallback: pass" "$S/v4.log" \
     "result=pass action=accept identity=mailfrom client=192.0.2.10 sender=\"tina@tcp.example.com\""
 check_has "TCP fallback: the DNS server saw TCP" "$S/dns.log" \
     " tcp tcp.example.com TXT NOERROR"
-check_has "spf_explain gives a log line" "$S/v4.log" \
+check_has "spf_logline gives a log line" "$S/v4.log" \
     "LOG: result=pass action=accept identity=mailfrom client=192.0.2.10 sender=\"alice@pass.example.com\" helo=mail.example.org domain=pass.example.com"
+# spf_explain, the deprecated name, is the same function.
+for fn in spf_logline spf_explain; do
+	"$EXIM" -C "$S/exim.conf" -be "\${dlfunc{$S/exim-spf.so}{$fn}{192.0.2.10}{alice@pass.example.com}{mail.example.org}{$S/spfgate.conf}}" \
+	    >"$S/$fn.be" 2>&1
+done
+if grep -q '^result=pass action=accept ' "$S/spf_logline.be" &&
+    cmp -s "$S/spf_logline.be" "$S/spf_explain.be"; then
+	ok "spf_explain, its deprecated name, gives the same line"
+else
+	not_ok "spf_explain, its deprecated name, gives the same line" \
+	    "$(cat "$S/spf_logline.be" "$S/spf_explain.be")"
+fi
 # The transactions after the TCP one run ${run} while libunbound holds
 # that connection open.
 if grep 'FDCHECK' "$S/v4.log" | grep -qv 'FDCHECK \[\]'; then

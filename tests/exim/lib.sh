@@ -210,7 +210,7 @@ EOF
 		[ -n "$pre" ] && cat "$pre"
 		cat <<'EOF'
   warn    set acl_m_spf_action = ${dlfunc{SPF_SO}{spf_action}SPF_ARGS}
-          logwrite = ${dlfunc{SPF_SO}{spf_explain}SPF_ARGS}
+          logwrite = ${dlfunc{SPF_SO}{spf_logline}SPF_ARGS}
   deny    condition = ${if eq{$acl_m_spf_action}{reject}}
           message   = ${dlfunc{SPF_SO}{spf_reason}SPF_ARGS}
   defer   condition = ${if eq{$acl_m_spf_action}{defer}}

@@ -36,7 +36,7 @@ sed -e 's/${dlfunc{SPF_SO}{spf_action}SPF_ARGS}/accept/' \
     -e 's/${dlfunc{SPF_SO}{spf_result}SPF_ARGS}/pass/' \
     -e 's/${dlfunc{SPF_SO}{spf_reason}SPF_ARGS}//' \
     -e 's/${dlfunc{SPF_SO}{spf_auth_results}SPF_ARGS}/spf=pass smtp.mailfrom=$sender_address/' \
-    -e 's/${dlfunc{SPF_SO}{spf_explain}SPF_ARGS}/result=pass action=accept identity=mailfrom client=$sender_host_address sender="$sender_address" helo=$sender_helo_name domain=$sender_address_domain mechanism="ip4:192.0.2.0\/24" lookups=0 void=0 dnssec=unvalidated/' \
+    -e 's/${dlfunc{SPF_SO}{spf_logline}SPF_ARGS}/result=pass action=accept identity=mailfrom client=$sender_host_address sender="$sender_address" helo=$sender_helo_name domain=$sender_address_domain mechanism="ip4:192.0.2.0\/24" lookups=0 void=0 dnssec=unvalidated/' \
     -e 's/${dlfunc{SPF_SO}{spf_received}SPF_ARGS}/Received-SPF: pass (mx.test.local: domain of $sender_address designates $sender_host_address as permitted sender) client-ip=$sender_host_address; envelope-from="$sender_address"; helo=$sender_helo_name; receiver=mx.test.local; identity=mailfrom; mechanism="ip4:192.0.2.0\/24";/' \
     "$S/exim.conf" >"$S/exim-base.conf"
 chmod 644 "$S/exim-base.conf"

@@ -82,8 +82,8 @@ case "$out" in
 esac
 syms=$(nm -D --defined-only "$R/usr/lib/exim4/exim-spf.so" 2>/dev/null |
     awk '{print $3}' | grep '^spf_' | sort | tr '\n' ' ')
-[ "$syms" = "spf_action spf_auth_results spf_explain spf_reason spf_received spf_result " ] &&
-    ok "installed exim-spf.so exports the six functions" ||
+[ "$syms" = "spf_action spf_auth_results spf_explain spf_logline spf_reason spf_received spf_result " ] &&
+    ok "installed exim-spf.so exports the seven functions" ||
     nok "installed exim-spf.so exports: $syms"
 
 # The example configuration is the policy of the defaults.
