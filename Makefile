@@ -50,7 +50,7 @@ CORE_SRCS =	common/addr.c common/domain.c common/record.c \
 		common/macro.c common/dnsmsg.c common/resolver.c \
 		common/eval.c common/evalmech.c common/exp.c \
 		common/checker.c common/dnssecstate.c common/result.c \
-		common/header.c common/verdict.c \
+		common/header.c common/verdict.c common/sbuf.c \
 		common/json.c common/config.c common/sync.c common/trace.c \
 		common/log.c common/lint.c common/lintrecord.c \
 		common/lintrules.c common/lintterms.c

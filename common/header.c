@@ -5,7 +5,8 @@
  *
  * Everything here is text from strangers (senders, HELO names, DNS
  * data) put into header syntax, so every value goes through one of the
- * quoting functions below and every line through one bounded builder.
+ * quoting functions below and every line through the core's one
+ * bounded builder (sbuf.c).
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -14,65 +15,23 @@
 
 #include "spfint.h"
 
-struct line {
-	char	*buf;
-	size_t	 cap, len;
-	int	 overflow;
-};
-
-static void	put(struct line *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-static void	put_raw(struct line *, const char *, size_t);
-static void	put_escaped(struct line *, const char *, const char *);
-static void	put_quoted(struct line *, const char *);
-static void	put_value(struct line *, const char *);
-static void	put_comment(struct line *, const char *);
-static void	put_addr_spec(struct line *, const char *);
+static void	put_escaped(struct sbuf *, const char *, const char *);
+static void	put_quoted(struct sbuf *, const char *);
+static void	put_value(struct sbuf *, const char *);
+static void	put_comment(struct sbuf *, const char *);
+static void	put_addr_spec(struct sbuf *, const char *);
 static int	is_atext(int);
 static int	is_dot_atom(const char *, size_t);
-static int	finish(struct line *);
-static void	describe(struct line *, const struct spf_result *,
+static void	describe(struct sbuf *, const struct spf_result *,
 		    const struct spf_config *);
 static const char *who(const struct spf_result *);
-
-static void
-put(struct line *l, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 n;
-
-	if (l->overflow)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(l->buf + l->len, l->cap - l->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= l->cap - l->len) {
-		l->overflow = 1;
-		return;
-	}
-	l->len += (size_t)n;
-}
-
-static void
-put_raw(struct line *l, const char *p, size_t n)
-{
-	if (l->overflow)
-		return;
-	if (n >= l->cap - l->len) {
-		l->overflow = 1;
-		return;
-	}
-	memcpy(l->buf + l->len, p, n);
-	l->len += n;
-	l->buf[l->len] = '\0';
-}
 
 /*
  * Visible ASCII as it is, the octets in quote backslash-quoted, and
  * anything else, which no header may carry, as '?'.
  */
 static void
-put_escaped(struct line *l, const char *s, const char *quote)
+put_escaped(struct sbuf *l, const char *s, const char *quote)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t	 run;
@@ -83,27 +42,16 @@ put_escaped(struct line *l, const char *s, const char *quote)
 		    strchr(quote, p[run]) == NULL; run++)
 			;
 		if (run > 0) {
-			put_raw(l, (const char *)p, run);
+			sbuf_put(l, (const char *)p, run);
 			p += run;
 		} else if (*p >= 0x20 && *p <= 0x7e) {
 			pair[1] = (char)*p++;
-			put_raw(l, pair, 2);
+			sbuf_put(l, pair, 2);
 		} else {
-			put_raw(l, "?", 1);
+			sbuf_put(l, "?", 1);
 			p++;
 		}
 	}
-}
-
-static int
-finish(struct line *l)
-{
-	if (l->overflow) {
-		if (l->cap > 0)
-			l->buf[0] = '\0';
-		return -1;
-	}
-	return (int)l->len;
 }
 
 /* RFC 5322 atext */
@@ -132,35 +80,35 @@ is_dot_atom(const char *s, size_t len)
 
 /* A quoted-string; what cannot be said in one becomes '?'. */
 static void
-put_quoted(struct line *l, const char *s)
+put_quoted(struct sbuf *l, const char *s)
 {
-	put_raw(l, "\"", 1);
+	sbuf_put(l, "\"", 1);
 	put_escaped(l, s, "\"\\");
-	put_raw(l, "\"", 1);
+	sbuf_put(l, "\"", 1);
 }
 
 /* dot-atom where it is one, else a quoted-string (9.1 key-value-pair) */
 static void
-put_value(struct line *l, const char *s)
+put_value(struct sbuf *l, const char *s)
 {
 	size_t	 len = strlen(s);
 
 	if (is_dot_atom(s, len))
-		put_raw(l, s, len);
+		sbuf_put(l, s, len);
 	else
 		put_quoted(l, s);
 }
 
 /* Comment text: parentheses and backslashes quoted, the rest visible. */
 static void
-put_comment(struct line *l, const char *s)
+put_comment(struct sbuf *l, const char *s)
 {
 	put_escaped(l, s, "()\\");
 }
 
 /* RFC 8601 pvalue for an address: local-part@domain, quoted as needed. */
 static void
-put_addr_spec(struct line *l, const char *addr)
+put_addr_spec(struct sbuf *l, const char *addr)
 {
 	const char	*at = strrchr(addr, '@');
 	size_t		 ll;
@@ -171,14 +119,15 @@ put_addr_spec(struct line *l, const char *addr)
 	}
 	ll = (size_t)(at - addr);
 	if (ll > 0 && is_dot_atom(addr, ll))
-		put(l, "%.*s", (int)ll, addr);
+		sbuf_put(l, addr, ll);
 	else if (ll > 0) {
 		char	 local[SPF_SENDER_LEN];
 
 		(void)snprintf(local, sizeof(local), "%.*s", (int)ll, addr);
 		put_quoted(l, local);
 	}
-	put(l, "@%s", at + 1);
+	sbuf_puts(l, "@");
+	sbuf_puts(l, at + 1);
 }
 
 /* Whose policy it was: the sender, or the HELO name for that identity. */
@@ -190,7 +139,7 @@ who(const struct spf_result *r)
 
 /* The comment RFC 7208 8 suggests for each result. */
 static void
-describe(struct line *l, const struct spf_result *r,
+describe(struct sbuf *l, const struct spf_result *r,
     const struct spf_config *cfg)
 {
 	char	 text[1024];
@@ -230,9 +179,9 @@ describe(struct line *l, const struct spf_result *r,
 		    "processing domain of %s", cfg->receiver, who(r));
 		break;
 	}
-	put(l, " (");
+	sbuf_puts(l, " (");
 	put_comment(l, text);
-	put(l, ")");
+	sbuf_puts(l, ")");
 }
 
 /*
@@ -246,16 +195,16 @@ describe(struct line *l, const struct spf_result *r,
 /* "Authentication-Results: " + a 255-octet authserv-id + "; " */
 #define AR_PREFIX_MAX	(24 + SPF_DOMAIN_LEN - 1 + 2)
 
-static void	received_spf(struct line *, const struct spf_result *,
+static void	received_spf(struct sbuf *, const struct spf_result *,
 		    const struct spf_config *, int);
-static void	method(struct line *, const struct spf_result *, int);
-static void	put_cut(struct line *, const char *, int,
-		    void (*)(struct line *, const char *));
+static void	method(struct sbuf *, const struct spf_result *, int);
+static void	put_cut(struct sbuf *, const char *, int,
+		    void (*)(struct sbuf *, const char *));
 
 /* put a value through fn, cut to COMPACT_VALUE octets if compact */
 static void
-put_cut(struct line *l, const char *s, int compact,
-    void (*fn)(struct line *, const char *))
+put_cut(struct sbuf *l, const char *s, int compact,
+    void (*fn)(struct sbuf *, const char *))
 {
 	char	 cut[COMPACT_VALUE + 1];
 
@@ -267,70 +216,70 @@ put_cut(struct line *l, const char *s, int compact,
 }
 
 static void
-received_spf(struct line *l, const struct spf_result *r,
+received_spf(struct sbuf *l, const struct spf_result *r,
     const struct spf_config *cfg, int compact)
 {
-	put(l, "Received-SPF: %s", spf_code_str(r->code));
+	sbuf_printf(l, "Received-SPF: %s", spf_code_str(r->code));
 	if (!compact)
 		describe(l, r, cfg);
-	put(l, " client-ip=");
+	sbuf_puts(l, " client-ip=");
 	put_value(l, r->client_ip);
-	put(l, "; envelope-from=");
+	sbuf_puts(l, "; envelope-from=");
 	put_cut(l, r->sender[0] != '\0' ? r->sender : "<>", compact,
 	    put_value);
 	if (r->helo[0] != '\0') {
-		put(l, "; helo=");
+		sbuf_puts(l, "; helo=");
 		put_cut(l, r->helo, compact, put_value);
 	}
 	if (cfg->receiver[0] != '\0') {
-		put(l, "; receiver=");
+		sbuf_puts(l, "; receiver=");
 		put_cut(l, cfg->receiver, compact, put_value);
 	}
-	put(l, "; identity=%s", spf_identity_str(r->identity));
+	sbuf_printf(l, "; identity=%s", spf_identity_str(r->identity));
 	if (r->mechanism[0] != '\0' && !compact) {
-		put(l, "; mechanism=");
+		sbuf_puts(l, "; mechanism=");
 		put_value(l, r->mechanism);
 	}
 	if (r->problem[0] != '\0' && !compact) {
-		put(l, "; problem=");
+		sbuf_puts(l, "; problem=");
 		put_quoted(l, r->problem);
 	}
 	if (r->dnssec != SPF_DNSSEC_UNVALIDATED)
-		put(l, "; dnssec=%s", spf_dnssec_str(r->dnssec));
-	put(l, ";");
+		sbuf_printf(l, "; dnssec=%s", spf_dnssec_str(r->dnssec));
+	sbuf_puts(l, ";");
 }
 
 int
 spf_received_spf(const struct spf_result *r, const struct spf_config *cfg,
     char *buf, size_t len)
 {
-	struct line	 l = { buf, len, 0, 0 };
+	struct sbuf	 l;
 
+	sbuf_fixed(&l, buf, len);
 	received_spf(&l, r, cfg, 0);
-	if (l.overflow || l.len > HEADER_MAX) {
-		l.len = 0;
-		l.overflow = 0;
+	if (!sbuf_whole(&l) || l.len > HEADER_MAX) {
+		sbuf_fixed(&l, buf, len);
 		received_spf(&l, r, cfg, 1);
 	}
-	return finish(&l);
+	return sbuf_finish(&l);
 }
 
 static void
-method(struct line *l, const struct spf_result *r, int compact)
+method(struct sbuf *l, const struct spf_result *r, int compact)
 {
-	put(l, "spf=%s", spf_code_str(r->code));
+	sbuf_printf(l, "spf=%s", spf_code_str(r->code));
 	if (r->dnssec != SPF_DNSSEC_UNVALIDATED)
-		put(l, " (dnssec=%s)", spf_dnssec_str(r->dnssec));
+		sbuf_printf(l, " (dnssec=%s)", spf_dnssec_str(r->dnssec));
 	if ((r->code == SPF_TEMPERROR || r->code == SPF_PERMERROR) &&
 	    r->problem[0] != '\0' && !compact) {
-		put(l, " reason=");
+		sbuf_puts(l, " reason=");
 		put_quoted(l, r->problem);
 	}
 	if (r->identity == SPF_ID_HELO) {
-		put(l, " smtp.helo=");
+		sbuf_puts(l, " smtp.helo=");
 		put_cut(l, r->helo, compact, put_value);
 	} else {
-		put(l, " smtp.mailfrom=");
+		sbuf_puts(l, " smtp.mailfrom=");
 		put_cut(l, r->sender, compact, put_addr_spec);
 	}
 }
@@ -345,36 +294,39 @@ spf_headers_wanted(const struct spf_result *r, const struct spf_config *cfg)
 int
 spf_authres_method(const struct spf_result *r, char *buf, size_t len)
 {
-	struct line	 l = { buf, len, 0, 0 };
+	struct sbuf	 l;
 
+	sbuf_fixed(&l, buf, len);
 	method(&l, r, 0);
 	/*
 	 * Leave room for what the caller puts before it: the field name,
 	 * an authserv-id of up to 255 octets and "; ".
 	 */
-	if (l.overflow || l.len > HEADER_MAX - AR_PREFIX_MAX) {
-		l.len = 0;
-		l.overflow = 0;
+	if (!sbuf_whole(&l) || l.len > HEADER_MAX - AR_PREFIX_MAX) {
+		sbuf_fixed(&l, buf, len);
 		method(&l, r, 1);
 	}
-	return finish(&l);
+	return sbuf_finish(&l);
 }
 
 int
 spf_authres_header(const struct spf_result *r, const struct spf_config *cfg,
     char *buf, size_t len)
 {
-	struct line	 l = { buf, len, 0, 0 };
+	struct sbuf	 l;
 	char		 m[SPF_HEADER_LEN];
 
 	if (spf_authres_method(r, m, sizeof(m)) == -1) {
-		l.overflow = 1;
-		return finish(&l);
+		if (len > 0)
+			buf[0] = '\0';
+		return -1;
 	}
-	put(&l, "Authentication-Results: ");
+	sbuf_fixed(&l, buf, len);
+	sbuf_puts(&l, "Authentication-Results: ");
 	put_value(&l, cfg->receiver[0] != '\0' ? cfg->receiver : "localhost");
-	put(&l, "; %s", m);
-	return finish(&l);
+	sbuf_puts(&l, "; ");
+	sbuf_puts(&l, m);
+	return sbuf_finish(&l);
 }
 
 /*
@@ -385,10 +337,11 @@ spf_authres_header(const struct spf_result *r, const struct spf_config *cfg,
 int
 spf_smtp_reply(const struct spf_result *r, char *buf, size_t len)
 {
-	struct line	 l = { buf, len, 0, 0 };
+	struct sbuf	 l;
 	char		 text[SPF_EXPLANATION_LEN + SPF_PROBLEM_LEN];
 	size_t		 i;
 
+	sbuf_fixed(&l, buf, len);
 	switch (r->action) {
 	case SPF_REJECT:
 		if (r->code == SPF_FAIL && r->explanation[0] != '\0')
@@ -401,7 +354,7 @@ spf_smtp_reply(const struct spf_result *r, char *buf, size_t len)
 			(void)snprintf(text, sizeof(text), "SPF %s: %s is not "
 			    "authorized to send mail from %s",
 			    spf_code_str(r->code), r->client_ip, r->domain);
-		put(&l, "550 %s ", r->code == SPF_TEMPERROR ||
+		sbuf_printf(&l, "550 %s ", r->code == SPF_TEMPERROR ||
 		    r->code == SPF_PERMERROR ? "5.7.24" : "5.7.23");
 		break;
 	case SPF_DEFER:
@@ -413,12 +366,10 @@ spf_smtp_reply(const struct spf_result *r, char *buf, size_t len)
 			(void)snprintf(text, sizeof(text), "SPF %s for %s, "
 			    "try again later", spf_code_str(r->code),
 			    r->domain);
-		put(&l, "451 4.7.24 ");
+		sbuf_puts(&l, "451 4.7.24 ");
 		break;
 	default:
-		if (len > 0)
-			buf[0] = '\0';
-		return 0;
+		return sbuf_finish(&l);
 	}
 	/* one line of visible text, within SMTP's 512-octet reply line */
 	for (i = 0; text[i] != '\0'; i++)
@@ -427,32 +378,33 @@ spf_smtp_reply(const struct spf_result *r, char *buf, size_t len)
 			text[i] = '?';
 	if (l.len + strlen(text) > 508)
 		text[508 - l.len] = '\0';
-	put(&l, "%s", text);
-	return finish(&l);
+	sbuf_puts(&l, text);
+	return sbuf_finish(&l);
 }
 
 int
 spf_log_line(const struct spf_result *r, char *buf, size_t len)
 {
-	struct line	 l = { buf, len, 0, 0 };
+	struct sbuf	 l;
 
-	put(&l, "result=%s action=%s identity=%s client=%s sender=",
+	sbuf_fixed(&l, buf, len);
+	sbuf_printf(&l, "result=%s action=%s identity=%s client=%s sender=",
 	    spf_code_str(r->code), spf_action_str(r->action),
 	    spf_identity_str(r->identity), r->client_ip);
 	put_value(&l, r->sender[0] != '\0' ? r->sender : "<>");
-	put(&l, " helo=");
+	sbuf_puts(&l, " helo=");
 	put_value(&l, r->helo[0] != '\0' ? r->helo : "<>");
-	put(&l, " domain=");
+	sbuf_puts(&l, " domain=");
 	put_value(&l, r->domain);
 	if (r->mechanism[0] != '\0') {
-		put(&l, " mechanism=");
+		sbuf_puts(&l, " mechanism=");
 		put_value(&l, r->mechanism);
 	}
-	put(&l, " lookups=%d void=%d dnssec=%s", r->lookups, r->void_lookups,
-	    spf_dnssec_str(r->dnssec));
+	sbuf_printf(&l, " lookups=%d void=%d dnssec=%s", r->lookups,
+	    r->void_lookups, spf_dnssec_str(r->dnssec));
 	if (r->problem[0] != '\0') {
-		put(&l, " problem=");
+		sbuf_puts(&l, " problem=");
 		put_quoted(&l, r->problem);
 	}
-	return finish(&l);
+	return sbuf_finish(&l);
 }

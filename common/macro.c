@@ -2,7 +2,7 @@
  * macro.c: the macro language of RFC 7208 7: checking a macro-string,
  * the domain-end rule of a domain-spec, and expansion.
  *
- * Expansion writes through one function, wput(), into a bounded buffer;
+ * Expansion writes through the core's one bounded writer, sbuf_put();
  * nothing else computes an output length.  For domains the writer can
  * keep only the tail, so truncation from the left (7.3) needs no
  * buffer larger than the result.
@@ -16,13 +16,6 @@
 
 #include "spfint.h"
 
-struct wbuf {
-	char	*buf;
-	size_t	 cap;		/* includes the NUL */
-	size_t	 len;		/* octets produced, kept or not */
-	size_t	 skip;		/* octets to drop from the front */
-};
-
 struct mtoken {
 	int	 kind;		/* 0 literal, 1 %{...}, 2 %% %_ %- */
 	size_t	 off, len;
@@ -34,15 +27,14 @@ struct mtoken {
 
 static int	next_token(const char *, size_t, size_t, int, struct mtoken *);
 static int	toplabel_ok(const char *, size_t);
-static void	wput(struct wbuf *, const char *, size_t);
-static void	wput_url(struct wbuf *, const char *, size_t, int);
+static void	put_url(struct sbuf *, const char *, size_t, int);
 static const char *letter_value(char, const struct macro_env *, char *,
 		    size_t);
-static void	expand_one(struct wbuf *, const struct mtoken *,
+static void	expand_one(struct sbuf *, const struct mtoken *,
 		    const struct macro_env *);
 static int	is_delim(char, const char *);
 static void	expand_all(const char *, size_t, int,
-		    const struct macro_env *, struct wbuf *);
+		    const struct macro_env *, struct sbuf *);
 
 static const char delimiters[] = ".-+,/_=";
 
@@ -198,39 +190,16 @@ domain_spec_end_ok(const char *s, size_t len)
 	return toplabel_ok(s + dot, end - dot);
 }
 
-static void
-wput(struct wbuf *w, const char *p, size_t n)
-{
-	size_t	 drop, used, room, keep;
-
-	if (w->len < w->skip) {
-		drop = w->skip - w->len;
-		if (drop >= n) {
-			w->len += n;
-			return;
-		}
-		w->len += drop;
-		p += drop;
-		n -= drop;
-	}
-	used = w->len - w->skip;
-	room = used < w->cap - 1 ? w->cap - 1 - used : 0;
-	keep = n < room ? n : room;
-	if (keep > 0)
-		memcpy(w->buf + used, p, keep);
-	w->len += n;
-}
-
 /* URL-encode all but the unreserved characters of RFC 3986. */
 static void
-wput_url(struct wbuf *w, const char *p, size_t n, int url)
+put_url(struct sbuf *w, const char *p, size_t n, int url)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	char	 esc[3];
 	size_t	 i, run;
 
 	if (!url) {
-		wput(w, p, n);
+		sbuf_put(w, p, n);
 		return;
 	}
 	for (i = 0; i < n; i += run) {
@@ -241,13 +210,13 @@ wput_url(struct wbuf *w, const char *p, size_t n, int url)
 				break;
 		}
 		if (run > 0) {
-			wput(w, p + i, run);
+			sbuf_put(w, p + i, run);
 			continue;
 		}
 		esc[0] = '%';
 		esc[1] = hex[(unsigned char)p[i] >> 4];
 		esc[2] = hex[(unsigned char)p[i] & 0xf];
-		wput(w, esc, 3);
+		sbuf_put(w, esc, 3);
 		run = 1;
 	}
 }
@@ -300,7 +269,7 @@ is_delim(char c, const char *delims)
  * rightmost parts, join them with dots (7.3).
  */
 static void
-expand_one(struct wbuf *w, const struct mtoken *t,
+expand_one(struct sbuf *w, const struct mtoken *t,
     const struct macro_env *env)
 {
 	char		 tmp[80];
@@ -324,9 +293,9 @@ expand_one(struct wbuf *w, const struct mtoken *t,
 				count++;
 		for (start = i; i <= vlen; i++) {
 			if (i == vlen || is_delim(v[i], t->delims)) {
-				wput_url(w, v + start, i - start, url);
+				put_url(w, v + start, i - start, url);
 				if (i < vlen)
-					wput(w, ".", 1);
+					sbuf_put(w, ".", 1);
 				start = i + 1;
 			}
 		}
@@ -340,17 +309,17 @@ expand_one(struct wbuf *w, const struct mtoken *t,
 		for (start = end; start > 0 && !is_delim(v[start - 1],
 		    t->delims); start--)
 			;
-		wput_url(w, v + start, end - start, url);
+		put_url(w, v + start, end - start, url);
 		if (start == 0)
 			break;
-		wput(w, ".", 1);
+		sbuf_put(w, ".", 1);
 		end = start - 1;
 	}
 }
 
 static void
 expand_all(const char *s, size_t len, int flags, const struct macro_env *env,
-    struct wbuf *w)
+    struct sbuf *w)
 {
 	struct mtoken	 t;
 	size_t		 off;
@@ -358,18 +327,18 @@ expand_all(const char *s, size_t len, int flags, const struct macro_env *env,
 	for (off = 0; next_token(s, len, off, flags, &t) == 1; off += t.len) {
 		switch (t.kind) {
 		case 0:
-			wput(w, s + t.off, t.len);
+			sbuf_put(w, s + t.off, t.len);
 			break;
 		case 1:
 			expand_one(w, &t, env);
 			break;
 		case 2:
 			if (t.letter == '%')
-				wput(w, "%", 1);
+				sbuf_put(w, "%", 1);
 			else if (t.letter == '_')
-				wput(w, " ", 1);
+				sbuf_put(w, " ", 1);
 			else
-				wput(w, "%20", 3);
+				sbuf_put(w, "%20", 3);
 			break;
 		}
 	}
@@ -385,14 +354,12 @@ int
 macro_expand(const char *s, size_t len, int flags, const struct macro_env *env,
     char *out, size_t outlen)
 {
-	struct wbuf	 w;
+	struct sbuf	 w;
 	size_t		 n, i;
 
 	if (outlen < 256 || macro_check(s, len, flags, NULL) != 0)
 		return -1;
-	memset(&w, 0, sizeof(w));
-	w.buf = out;
-	w.cap = outlen;
+	sbuf_fixed(&w, out, outlen);
 	expand_all(s, len, flags, env, &w);
 	if (w.len >= outlen && (flags & MACRO_DOMAIN)) {
 		/* keep the tail, which is all truncation can leave */

@@ -35,6 +35,33 @@ int	 spf_net_contains(const struct spf_net *, int, const unsigned char *);
 int	 spf_code_parse(const char *);
 int	 spf_action_parse(const char *);
 
+/* sbuf.c: the one bounded string builder */
+#define SBUF_PRINTF_MAX	256	/* one sbuf_printf: short things only */
+
+struct sbuf {
+	char	*buf;
+	size_t	 cap;		/* includes the NUL */
+	size_t	 len;		/* octets produced, kept or not */
+	size_t	 skip;		/* octets to drop from the front */
+	size_t	 max;		/* growing: cap may reach this; 0 fixed */
+	int	 failed;	/* growing ran out of memory */
+	int	 cut;		/* an sbuf_printf beyond SBUF_PRINTF_MAX */
+};
+
+void	 sbuf_fixed(struct sbuf *, char *, size_t);
+void	 sbuf_growing(struct sbuf *, size_t);
+void	 sbuf_free(struct sbuf *);
+/* Keep what fits of p[0..n), count all of it. */
+void	 sbuf_put(struct sbuf *, const char *, size_t);
+void	 sbuf_puts(struct sbuf *, const char *);
+void	 sbuf_printf(struct sbuf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+size_t	 sbuf_len(const struct sbuf *);
+/* Is everything produced in the buffer, with room for the NUL? */
+int	 sbuf_whole(const struct sbuf *);
+/* NUL-terminate: the length, or -1 with "" if the text is not whole. */
+int	 sbuf_finish(struct sbuf *);
+
 /* addr.c */
 struct spf_addr {
 	int		 af;		/* AF_INET (also for v4-mapped) or AF_INET6 */
