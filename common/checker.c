@@ -396,6 +396,8 @@ query_deliver(struct spf_query *q)
 	r.dnssec = dnssec_status(q);
 	r.lookups = q->lookups_used;
 	r.void_lookups = q->voids;
+	r.lookup_limit = SPF_MAX_DNS_TERMS;
+	r.void_limit = cfg->max_void_lookups;
 	r.queries = q->queries;
 	r.elapsed_ms = spf_query_elapsed_ms(q);
 	addr_text(&q->ip, r.client_ip, sizeof(r.client_ip));

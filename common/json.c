@@ -1,37 +1,31 @@
 /*
- * json.c: a result as one JSON object on one line.  Strings may hold any
- * bytes DNS or a client gave us: valid UTF-8 passes through, anything
- * else is escaped so the line is always valid JSON.
+ * json.c: every JSON object the programs print, built here: a check
+ * result, and through the builder whatever a front end adds (the line
+ * number, the trace, a lint report).  Strings may hold any bytes DNS or
+ * a client gave us: valid UTF-8 passes through, anything else is
+ * escaped, so the text is always valid JSON; text that does not fit
+ * its bound is no text at all, never a half-written object.
  */
-#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "spfint.h"
 
+#define JSON_DEPTH	8	/* nesting: lint reports need three */
+
+struct spf_json {
+	struct sbuf	 sb;
+	int		 depth;
+	int		 members[JSON_DEPTH];	/* at each open level */
+	char		 closer[JSON_DEPTH];
+	int		 bad;		/* too deep, or closed too often */
+};
+
 static int	utf8_len(const unsigned char *);
-static int	append_raw(char *, size_t, size_t *, const char *, size_t);
-static int	append(char *, size_t, size_t *, const char *, ...)
-		    __attribute__((format(printf, 4, 5)));
-
-static int
-append(char *buf, size_t len, size_t *off, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 n;
-
-	if (*off >= len)
-		return -1;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *off, len - *off, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= len - *off) {
-		*off = len;
-		return -1;
-	}
-	*off += (size_t)n;
-	return 0;
-}
+static void	json_init(struct spf_json *);
+static void	key(struct spf_json *, const char *);
+static void	open_nest(struct spf_json *, const char *, char, char);
 
 /* Octets in the well-formed UTF-8 sequence at s, or 0. */
 static int
@@ -61,108 +55,218 @@ utf8_len(const unsigned char *s)
 	return n;
 }
 
-/* Copy n octets as they are; the hot path of every string. */
-static int
-append_raw(char *buf, size_t len, size_t *off, const char *p, size_t n)
-{
-	if (*off >= len || n >= len - *off) {
-		*off = len;
-		return -1;
-	}
-	memcpy(buf + *off, p, n);
-	*off += n;
-	buf[*off] = '\0';
-	return 0;
-}
-
-int
-spf_json_string(char *buf, size_t len, size_t *off, const char *s)
+/* s as a JSON string, quotes included. */
+void
+json_string(struct sbuf *sb, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t	 run;
 	int	 n;
 
-	if (append_raw(buf, len, off, "\"", 1) == -1)
-		return -1;
+	sbuf_put(sb, "\"", 1);
 	while (*p != '\0') {
 		/* runs of visible ASCII but quote and backslash, at once */
 		for (run = 0; p[run] >= 0x20 && p[run] < 0x7f &&
 		    p[run] != '"' && p[run] != '\\'; run++)
 			;
 		if (run > 0) {
-			if (append_raw(buf, len, off, (const char *)p, run) ==
-			    -1)
-				return -1;
+			sbuf_put(sb, (const char *)p, run);
 			p += run;
 			continue;
 		}
 		if (*p == '"' || *p == '\\') {
-			if (append(buf, len, off, "\\%c", *p) == -1)
-				return -1;
+			sbuf_put(sb, "\\", 1);
+			sbuf_put(sb, (const char *)p, 1);
 			p++;
 		} else if (*p == '\n' || *p == '\t' || *p == '\r') {
-			if (append(buf, len, off, "\\%c", *p == '\n' ? 'n' :
-			    *p == '\t' ? 't' : 'r') == -1)
-				return -1;
+			sbuf_put(sb, *p == '\n' ? "\\n" : *p == '\t' ?
+			    "\\t" : "\\r", 2);
 			p++;
 		} else if (*p < 0x20 || *p == 0x7f || (n = utf8_len(p)) == 0) {
 			/* a stray octet stands for itself, as U+00XX */
-			if (append(buf, len, off, "\\u%04x", *p) == -1)
-				return -1;
+			sbuf_printf(sb, "\\u%04x", *p);
 			p++;
 		} else {
-			if (append_raw(buf, len, off, (const char *)p,
-			    (size_t)n) == -1)
-				return -1;
+			sbuf_put(sb, (const char *)p, (size_t)n);
 			p += n;
 		}
 	}
-	return append_raw(buf, len, off, "\"", 1);
+	sbuf_put(sb, "\"", 1);
+}
+
+int
+spf_json_string(char *buf, size_t len, size_t *off, const char *s)
+{
+	struct sbuf	 sb;
+
+	if (*off >= len)
+		return -1;
+	sbuf_fixed(&sb, buf + *off, len - *off);
+	json_string(&sb, s);
+	if (!sbuf_whole(&sb)) {
+		*off = len;
+		return -1;
+	}
+	*off += (size_t)sbuf_finish(&sb);
+	return 0;
+}
+
+static void
+json_init(struct spf_json *j)
+{
+	j->depth = 0;
+	j->bad = 0;
+}
+
+struct spf_json *
+spf_json_new(size_t max)
+{
+	struct spf_json	*j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return NULL;
+	sbuf_growing(&j->sb, max);
+	json_init(j);
+	return j;
+}
+
+void
+spf_json_free(struct spf_json *j)
+{
+	if (j == NULL)
+		return;
+	sbuf_free(&j->sb);
+	free(j);
+}
+
+/* The separator and "key": of a new member (no key inside an array). */
+static void
+key(struct spf_json *j, const char *k)
+{
+	if (j->depth > 0 && j->members[j->depth - 1]++ > 0)
+		sbuf_put(&j->sb, ",", 1);
+	if (k != NULL) {
+		json_string(&j->sb, k);
+		sbuf_put(&j->sb, ":", 1);
+	}
+}
+
+static void
+open_nest(struct spf_json *j, const char *k, char open, char close)
+{
+	if (j->depth == JSON_DEPTH) {
+		j->bad = 1;
+		return;
+	}
+	key(j, k);
+	sbuf_put(&j->sb, &open, 1);
+	j->closer[j->depth] = close;
+	j->members[j->depth++] = 0;
+}
+
+void
+spf_json_object(struct spf_json *j, const char *k)
+{
+	open_nest(j, k, '{', '}');
+}
+
+void
+spf_json_array(struct spf_json *j, const char *k)
+{
+	open_nest(j, k, '[', ']');
+}
+
+void
+spf_json_end(struct spf_json *j)
+{
+	if (j->depth == 0) {
+		j->bad = 1;
+		return;
+	}
+	j->depth--;
+	sbuf_put(&j->sb, &j->closer[j->depth], 1);
+}
+
+void
+spf_json_str(struct spf_json *j, const char *k, const char *v)
+{
+	key(j, k);
+	if (v == NULL)
+		sbuf_puts(&j->sb, "null");
+	else
+		json_string(&j->sb, v);
+}
+
+void
+spf_json_int(struct spf_json *j, const char *k, long v)
+{
+	key(j, k);
+	sbuf_printf(&j->sb, "%ld", v);
+}
+
+void
+spf_json_bool(struct spf_json *j, const char *k, int v)
+{
+	key(j, k);
+	sbuf_puts(&j->sb, v ? "true" : "false");
+}
+
+const char *
+spf_json_text(struct spf_json *j)
+{
+	if (j->bad || j->depth != 0 || sbuf_finish(&j->sb) == -1)
+		return NULL;
+	return j->sb.buf;
+}
+
+void
+spf_json_result(struct spf_json *j, const struct spf_result *r,
+    const struct spf_config *cfg)
+{
+	char	 hdr[SPF_HEADER_LEN];
+
+	spf_json_str(j, "result", spf_code_str(r->code));
+	spf_json_str(j, "action", spf_action_str(r->action));
+	spf_json_str(j, "domain", r->domain);
+	spf_json_str(j, "identity", spf_identity_str(r->identity));
+	spf_json_str(j, "client_ip", r->client_ip);
+	spf_json_str(j, "sender", r->sender);
+	spf_json_str(j, "helo", r->helo);
+	spf_json_str(j, "mechanism", r->mechanism);
+	spf_json_str(j, "explanation", r->explanation);
+	spf_json_str(j, "problem", r->problem);
+	spf_json_int(j, "lookups", r->lookups);
+	spf_json_int(j, "void_lookups", r->void_lookups);
+	spf_json_int(j, "queries", r->queries);
+	spf_json_str(j, "dnssec", spf_dnssec_str(r->dnssec));
+	spf_json_int(j, "elapsed_ms", r->elapsed_ms);
+	(void)spf_smtp_reply(r, hdr, sizeof(hdr));
+	spf_json_str(j, "reply", hdr);
+	/* a header that does not fit is no JSON: the bounds say it will */
+	if (spf_received_spf(r, cfg, hdr, sizeof(hdr)) == -1)
+		j->bad = 1;
+	spf_json_str(j, "received_spf", hdr);
+	if (spf_authres_header(r, cfg, hdr, sizeof(hdr)) == -1)
+		j->bad = 1;
+	spf_json_str(j, "authentication_results", hdr);
 }
 
 int
 spf_result_json(const struct spf_result *r, const struct spf_config *cfg,
     char *buf, size_t len)
 {
-	char	 hdr[SPF_HEADER_LEN];
-	size_t	 off = 0;
-	int	 e = 0;
+	struct spf_json	 j;
 
-#define KEY(k)	(e |= append(buf, len, &off, "%s\"%s\":", off > 1 ? "," : "", k))
-#define STR(k, v)	do { KEY(k); e |= spf_json_string(buf, len, &off, v); } while (0)
-#define NUM(k, v)	do { KEY(k); e |= append(buf, len, &off, "%ld", (long)(v)); } while (0)
-	e |= append(buf, len, &off, "{");
-	STR("result", spf_code_str(r->code));
-	STR("action", spf_action_str(r->action));
-	STR("domain", r->domain);
-	STR("identity", spf_identity_str(r->identity));
-	STR("client_ip", r->client_ip);
-	STR("sender", r->sender);
-	STR("helo", r->helo);
-	STR("mechanism", r->mechanism);
-	STR("explanation", r->explanation);
-	STR("problem", r->problem);
-	NUM("lookups", r->lookups);
-	NUM("void_lookups", r->void_lookups);
-	NUM("queries", r->queries);
-	STR("dnssec", spf_dnssec_str(r->dnssec));
-	NUM("elapsed_ms", r->elapsed_ms);
-	(void)spf_smtp_reply(r, hdr, sizeof(hdr));
-	STR("reply", hdr);
-	if (spf_received_spf(r, cfg, hdr, sizeof(hdr)) == -1)
-		e = -1;
-	STR("received_spf", hdr);
-	if (spf_authres_header(r, cfg, hdr, sizeof(hdr)) == -1)
-		e = -1;
-	STR("authentication_results", hdr);
-	e |= append(buf, len, &off, "}");
-#undef KEY
-#undef STR
-#undef NUM
-	if (e != 0) {
+	memset(&j, 0, sizeof(j));
+	sbuf_fixed(&j.sb, buf, len);
+	json_init(&j);
+	spf_json_object(&j, NULL);
+	spf_json_result(&j, r, cfg);
+	spf_json_end(&j);
+	if (spf_json_text(&j) == NULL) {
 		if (len > 0)
 			buf[0] = '\0';
 		return -1;
 	}
-	return (int)off;
+	return (int)sbuf_len(&j.sb);
 }

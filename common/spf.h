@@ -30,6 +30,7 @@ struct event_base;
 #define SPF_MAX_ZONES		8
 #define SPF_MAX_ANCHORS		4
 #define SPF_MAX_SKIP		64
+#define SPF_LOOKUP_LIMIT	10	/* DNS-querying terms, RFC 7208 4.6.4 */
 
 enum spf_code {
 	SPF_NONE,
@@ -120,6 +121,8 @@ struct spf_result {
 	enum spf_dnssec	 dnssec;
 	int		 lookups;	/* DNS-querying terms, RFC 7208 4.6.4 */
 	int		 void_lookups;
+	int		 lookup_limit;	/* of lookups, RFC 7208 4.6.4 */
+	int		 void_limit;	/* of void_lookups, as configured */
 	int		 queries;	/* DNS questions asked in all */
 	long		 elapsed_ms;
 	char		 client_ip[SPF_ADDR_LEN];	/* canonical text */
@@ -304,14 +307,41 @@ void		 spf_log(const struct spf_config *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
 /*
- * json.c: the result as one JSON object on one line; SPF_JSON_LEN
- * always suffices (every string escaped at worst six-fold is far less).
+ * json.c: every JSON object the programs print, on one line.  A
+ * builder grows up to the bound it was made with; a front end opens
+ * objects and arrays, adds members (key NULL inside an array), and
+ * takes the text when everything is closed.  Nothing is ever half
+ * written: a text that would exceed the bound is no text.
  */
-#define SPF_JSON_LEN	16384
+#define SPF_JSON_LEN	16384	/* always enough for one result */
+struct spf_json;
+
+/* NULL if out of memory. */
+struct spf_json	*spf_json_new(size_t max);
+void		 spf_json_free(struct spf_json *);
+/* Open an object or array, as member k of the current one. */
+void		 spf_json_object(struct spf_json *, const char *k);
+void		 spf_json_array(struct spf_json *, const char *k);
+/* Close the innermost open object or array. */
+void		 spf_json_end(struct spf_json *);
+/* A string member (null if v is NULL), a number, true or false. */
+void		 spf_json_str(struct spf_json *, const char *k, const char *v);
+void		 spf_json_int(struct spf_json *, const char *k, long v);
+void		 spf_json_bool(struct spf_json *, const char *k, int v);
+/*
+ * The members of a result, in the documented order, into the open
+ * object: the front end adds its own before or after.
+ */
+void		 spf_json_result(struct spf_json *, const struct spf_result *,
+		    const struct spf_config *);
+/*
+ * The text, valid until the builder is freed; NULL if it exceeded the
+ * bound, memory ran out, or an object is left open.
+ */
+const char	*spf_json_text(struct spf_json *);
+/* One result as one object into buf: its length, or -1 with "". */
 int		 spf_result_json(const struct spf_result *,
 		    const struct spf_config *, char *, size_t);
-/* Append s as a JSON string (with quotes) to buf at *off. */
-int		 spf_json_string(char *, size_t, size_t *, const char *);
 
 /*
  * trace.c: the --explain account of a traced query (not the exp=

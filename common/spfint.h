@@ -14,7 +14,7 @@
 #include "spf.h"
 
 /* RFC 7208 4.6.4 */
-#define SPF_MAX_DNS_TERMS	10
+#define SPF_MAX_DNS_TERMS	SPF_LOOKUP_LIMIT
 #define SPF_MAX_MX_NAMES	10
 #define SPF_MAX_PTR_NAMES	10
 #define SPF_DEFAULT_VOID	2
@@ -61,6 +61,11 @@ size_t	 sbuf_len(const struct sbuf *);
 int	 sbuf_whole(const struct sbuf *);
 /* NUL-terminate: the length, or -1 with "" if the text is not whole. */
 int	 sbuf_finish(struct sbuf *);
+
+/* json.c */
+void	 json_string(struct sbuf *, const char *);
+/* Append s as a JSON string to buf at *off: 0, or -1 if it did not fit. */
+int	 spf_json_string(char *, size_t, size_t *, const char *);
 
 /* addr.c */
 struct spf_addr {

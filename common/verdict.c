@@ -67,6 +67,8 @@ spf_verdict_unchecked(const struct spf_config *cfg, enum spf_code code,
 	memset(&r, 0, sizeof(r));
 	r.code = code;
 	r.dnssec = SPF_DNSSEC_UNVALIDATED;
+	r.lookup_limit = SPF_MAX_DNS_TERMS;
+	r.void_limit = cfg->max_void_lookups;
 	if (ip == NULL)
 		ip = "";
 	if (addr_parse(ip, &a) == 0)

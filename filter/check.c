@@ -11,11 +11,8 @@
 
 #include "spfgate.h"
 
-struct json_trace {
-	char	*buf;
-	size_t	 len, off;
-	int	 n;
-};
+/* One result with its trace: the trace is at most 64 KiB of text. */
+#define JSON_MAX	(1024 * 1024)
 
 struct check_state {
 	const struct spf_config	*cfg;
@@ -40,22 +37,15 @@ emit_line(const char *line, void *arg)
 static void
 emit_json(const char *line, void *arg)
 {
-	struct json_trace	*jt = arg;
-	size_t			 depth;
-	int			 n;
+	struct spf_json	*j = arg;
+	size_t		 depth;
 
 	for (depth = 0; line[depth] == ' '; depth++)
 		;
-	n = snprintf(jt->buf + jt->off, jt->len - jt->off,
-	    "%s{\"depth\":%zu,\"text\":", jt->n++ > 0 ? "," : "", depth / 2);
-	if (n < 0 || (size_t)n >= jt->len - jt->off)
-		return;
-	jt->off += (size_t)n;
-	if (spf_json_string(jt->buf, jt->len, &jt->off, line + depth) == -1 ||
-	    jt->off + 1 >= jt->len)
-		return;
-	jt->buf[jt->off++] = '}';
-	jt->buf[jt->off] = '\0';
+	spf_json_object(j, NULL);
+	spf_json_int(j, "depth", (long)(depth / 2));
+	spf_json_str(j, "text", line + depth);
+	spf_json_end(j);
 }
 
 static void
@@ -69,6 +59,8 @@ static void
 checked(const struct spf_result *r, void *arg)
 {
 	struct check_state	*st = arg;
+	struct spf_json		*j;
+	const char		*text;
 	char			 buf[SPF_JSON_LEN];
 	int			 color;
 
@@ -88,22 +80,21 @@ checked(const struct spf_result *r, void *arg)
 		break;
 	}
 	if (st->flags->json) {
-		if (spf_result_json(r, st->cfg, buf, sizeof(buf)) == -1)
-			(void)strlcpy(buf, "{\"error\":\"result too long\"}",
-			    sizeof(buf));
-		if (st->flags->explain && buf[strlen(buf) - 1] == '}') {
-			struct json_trace jt = { NULL, 256 * 1024, 0, 0 };
-
-			if ((jt.buf = calloc(1, jt.len)) != NULL) {
-				(void)spf_trace_print(r->trace, 0, emit_json,
-				    &jt);
-				buf[strlen(buf) - 1] = '\0';
-				printf("%s,\"trace\":[%s]}\n", buf, jt.buf);
-				free(jt.buf);
-				return;
+		text = NULL;
+		if ((j = spf_json_new(JSON_MAX)) != NULL) {
+			spf_json_object(j, NULL);
+			spf_json_result(j, r, st->cfg);
+			if (st->flags->explain) {
+				spf_json_array(j, "trace");
+				(void)spf_trace_print(r->trace, 0, emit_json, j);
+				spf_json_end(j);
 			}
+			spf_json_end(j);
+			text = spf_json_text(j);
 		}
-		printf("%s\n", buf);
+		printf("%s\n", text != NULL ? text :
+		    "{\"error\":\"result too long\"}");
+		spf_json_free(j);
 		return;
 	}
 	if (st->flags->explain) {
@@ -120,9 +111,9 @@ checked(const struct spf_result *r, void *arg)
 	show("mechanism:", r->mechanism);
 	show("explanation:", r->explanation);
 	show("problem:", r->problem);
-	(void)snprintf(buf, sizeof(buf), "%d of 10, void %d of %d, %d DNS "
-	    "queries, %ld ms", r->lookups, r->void_lookups,
-	    st->cfg->max_void_lookups, r->queries, r->elapsed_ms);
+	(void)snprintf(buf, sizeof(buf), "%d of %d, void %d of %d, %d DNS "
+	    "queries, %ld ms", r->lookups, r->lookup_limit, r->void_lookups,
+	    r->void_limit, r->queries, r->elapsed_ms);
 	show("lookups:", buf);
 	show("dnssec:", spf_dnssec_str(r->dnssec));
 	if (spf_smtp_reply(r, buf, sizeof(buf)) > 0)

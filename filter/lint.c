@@ -15,6 +15,9 @@
 
 #include "spfgate.h"
 
+/* A report with every record's text: bounded, and far beyond any real one. */
+#define LINT_JSON_MAX	(16 * 1024 * 1024)
+
 /* One domain: its report, kept in memory until its turn comes. */
 struct lint_job {
 	const struct cmd_flags	*flags;
@@ -31,7 +34,6 @@ static void	linted(const struct spf_lint_report *, void *);
 static void	print_text(FILE *, const struct spf_lint_report *);
 static void	print_json(FILE *, const struct spf_lint_report *, int);
 static void	put_text(FILE *, const char *);
-static void	put_json(FILE *, const char *, const char *, const char *);
 static int	lint_status(const struct spf_lint_report *);
 static int	start_job(struct spf_checker *, struct lint_job *,
 		    const char *);
@@ -59,29 +61,6 @@ put_text(FILE *o, const char *s)
 		else
 			fprintf(o, "\\x%02X", *p);
 	}
-}
-
-/* pre, then s as a JSON string (null if NULL), then post. */
-static void
-put_json(FILE *o, const char *pre, const char *s, const char *post)
-{
-	char	*buf;
-	size_t	 len, off = 0;
-
-	fputs(pre, o);
-	if (s == NULL)
-		fputs("null", o);
-	else {
-		/* an escape is at most six octets for one */
-		len = strlen(s) * 6 + 3;
-		if ((buf = malloc(len)) == NULL ||
-		    spf_json_string(buf, len, &off, s) == -1)
-			fputs("\"\"", o);
-		else
-			fputs(buf, o);
-		free(buf);
-	}
-	fputs(post, o);
 }
 
 static void
@@ -134,9 +113,9 @@ print_text(FILE *o, const struct spf_lint_report *r)
 		fputs("ok", o);
 	if (r->infos > 0)
 		fprintf(o, ", %d note%s", r->infos, r->infos > 1 ? "s" : "");
-	fprintf(o, "; %s%d DNS lookup%s (limit 10), %d void lookup%s "
+	fprintf(o, "; %s%d DNS lookup%s (limit %d), %d void lookup%s "
 	    "(limit %d)\n", r->lookups_exact ? "" : "at least ", r->lookups,
-	    r->lookups == 1 ? "" : "s", r->void_lookups,
+	    r->lookups == 1 ? "" : "s", SPF_LOOKUP_LIMIT, r->void_lookups,
 	    r->void_lookups == 1 ? "" : "s", r->void_limit);
 }
 
@@ -145,46 +124,69 @@ print_json(FILE *o, const struct spf_lint_report *r, int status)
 {
 	const struct spf_lint_record	*rec;
 	const struct spf_lint_finding	*f;
+	struct spf_json			*j;
+	const char			*text = NULL;
 	int				 i;
 
-	put_json(o, "{\"domain\":", r->domain, ",");
-	put_json(o, "\"verdict\":", status == EXIT_LINT_ERRORS ? "errors" :
-	    status == EXIT_LINT_WARNINGS ? "warnings" : "ok", ",");
-	fprintf(o, "\"status\":%d,\"errors\":%d,\"warnings\":%d,"
-	    "\"infos\":%d,\"lookups\":%d,\"lookups_limit\":10,"
-	    "\"lookups_exact\":%s,\"void_lookups\":%d,"
-	    "\"void_lookups_ipv4\":%d,\"void_lookups_ipv6\":%d,"
-	    "\"void_limit\":%d,", status, r->errors, r->warnings, r->infos,
-	    r->lookups, r->lookups_exact ? "true" : "false", r->void_lookups,
-	    r->void_lookups_ipv4, r->void_lookups_ipv6, r->void_limit);
-	put_json(o, "\"worst_path\":", r->worst_path, ",");
-	fprintf(o, "\"queries\":%d,\"elapsed_ms\":%ld,\"records\":[",
-	    r->queries, r->elapsed_ms);
+	if ((j = spf_json_new(LINT_JSON_MAX)) == NULL)
+		goto out;
+	spf_json_object(j, NULL);
+	spf_json_str(j, "domain", r->domain);
+	spf_json_str(j, "verdict", status == EXIT_LINT_ERRORS ? "errors" :
+	    status == EXIT_LINT_WARNINGS ? "warnings" : "ok");
+	spf_json_int(j, "status", status);
+	spf_json_int(j, "errors", r->errors);
+	spf_json_int(j, "warnings", r->warnings);
+	spf_json_int(j, "infos", r->infos);
+	spf_json_int(j, "lookups", r->lookups);
+	spf_json_int(j, "lookups_limit", SPF_LOOKUP_LIMIT);
+	spf_json_bool(j, "lookups_exact", r->lookups_exact);
+	spf_json_int(j, "void_lookups", r->void_lookups);
+	spf_json_int(j, "void_lookups_ipv4", r->void_lookups_ipv4);
+	spf_json_int(j, "void_lookups_ipv6", r->void_lookups_ipv6);
+	spf_json_int(j, "void_limit", r->void_limit);
+	spf_json_str(j, "worst_path", r->worst_path);
+	spf_json_int(j, "queries", r->queries);
+	spf_json_int(j, "elapsed_ms", r->elapsed_ms);
+	spf_json_array(j, "records");
 	for (i = 0; i < r->nrecords; i++) {
 		rec = &r->records[i];
-		fprintf(o, "%s{\"depth\":%d,", i > 0 ? "," : "", rec->depth);
-		put_json(o, "\"via\":", rec->via, ",");
-		put_json(o, "\"domain\":", rec->domain, ",");
-		put_json(o, "\"path\":", rec->path, ",");
-		put_json(o, "\"record\":", rec->text, ",");
-		put_json(o, "\"missing\":", rec->missing, ",");
-		fprintf(o, "\"spf_records\":%d,\"lookups\":%d,",
-		    rec->spf_records, rec->lookups);
-		put_json(o, "\"dnssec\":", spf_dnssec_str(rec->dnssec), ",");
-		fprintf(o, "\"answer_octets\":%d}", rec->answer_octets);
+		spf_json_object(j, NULL);
+		spf_json_int(j, "depth", rec->depth);
+		spf_json_str(j, "via", rec->via);
+		spf_json_str(j, "domain", rec->domain);
+		spf_json_str(j, "path", rec->path);
+		spf_json_str(j, "record", rec->text);
+		spf_json_str(j, "missing", rec->missing);
+		spf_json_int(j, "spf_records", rec->spf_records);
+		spf_json_int(j, "lookups", rec->lookups);
+		spf_json_str(j, "dnssec", spf_dnssec_str(rec->dnssec));
+		spf_json_int(j, "answer_octets", rec->answer_octets);
+		spf_json_end(j);
 	}
-	fputs("],\"findings\":[", o);
+	spf_json_end(j);
+	spf_json_array(j, "findings");
 	for (i = 0; i < r->nfindings; i++) {
 		f = &r->findings[i];
-		put_json(o, i > 0 ? ",{\"severity\":" : "{\"severity\":",
-		    spf_lint_severity_str(f->severity), ",");
-		put_json(o, "\"code\":", f->code, ",");
-		put_json(o, "\"path\":", f->path, ",");
-		put_json(o, "\"domain\":", f->domain, ",");
-		put_json(o, "\"term\":", f->term, ",");
-		put_json(o, "\"message\":", f->message, "}");
+		spf_json_object(j, NULL);
+		spf_json_str(j, "severity", spf_lint_severity_str(f->severity));
+		spf_json_str(j, "code", f->code);
+		spf_json_str(j, "path", f->path);
+		spf_json_str(j, "domain", f->domain);
+		spf_json_str(j, "term", f->term);
+		spf_json_str(j, "message", f->message);
+		spf_json_end(j);
 	}
-	fputs("]}\n", o);
+	spf_json_end(j);
+	spf_json_end(j);
+	text = spf_json_text(j);
+out:
+	if (text != NULL)
+		fprintf(o, "%s\n", text);
+	else
+		fprintf(o, "{\"error\":\"report too long\",\"status\":%d}\n",
+		    status);
+	spf_json_free(j);
 }
 
 static void

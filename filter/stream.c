@@ -21,6 +21,7 @@
 
 #define MAX_LINE	4096
 #define IN_MAX		(4 * MAX_LINE)
+#define JSON_MAX	SPF_JSON_LEN	/* one result and its line number */
 
 struct entry {
 	TAILQ_ENTRY(entry)	 next;
@@ -50,6 +51,7 @@ static void	read_cb(evutil_socket_t, short, void *);
 static void	handle_line(struct stream *, char *, size_t);
 static void	answered(const struct spf_result *, void *);
 static void	error_entry(struct stream *, const char *);
+static void	keep(struct stream *, struct entry *, struct spf_json *);
 static void	fail(struct stream *);
 static struct entry *new_entry(struct stream *);
 static void	flush(struct stream *);
@@ -85,19 +87,35 @@ static void
 error_entry(struct stream *st, const char *why)
 {
 	struct entry	*e;
-	char		 buf[1024];
-	size_t		 off = 0;
+	struct spf_json	*j;
 
-	if ((e = new_entry(st)) == NULL) {
+	if ((e = new_entry(st)) == NULL || (j = spf_json_new(JSON_MAX)) ==
+	    NULL) {
 		fail(st);
 		return;
 	}
-	off = (size_t)snprintf(buf, sizeof(buf), "{\"error\":");
-	(void)spf_json_string(buf, sizeof(buf), &off, why);
-	(void)snprintf(buf + off, sizeof(buf) - off, ",\"line\":%lu}",
-	    e->lineno);
-	if ((e->json = strdup(buf)) == NULL)
+	spf_json_object(j, NULL);
+	spf_json_str(j, "error", why);
+	spf_json_int(j, "line", (long)e->lineno);
+	spf_json_end(j);
+	keep(st, e, j);
+}
+
+/* The entry's line: the object, or that it was too long. */
+static void
+keep(struct stream *st, struct entry *e, struct spf_json *j)
+{
+	const char	*text = spf_json_text(j);
+	char		 buf[64];
+
+	if (text == NULL) {
+		(void)snprintf(buf, sizeof(buf), "{\"error\":\"result too "
+		    "long\",\"line\":%lu}", e->lineno);
+		text = buf;
+	}
+	if ((e->json = strdup(text)) == NULL)
 		fail(st);
+	spf_json_free(j);
 }
 
 /*
@@ -176,19 +194,19 @@ answered(const struct spf_result *r, void *arg)
 {
 	struct entry	*e = arg;
 	struct stream	*st = e->st;
-	char		 buf[SPF_JSON_LEN];
-	int		 n;
+	struct spf_json	*j;
 
-	if ((n = spf_result_json(r, st->cfg, buf, sizeof(buf) - 32)) == -1) {
-		(void)snprintf(buf, sizeof(buf), "{\"error\":\"result too "
-		    "long\",\"line\":%lu}", e->lineno);
-	} else
-		(void)snprintf(buf + n - 1, sizeof(buf) - (size_t)n + 1,
-		    ",\"line\":%lu}", e->lineno);
-	if ((e->json = strdup(buf)) == NULL) {
+	if ((j = spf_json_new(JSON_MAX)) == NULL) {
 		fail(st);
 		return;
 	}
+	spf_json_object(j, NULL);
+	spf_json_result(j, r, st->cfg);
+	spf_json_int(j, "line", (long)e->lineno);
+	spf_json_end(j);
+	keep(st, e, j);
+	if (st->failed)
+		return;
 	flush(st);
 	pace(st);
 }

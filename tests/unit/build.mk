@@ -4,7 +4,7 @@
 # Not part of "all": only "make check" needs libcmocka-dev.
 
 UNIT_NAMES =	record macro addr domain dnsmsg config header json dnssecstate \
-		verdict
+		jsonbuild verdict
 UNIT_BINS =	$(UNIT_NAMES:%=$(B)/tests/unit/test_%)
 UNIT_LIBS =	-lcmocka
 
