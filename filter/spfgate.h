@@ -23,11 +23,15 @@ struct cmd_flags {
 	int	 explain;
 };
 
+/* check.c: "check IP SENDER [HELO]"; returns the action's exit status. */
 int	cmd_check(const struct spf_config *, const struct cmd_flags *, int,
 	    char **);
+/* stream.c: "filter", lines in, JSON lines out; 0, or 1 on a failure. */
 int	cmd_filter(const struct spf_config *);
+/* lint.c: "lint DOMAIN..."; returns the worst domain's exit status. */
 int	cmd_lint(const struct spf_config *, const struct cmd_flags *, int,
 	    char **);
+/* main.c: the usage message on stderr, then exit 1. */
 void	usage(void) __attribute__((noreturn));
 
 #endif /* SPFGATE_H */
