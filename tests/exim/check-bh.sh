@@ -197,6 +197,22 @@ check_has "missing config: the reason names the file" "$S/noconf.out" \
     "missing.conf"
 check_has "missing config: logged once in Exim's main log" "$S/noconf.err" \
     "spfgate: cannot check SPF: "
+# Not evaluated, the sender is still split as an evaluation splits it
+# (the module once cut after the last '@' itself and kept "<", ">" and
+# a trailing dot in the domain, and took "<>" for a MAIL FROM identity).
+# SMTP refuses such senders, so through ${dlfunc} as an ACL may call it.
+logline()
+{
+	"$EXIM" -C "$S/exim-noconf.conf" -be "\${dlfunc{$S/exim-spf.so}{spf_logline}{192.0.2.10}{$1}{h.example}{$S/m.conf}}" 2>>"$S/split.err"
+}
+for split in '<alice@pass.example.com.>|identity=mailfrom client=192.0.2.10 sender="alice@pass.example.com." helo=h.example domain=pass.example.com ' \
+    'alice@pass.example.com.|identity=mailfrom client=192.0.2.10 sender="alice@pass.example.com." helo=h.example domain=pass.example.com ' \
+    '<>|identity=helo client=192.0.2.10 sender="<>" helo=h.example domain=h.example ' \
+    'pass.example.com|identity=mailfrom client=192.0.2.10 sender=pass.example.com helo=h.example domain=pass.example.com '; do
+	logline "${split%%|*}" >"$S/split.out"
+	check_has "not evaluated: ${split%%|*} split as the core splits it" \
+	    "$S/split.out" "result=temperror action=defer ${split#*|}"
+done
 
 # A broken config line: the same, never a crash.
 printf 'resolver 127.0.0.1@%s\nno-such-keyword 1\n' "$DNSPORT" \
