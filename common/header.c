@@ -329,11 +329,6 @@ spf_authres_header(const struct spf_result *r, const struct spf_config *cfg,
 	return sbuf_finish(&l);
 }
 
-/*
- * The SMTP reply for reject and defer: RFC 7372's 5.7.23 when SPF
- * validation failed, X.7.24 for an SPF error, and the domain's
- * explanation (or ours) as the text.
- */
 int
 spf_smtp_reply(const struct spf_result *r, char *buf, size_t len)
 {

@@ -261,7 +261,11 @@ int		 spf_headers_wanted(const struct spf_result *,
 /* The "spf=pass smtp.mailfrom=..." part of Authentication-Results. */
 int		 spf_authres_method(const struct spf_result *, char *,
 		    size_t);
-/* "550 5.7.23 ..." for reject, "451 4.7.24 ..." for defer, else "". */
+/*
+ * The SMTP reply for reject and defer, else "": RFC 7372's 5.7.23 when
+ * SPF validation failed, x.7.24 for an SPF error; the domain's
+ * explanation (or ours) as the text, one line within 512 octets.
+ */
 int		 spf_smtp_reply(const struct spf_result *, char *, size_t);
 /* One-line key=value summary for logs. */
 int		 spf_log_line(const struct spf_result *, char *, size_t);
@@ -346,7 +350,7 @@ int		 spf_result_json(const struct spf_result *,
 /*
  * trace.c: the --explain account of a traced query (not the exp=
  * explanation).  Calls emit once per line, without newline, indented
- * two spaces a level, with ANSI colours if color is set.  Without a
+ * two spaces a level, coloured by what it says if color is set.  Without a
  * trace nothing is emitted.  Returns 0.
  */
 int		 spf_trace_print(const struct spf_trace *, int color,

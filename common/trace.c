@@ -62,7 +62,6 @@ trace_free(struct spf_trace *t)
 		free(t->buf);
 }
 
-/* Hand each line to emit(), coloured by what it says when asked. */
 int
 spf_trace_print(const struct spf_trace *t, int color,
     void (*emit)(const char *, void *), void *arg)
