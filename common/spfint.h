@@ -231,8 +231,7 @@ int	 dnssec_state_write(const struct spf_config *, const char *, char *,
 
 /* trace.c: a bounded log of one evaluation, for --explain */
 struct spf_trace {
-	char		*buf;
-	size_t		 len, cap;
+	struct sbuf	 sb;		/* lines, '\n' ended; zero until used */
 	int		 truncated;
 };
 void	 trace_add(struct spf_trace *, int, const char *, ...)

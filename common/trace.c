@@ -1,7 +1,7 @@
 /*
  * trace.c: the evaluator's own account of an evaluation, for
  * `spfgate check --explain`: one line per step, indented by include
- * depth, kept in one bounded buffer.
+ * depth, kept in one bounded, growing sbuf.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,13 +15,16 @@
 void
 trace_add(struct spf_trace *t, int depth, const char *fmt, ...)
 {
-	char	 line[1024], *nbuf;
+	char	 line[1024];
 	va_list	 ap;
-	size_t	 i, n, need, ncap;
+	size_t	 i, n, had;
 	int	 ind;
 
 	if (t == NULL || t->truncated)
 		return;
+	/* a trace comes zeroed (calloc): its buffer starts here */
+	if (t->sb.buf == NULL && t->sb.max == 0)
+		sbuf_growing(&t->sb, TRACE_MAX);
 	ind = depth < 0 ? 0 : depth > 20 ? 40 : depth * 2;
 	memset(line, ' ', (size_t)ind);
 	va_start(ap, fmt);
@@ -33,33 +36,29 @@ trace_add(struct spf_trace *t, int depth, const char *fmt, ...)
 		if ((unsigned char)line[i] < 0x20 ||
 		    (unsigned char)line[i] > 0x7e)
 			line[i] = '?';
-	need = t->len + n + 2;
-	if (need > TRACE_MAX) {
+	had = sbuf_len(&t->sb);
+	if (had + n + 2 > TRACE_MAX) {
 		t->truncated = 1;
 		return;
 	}
-	if (need > t->cap) {
-		ncap = t->cap == 0 ? 4096 : t->cap;
-		while (ncap < need)
-			ncap *= 2;
-		if ((nbuf = realloc(t->buf, ncap)) == NULL) {
-			t->truncated = 1;
-			return;
-		}
-		t->buf = nbuf;
-		t->cap = ncap;
+	sbuf_put(&t->sb, line, n);
+	sbuf_put(&t->sb, "\n", 1);
+	if (sbuf_whole(&t->sb)) {
+		(void)sbuf_finish(&t->sb);
+		return;
 	}
-	memcpy(t->buf + t->len, line, n);
-	t->len += n;
-	t->buf[t->len++] = '\n';
-	t->buf[t->len] = '\0';
+	/* out of memory: the lines before this one stand */
+	t->truncated = 1;
+	t->sb.len = had;
+	if (t->sb.buf != NULL)
+		t->sb.buf[had] = '\0';
 }
 
 void
 trace_free(struct spf_trace *t)
 {
 	if (t != NULL)
-		free(t->buf);
+		sbuf_free(&t->sb);
 }
 
 int
@@ -70,9 +69,9 @@ spf_trace_print(const struct spf_trace *t, int color,
 	const char	*p, *nl, *c;
 	size_t		 n;
 
-	if (t == NULL || t->buf == NULL)
+	if (t == NULL || t->sb.buf == NULL)
 		return 0;
-	for (p = t->buf; *p != '\0'; p = nl + 1) {
+	for (p = t->sb.buf; *p != '\0'; p = nl + 1) {
 		if ((nl = strchr(p, '\n')) == NULL)
 			break;
 		n = (size_t)(nl - p);
