@@ -16,7 +16,6 @@
 
 static int	 split_sender(struct spf_query *, const char *, const char *);
 static void	 query_free(struct spf_query *);
-static enum spf_dnssec dnssec_status(const struct spf_query *);
 static int	 probe(struct spf_checker *, const struct spf_config *, char *,
 		    size_t, char *, size_t);
 
@@ -247,7 +246,6 @@ spf_query_start(struct spf_checker *c, const char *ip, const char *sender,
 		(void)snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	TAILQ_INIT(&q->lookups);
 	q->checker = c;
 	q->done = done;
 	q->arg = arg;
@@ -323,8 +321,7 @@ query_free(struct spf_query *q)
 	}
 	if (q->ev_step != NULL)
 		event_free(q->ev_step);
-	if (q->ev_timeout != NULL)
-		event_free(q->ev_timeout);
+	lookup_free(&q->dns);
 	ts_reset(&q->ts);
 	for (i = 0; i < q->p_nnames; i++)
 		free(q->p_names[i]);
@@ -341,20 +338,6 @@ query_free(struct spf_query *q)
 	free(q);
 }
 
-static enum spf_dnssec
-dnssec_status(const struct spf_query *q)
-{
-	if (!resolver_validating(q->checker->resolver))
-		return SPF_DNSSEC_UNVALIDATED;
-	if (q->sec_bogus > 0)
-		return SPF_DNSSEC_BOGUS;
-	if (q->sec_insecure > 0)
-		return SPF_DNSSEC_INSECURE;
-	if (q->sec_secure > 0)
-		return SPF_DNSSEC_SECURE;
-	return SPF_DNSSEC_UNVALIDATED;
-}
-
 /* Build the result, hand it over once, and free the query. */
 void
 query_deliver(struct spf_query *q)
@@ -366,10 +349,10 @@ query_deliver(struct spf_query *q)
 	memset(&r, 0, sizeof(r));
 	r.code = q->code;
 	r.identity = q->identity;
-	r.dnssec = dnssec_status(q);
+	r.dnssec = lookup_set_dnssec(&q->dns);
 	r.lookups = q->lookups_used;
 	r.void_lookups = q->voids;
-	r.queries = q->queries;
+	r.queries = q->dns.queries;
 	(void)clock_gettime(CLOCK_MONOTONIC, &now);
 	r.elapsed_ms = (now.tv_sec - q->started.tv_sec) * 1000 +
 	    (now.tv_nsec - q->started.tv_nsec) / 1000000;

@@ -146,7 +146,11 @@ enum dns_status {
 	DNS_NODATA,
 	DNS_NXDOMAIN,
 	DNS_ERROR,
-	DNS_BOGUS
+	DNS_BOGUS,
+	/* never from the resolver: lookup.c's, and the linter's slots */
+	DNS_TIMEOUT,		/* no answer within the time allowed */
+	DNS_UNASKED,
+	DNS_PENDING
 };
 
 struct resolver;
@@ -199,6 +203,57 @@ void	 trace_add(struct spf_trace *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	 trace_free(struct spf_trace *);
 
+/*
+ * lookup.c: the DNS questions of one evaluation or one lint, and what
+ * RFC 7208 4.6.4 counts.  A handler gets owner.arg, the arg given with
+ * the question, the lookup (NULL if no question went out) and the
+ * answer; the iterator is NULL unless the status is DNS_OK.
+ */
+struct lookup;
+TAILQ_HEAD(lookup_list, lookup);
+typedef void	lookup_fn(void *, void *, const struct lookup *,
+		    enum dns_status, struct dns_iter *);
+
+struct lookup_owner {
+	void		*arg;
+	/* after each answer's handler, with libunbound's why; may be NULL */
+	void		(*seen)(void *, const struct lookup *, enum dns_status,
+			    struct dns_iter *, const char *);
+	/* the time is up; the first lookup still outstanding, or NULL */
+	void		(*expired)(void *, const struct lookup *);
+};
+
+struct lookup_set {
+	struct resolver		*resolver;
+	struct event		*ev_timeout;
+	struct lookup_list	 lookups;
+	struct lookup_owner	 owner;
+	int			 max_queries;	/* 0: no limit */
+	int			 pending;	/* asked, not answered */
+	int			 queries;	/* asked in all */
+	int			 timed_out;	/* lookup_abandon() was called */
+	int			 sec_insecure, sec_bogus, sec_secure;
+};
+
+/* 0, or -1 if the timer could not be made (then only lookup_free) */
+int	 lookup_init(struct lookup_set *, struct resolver *,
+	    struct event_base *, int, const struct lookup_owner *);
+int	 lookup_ask(struct lookup_set *, const char *, int, lookup_fn *,
+	    void *);
+void	 lookup_abandon(struct lookup_set *);
+void	 lookup_reap(struct lookup_set *);
+void	 lookup_release(struct lookup_set *);
+void	 lookup_free(struct lookup_set *);
+const char *lookup_name(const struct lookup *);
+int	 lookup_type(const struct lookup *);
+size_t	 lookup_size(const struct lookup *);
+enum spf_dnssec lookup_dnssec(const struct lookup *);
+enum spf_dnssec lookup_dnssec_of(const struct lookup_set *, enum dns_status,
+	    int);
+enum spf_dnssec lookup_set_dnssec(const struct lookup_set *);
+int	 lookup_term_counts(enum term_kind);
+int	 lookup_void(enum dns_status);
+
 /* eval.c, evalmech.c, explain.c: check_host() as continuations */
 enum term_outcome {
 	TERM_NOMATCH,
@@ -217,9 +272,6 @@ struct frame {
 	int		 depth;
 	int		 redirected;	/* reached by redirect= */
 };
-
-struct lookup;
-TAILQ_HEAD(lookup_list, lookup);
 
 /* The answers a term waits for, gathered by the DNS callbacks. */
 struct term_state {
@@ -250,9 +302,7 @@ struct spf_query {
 	spf_done_fn		*done;
 	void			*arg;
 	struct event		*ev_step;
-	struct event		*ev_timeout;
-	struct lookup_list	 lookups;
-	int			 pending;	/* lookups not yet answered */
+	struct lookup_set	 dns;
 	struct frame		*frame;		/* innermost */
 	struct spf_addr		 ip;
 	char			*sender;	/* local@domain */
@@ -263,8 +313,6 @@ struct spf_query {
 	enum spf_identity	 identity;
 	int			 lookups_used;
 	int			 voids;
-	int			 queries;
-	int			 sec_insecure, sec_bogus, sec_secure;
 	struct term_state	 ts;
 	enum p_state		 p_state;
 	enum dns_status		 p_status;	/* of the PTR question */
@@ -302,19 +350,11 @@ void	 eval_schedule(struct spf_query *);
 void	 eval_finish(struct spf_query *, enum spf_code, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	 eval_macro_env(struct spf_query *, const char *, struct macro_env *);
-typedef void	lookup_handler(struct spf_query *, struct lookup *,
-		    enum dns_status, struct dns_iter *);
-int	 eval_lookup(struct spf_query *, const char *, int, lookup_handler *,
-	    int);
 int	 eval_expand_target(struct spf_query *, struct frame *,
 	    const struct spf_term *, char *, size_t);
 int	 eval_count_lookup(struct spf_query *, struct frame *,
 	    const struct spf_term *);
 int	 eval_count_void(struct spf_query *, struct frame *, const char *);
-int	 lookup_arg(const struct lookup *);
-const char *lookup_name(const struct lookup *);
-void	 eval_count_answer(struct spf_query *, enum dns_status, int,
-	    const char *, int);
 void	 eval_release(struct spf_query *);
 
 /* evalmech.c */
