@@ -42,18 +42,6 @@ enum lint_via {
 	VIA_REDIRECT
 };
 
-/* What one DNS question got back. */
-enum lint_answer {
-	ANS_UNASKED,
-	ANS_PENDING,
-	ANS_RECORDS,
-	ANS_NODATA,
-	ANS_NXDOMAIN,
-	ANS_ERROR,
-	ANS_BOGUS,
-	ANS_TIMEOUT
-};
-
 /* Why a term's target was not looked at. */
 enum lint_skip {
 	SKIP_NONE,
@@ -72,14 +60,14 @@ struct lint_target {
 	enum lint_skip	 skip;
 	int		 child;		/* include/redirect: its node, or -1 */
 	int		 loop;		/* SKIP_LOOP: the node it returns to */
-	enum lint_answer a, aaaa, mx, txt;
+	enum dns_status a, aaaa, mx, txt;
 	int		 ntxt;		/* exp=: TXT records at the target */
 	int		 exp_bad;	/* exp=: not an explain-string */
 	int		 nmx;
 	int		 mx_toomany;
 	int		 mx_asked;
 	char		*mxhost[SPF_MAX_MX_NAMES];
-	enum lint_answer mx_a[SPF_MAX_MX_NAMES], mx_aaaa[SPF_MAX_MX_NAMES];
+	enum dns_status mx_a[SPF_MAX_MX_NAMES], mx_aaaa[SPF_MAX_MX_NAMES];
 };
 
 /* One record of the tree (or the lack of one). */
@@ -89,8 +77,8 @@ struct lint_node {
 	int		 depth;
 	enum lint_via	 via;
 	char		 domain[SPF_DOMAIN_LEN];
-	enum lint_answer txt;
-	int		 sec;		/* libunbound's: 2 secure, 1 bogus */
+	enum dns_status txt;		/* DNS_OK: it has TXT records */
+	enum spf_dnssec	 dnssec;	/* of the TXT answer */
 	size_t		 answer_len;	/* octets of the TXT answer */
 	int		 nspf;		/* SPF records at the name */
 	char		*text;		/* the least of them: RRsets rotate */
@@ -105,19 +93,12 @@ struct lint_node {
 	char		 path[SPF_LINT_PATH_LEN];
 };
 
-struct lint_lookup;
-TAILQ_HEAD(lint_lookups, lint_lookup);
-
 struct spf_lint {
 	struct spf_checker	*checker;
 	spf_lint_fn		*done;
 	void			*arg;
 	struct event		*ev_step;
-	struct event		*ev_timeout;
-	struct lint_lookups	 lookups;
-	int			 pending;
-	int			 queries;
-	int			 timed_out;
+	struct lookup_set	 dns;
 	int			 finished;
 	struct lint_node	*nodes[LINT_MAX_NODES];
 	int			 nnodes;
@@ -158,8 +139,7 @@ void	 lint_add(struct lint_walk *, int, int, enum spf_lint_severity,
 	    const char *, const char *, ...)
 	    __attribute__((format(printf, 6, 7)));
 const char *lint_tstr(const struct lint_node *, int, char *, size_t);
-int	 lint_void(enum lint_answer);
-const char *lint_answer_str(enum lint_answer);
+const char *lint_answer_str(enum dns_status);
 
 /* lintterms.c: each kind of term */
 int	 lint_dynamic_checks(struct lint_walk *, int, int);

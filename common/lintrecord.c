@@ -75,10 +75,10 @@ lint_process(struct spf_lint *l, int i)
 	struct lint_node	*n = l->nodes[i];
 	const struct spf_term	*t;
 	struct lint_target	*g;
-	int			 k, all, inc;
+	int			 k, j, all, inc;
 
 	n->processed = 1;
-	if (n->txt != ANS_RECORDS || n->nspf != 1)
+	if (n->txt != DNS_OK || n->nspf != 1)
 		return;
 	parse_record(n);
 	if (!n->parsed)
@@ -96,6 +96,9 @@ lint_process(struct spf_lint *l, int i)
 		t = &n->rec.terms[k];
 		g = &n->targets[k];
 		g->child = g->loop = -1;
+		g->a = g->aaaa = g->mx = g->txt = DNS_UNASKED;
+		for (j = 0; j < SPF_MAX_MX_NAMES; j++)
+			g->mx_a[j] = g->mx_aaaa[j] = DNS_UNASKED;
 		if (all != -1 && (k > all || t->kind == T_REDIRECT) &&
 		    t->kind != T_EXP && t->kind != T_UNKNOWN_MOD) {
 			/* never evaluated (5.1, 6.1) */
@@ -251,7 +254,7 @@ follow(struct spf_lint *l, int i, int k, enum lint_via via)
 	}
 	if (n->depth + 1 >= LINT_MAX_DEPTH)
 		g->skip = SKIP_DEPTH;
-	else if (l->queries >= LINT_MAX_QUERIES)
+	else if (l->dns.queries >= LINT_MAX_QUERIES)
 		g->skip = SKIP_BUDGET;
 	else if ((g->child = lint_add_node(l, i, k, via, g->name)) == -1)
 		g->skip = SKIP_NODES;

@@ -158,6 +158,7 @@ lookup_abandon(struct lookup_set *s)
 			continue;
 		resolver_cancel(s->resolver, l->id);
 		l->done = 1;
+		l->dnssec = lookup_dnssec_of(s, DNS_TIMEOUT, 0);
 		s->pending--;
 		l->handler(s->owner.arg, l->arg, l, DNS_TIMEOUT, NULL);
 	}
@@ -224,7 +225,7 @@ lookup_size(const struct lookup *l)
 enum spf_dnssec
 lookup_dnssec(const struct lookup *l)
 {
-	return l != NULL ? l->dnssec : lookup_dnssec_of(NULL, DNS_ERROR, 0);
+	return l->dnssec;
 }
 
 /* One answer's DNSSEC status (sec as libunbound gives it). */

@@ -81,7 +81,16 @@ struct spf_record {
 	int		 exp;		/* term index or -1 */
 };
 
+/* What a TXT record at a policy's name is (4.5), for the linter. */
+enum txt_kind {
+	TXT_SPF,		/* "v=spf1" alone or before a space */
+	TXT_SENDERID,		/* "spf2.0", RFC 4406's */
+	TXT_LOOKALIKE,		/* meant to be SPF, but not */
+	TXT_OTHER
+};
+
 int	 record_is_spf(const char *, size_t);
+enum txt_kind record_txt_kind(const char *, size_t);
 int	 record_parse(const char *, size_t, struct spf_record *, char *,
 	    size_t);
 void	 record_free(struct spf_record *);
