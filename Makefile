@@ -52,11 +52,11 @@ CORE_SRCS =	common/addr.c common/domain.c common/record.c \
 		common/checker.c common/dnssecstate.c common/result.c \
 		common/header.c \
 		common/json.c common/config.c common/sync.c common/trace.c \
-		common/log.c common/lint.c common/lintrecord.c \
-		common/lintrules.c common/lintterms.c
+		common/log.c common/lint/lint.c common/lint/lintrecord.c \
+		common/lint/lintrules.c common/lint/lintterms.c
 CORE_OBJS =	$(CORE_SRCS:%.c=$(B)/%.o)
 CORE_LIB =	$(B)/libspfgate.a
-CORE_HDRS =	common/spf.h common/spfint.h
+CORE_HDRS =	common/spf.h common/spfint.h common/lint/spflint.h
 
 PROGS =		$(B)/spfgate
 

@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "spfgate.h"
+#include "lint/spflint.h"
 
 /* One domain: its report, kept in memory until its turn comes. */
 struct lint_job {

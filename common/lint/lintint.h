@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "spfint.h"
+#include "spflint.h"
 
 #define LINT_MAX_NODES		64	/* records fetched for one domain */
 #define LINT_MAX_DEPTH		11	/* deeper needs over 10 lookups */
