@@ -1,0 +1,188 @@
+/*
+ * test_lint.c: the linter (common/lint/) on scripted DNS, for what it
+ * now shares with the evaluator: the lookup layer (answers, timer,
+ * DNSSEC per record), the count of DNS-querying terms and void lookups
+ * (the same tree counts the same in both), and which TXT records are
+ * SPF, nearly SPF, or Sender ID's.
+ */
+#include <event2/event.h>
+
+#include "unit.h"
+#include "lint/spflint.h"
+
+struct lint_outcome {
+	int			 calls;
+	int			 lookups, void4, void6, nrecords, queries;
+	enum spf_dnssec		 dnssec0;
+	char			 missing0[32];
+	char			 codes[1024];	/* "code code ..." */
+};
+
+static void
+done(const struct spf_lint_report *r, void *arg)
+{
+	struct lint_outcome	*o = arg;
+	int			 i;
+
+	o->calls++;
+	o->lookups = r->lookups;
+	o->void4 = r->void_lookups_ipv4;
+	o->void6 = r->void_lookups_ipv6;
+	o->nrecords = r->nrecords;
+	o->queries = r->queries;
+	o->dnssec0 = r->records[0].dnssec;
+	(void)strlcpy(o->missing0, r->records[0].missing != NULL ?
+	    r->records[0].missing : "", sizeof(o->missing0));
+	for (i = 0; i < r->nfindings; i++) {
+		(void)strlcat(o->codes, r->findings[i].code, sizeof(o->codes));
+		(void)strlcat(o->codes, " ", sizeof(o->codes));
+	}
+}
+
+static struct lint_outcome
+lint(const struct script_line *zone, const char *domain, int sync,
+    int validating, int timeout_ms)
+{
+	struct spf_config	 cfg;
+	struct spf_checker	*c;
+	struct event_base	*base;
+	struct lint_outcome	 o;
+	char			 err[256];
+
+	memset(&o, 0, sizeof(o));
+	script_load(zone, validating, sync);
+	spf_config_init(&cfg);
+	cfg.timeout_ms = timeout_ms;
+	assert_non_null(base = event_base_new());
+	assert_non_null(c = spf_checker_new(&cfg, base, err, sizeof(err)));
+	assert_non_null(spf_lint_start(c, domain, done, &o, err,
+	    sizeof(err)));
+	assert_int_equal(event_base_dispatch(base), 1);
+	assert_int_equal(o.calls, 1);
+	assert_int_equal(script_outstanding(), 0);
+	spf_checker_free(c);
+	event_base_free(base);
+	return o;
+}
+
+static int
+has(const struct lint_outcome *o, const char *code)
+{
+	char	 word[64];
+
+	(void)snprintf(word, sizeof(word), "%s ", code);
+	return strstr(o->codes, word) != NULL;
+}
+
+/* The trees test_eval.c evaluates: the linter counts what it counts. */
+static const struct script_line limit[] = {
+	{ "ten.example", "TXT", "v=spf1 a a a a a a a a a a -all" },
+	{ "ten.example", "A", "198.51.100.1" },
+	{ "ten.example", "AAAA", "2001:db8::1" },
+	{ "eleven.example", "TXT", "v=spf1 a a a a a include:five.example "
+	    "a ip4:192.0.2.1 -all" },
+	{ "eleven.example", "A", "198.51.100.1" },
+	{ "eleven.example", "AAAA", "2001:db8::1" },
+	{ "five.example", "TXT", "v=spf1 a a a a -all" },
+	{ "five.example", "A", "198.51.100.1" },
+	{ "five.example", "AAAA", "2001:db8::1" },
+	{ "voids.example", "TXT", "v=spf1 a:n1.example mx:n2.example "
+	    "a:n3.example redirect=ten.example" },
+	{ "n3.example", "A", "198.51.100.3" },
+	{ NULL, NULL, NULL }
+};
+
+static void
+test_counts(void **state)
+{
+	struct lint_outcome	 o;
+	int			 sync;
+
+	(void)state;
+	for (sync = 0; sync < 2; sync++) {
+		o = lint(limit, "ten.example", sync, 0, 5000);
+		assert_int_equal(o.lookups, 10);
+		assert_false(has(&o, "too-many-lookups"));
+		o = lint(limit, "eleven.example", sync, 0, 5000);
+		assert_int_equal(o.lookups, 11);
+		assert_int_equal(o.nrecords, 2);
+		assert_true(has(&o, "too-many-lookups"));
+		/* n1 and n2 do not exist, n3 has no AAAA; a redirect's
+		 * all is only seen behind the redirect */
+		o = lint(limit, "voids.example", sync, 0, 5000);
+		assert_int_equal(o.lookups, 14);
+		assert_int_equal(o.void4, 2);
+		assert_int_equal(o.void6, 3);
+		assert_true(has(&o, "too-many-void-lookups"));
+	}
+}
+
+static const struct script_line txts[] = {
+	{ "look.example", "TXT", "\"v=spf1 -all\"|spf2.0/pra -all|"
+	    "google-site-verification=x" },
+	{ "spf1.example", "TXT", "v=spf1 -all|spf1 ip4:192.0.2.1" },
+	{ "two.example", "TXT", "v=spf1 -all|v=spf1 ?all" },
+	{ "slow.example", "TXT", "SILENT" },
+	{ "sec.example", "TXT", "v=spf1 -all +secure" },
+	{ NULL, NULL, NULL }
+};
+
+static void
+test_txt_kinds(void **state)
+{
+	struct lint_outcome	 o;
+
+	(void)state;
+	o = lint(txts, "look.example", 0, 0, 5000);
+	assert_true(has(&o, "not-spf"));
+	assert_true(has(&o, "sender-id"));
+	assert_true(has(&o, "no-record"));
+	o = lint(txts, "spf1.example", 0, 0, 5000);
+	assert_true(has(&o, "not-spf"));
+	assert_false(has(&o, "no-record"));
+	o = lint(txts, "two.example", 0, 0, 5000);
+	assert_true(has(&o, "multiple-records"));
+}
+
+/* What has not come back in time is reported, and cancelled. */
+static void
+test_timeout(void **state)
+{
+	struct lint_outcome	 o;
+
+	(void)state;
+	o = lint(txts, "slow.example", 0, 0, 30);
+	assert_true(has(&o, "dns-error"));
+	assert_string_equal(o.missing0, "no answer");
+	assert_int_equal(script_cancelled(), 1);
+	assert_int_equal(o.queries, 1);
+}
+
+static void
+test_dnssec(void **state)
+{
+	struct lint_outcome	 o;
+
+	(void)state;
+	o = lint(txts, "sec.example", 0, 1, 5000);
+	assert_int_equal(o.dnssec0, SPF_DNSSEC_SECURE);
+	o = lint(txts, "two.example", 0, 1, 5000);
+	assert_int_equal(o.dnssec0, SPF_DNSSEC_INSECURE);
+	o = lint(txts, "sec.example", 0, 0, 5000);
+	assert_int_equal(o.dnssec0, SPF_DNSSEC_UNVALIDATED);
+	o = lint(txts, "slow.example", 0, 1, 30);
+	assert_int_equal(o.dnssec0, SPF_DNSSEC_INSECURE);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_counts),
+		cmocka_unit_test(test_txt_kinds),
+		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_dnssec),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
