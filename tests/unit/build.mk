@@ -6,9 +6,10 @@
 # CORE_LIB, CORE_HDRS.  Not part of "all": only "make check" needs
 # libcmocka-dev.
 
-UNIT_NAMES =	record macro addr domain dnsmsg config header json \
-		dnssecstate lookup eval lint
-UNIT_HELPERS =	tests/unit/helper.c tests/unit/scripted.c
+UNIT_NAMES =	record macro addr domain dnsmsg dnsbad config cfgargs \
+		header json dnssecstate lookup eval lint
+UNIT_HELPERS =	tests/unit/helper.c tests/unit/jsoncheck.c \
+		tests/unit/scripted.c
 UNIT_BINS =	$(UNIT_NAMES:%=$(B)/tests/unit/test_%)
 UNIT_LIBS =	-lcmocka
 

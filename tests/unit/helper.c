@@ -1,7 +1,7 @@
 /*
  * helper.c: what several unit tests share: a DNS message builder (for
  * test_dnsmsg*, and for the scripted resolver's answers) and the
- * configuration-file fixture.
+ * configuration fixtures (of test_config and test_cfgargs).
  */
 #include <unistd.h>
 
@@ -164,4 +164,80 @@ rr_name(struct msg *m, const char *owner, int type, const char *target)
 	rr(m, owner, type);
 	putname(m, target);
 	rr_end(m);
+}
+
+/* The first len octets of the message in a buffer of just that size. */
+unsigned char *
+msg_copy(const struct msg *m, size_t len)
+{
+	unsigned char	*p;
+
+	p = malloc(len > 0 ? len : 1);
+	assert_non_null(p);
+	memcpy(p, m->b, len);
+	return p;
+}
+
+int
+msg_iter(struct dns_iter *it, const struct msg *m, int qtype,
+    unsigned char **pkt)
+{
+	*pkt = msg_copy(m, m->n);
+	return dns_iter_init(it, *pkt, m->n, qtype);
+}
+
+static char	 paths[8][64];
+static int	 npaths;
+
+/* A config file holding text; removed by the test's teardown. */
+const char *
+conf_file(const char *text)
+{
+	char	*path;
+	int	 fd;
+	size_t	 len = strlen(text);
+
+	assert_true(npaths < 8);
+	path = paths[npaths++];
+	(void)snprintf(path, sizeof(paths[0]), "%s/spfgate-unit.XXXXXX",
+	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+int
+conf_cleanup(void **state)
+{
+	(void)state;
+	while (npaths > 0)
+		(void)unlink(paths[--npaths]);
+	return 0;
+}
+
+void
+set_ok(struct spf_config *cfg, const char *key, const char *v)
+{
+	char	 err[512];
+
+	err[0] = '\0';
+	if (spf_config_set(cfg, key, v, err, sizeof(err)) != 0)
+		fail_msg("%s '%s' refused: %s", key, v, err);
+}
+
+void
+set_bad(struct spf_config *cfg, const char *key, const char *v,
+    const char *why)
+{
+	char	 err[512];
+
+	err[0] = '\0';
+	if (spf_config_set(cfg, key, v, err, sizeof(err)) != -1)
+		fail_msg("%s '%s' accepted", key, v);
+	if (why != NULL && strcmp(err, why) != 0)
+		fail_msg("%s '%s': error '%s', not '%s'", key, v, err, why);
+	if (err[0] == '\0')
+		fail_msg("%s '%s': no error text", key, v);
 }

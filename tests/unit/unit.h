@@ -51,6 +51,40 @@ void	 rr_txt(struct msg *, const char *, int, ...);
 void	 rr_mx(struct msg *, const char *, int, const char *);
 /* an RR whose data is one name (PTR, CNAME) */
 void	 rr_name(struct msg *, const char *, int, const char *);
+/* the first len octets of the message, in a buffer of just that size */
+unsigned char *msg_copy(const struct msg *, size_t);
+/* dns_iter_init over a copy of the message, left in *pkt to free */
+int	 msg_iter(struct dns_iter *, const struct msg *, int,
+	    unsigned char **);
+
+/* helper.c: configuration fixtures */
+/* a config file holding text, removed by conf_cleanup (a teardown) */
+const char *conf_file(const char *);
+int	 conf_cleanup(void **);
+/* spf_config_set must take, or refuse with why (any text if NULL) */
+void	 set_ok(struct spf_config *, const char *, const char *);
+void	 set_bad(struct spf_config *, const char *, const char *,
+	    const char *);
+
+/* jsoncheck.c: a strict JSON parser (RFC 8259) of the tests' own */
+#define MAXKEYS	32
+/* A parsed top-level object: its keys and where each value lies. */
+struct jdoc {
+	const char	*text;
+	int		 nkeys;
+	char		 key[MAXKEYS][32];
+	size_t		 vstart[MAXKEYS], vend[MAXKEYS];
+};
+int	 json_parse(const char *, struct jdoc *);
+/* a key's string value, or its integer; a failed test if neither */
+const char *jstr(const struct jdoc *, const char *);
+long	 jnum(const struct jdoc *, const char *);
+/* s is exactly one JSON string: its value into o; else -1 */
+int	 json_string_decode(const char *, size_t, unsigned char *, size_t,
+	    size_t *);
+/* the length of the well-formed UTF-8 sequence at s, or 0 */
+int	 utf8_seq(const unsigned char *, size_t);
+size_t	 put_utf8(unsigned int, unsigned char *);
 
 /*
  * scripted.c: the resolver boundary (resolver.c's API) answered from a
