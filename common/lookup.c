@@ -58,10 +58,6 @@ lookup_init(struct lookup_set *s, struct resolver *r, struct event_base *base,
 	return 0;
 }
 
-/*
- * Ask name/type; handler gets the answer once, possibly before this
- * returns.  -1 (and no handler call) only when max_queries are spent.
- */
 int
 lookup_ask(struct lookup_set *s, const char *name, int type,
     lookup_fn *handler, void *arg)
@@ -143,10 +139,7 @@ expire(evutil_socket_t fd, short what, void *arg)
 	s->owner.expired(s->owner.arg, l);
 }
 
-/*
- * Answer everything outstanding "no answer in time", and every later
- * question at once, for an owner that reports what is missing.
- */
+/* For an owner that reports what is missing, rather than giving up. */
 void
 lookup_abandon(struct lookup_set *s)
 {
@@ -164,7 +157,6 @@ lookup_abandon(struct lookup_set *s)
 	}
 }
 
-/* Free the lookups that have been answered. */
 void
 lookup_reap(struct lookup_set *s)
 {
@@ -178,7 +170,6 @@ lookup_reap(struct lookup_set *s)
 	}
 }
 
-/* Cancel what is outstanding, free every lookup, stop the timer. */
 void
 lookup_release(struct lookup_set *s)
 {
@@ -228,7 +219,6 @@ lookup_dnssec(const struct lookup *l)
 	return l->dnssec;
 }
 
-/* One answer's DNSSEC status (sec as libunbound gives it). */
 enum spf_dnssec
 lookup_dnssec_of(const struct lookup_set *s, enum dns_status status, int sec)
 {
@@ -241,7 +231,6 @@ lookup_dnssec_of(const struct lookup_set *s, enum dns_status status, int sec)
 	return SPF_DNSSEC_INSECURE;
 }
 
-/* Every answer the set used: one bogus or insecure answer decides. */
 enum spf_dnssec
 lookup_set_dnssec(const struct lookup_set *s)
 {
@@ -256,7 +245,7 @@ lookup_set_dnssec(const struct lookup_set *s)
 	return SPF_DNSSEC_UNVALIDATED;
 }
 
-/* The terms that count against the limit of ten (RFC 7208 4.6.4). */
+/* include, a, mx, ptr, exists and redirect= (RFC 7208 4.6.4) */
 int
 lookup_term_counts(enum term_kind kind)
 {
@@ -273,7 +262,7 @@ lookup_term_counts(enum term_kind kind)
 	}
 }
 
-/* A void lookup (4.6.4): no such name, or no records of the type. */
+/* Its answers have no records, or the name does not exist (4.6.4). */
 int
 lookup_void(enum dns_status status)
 {

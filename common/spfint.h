@@ -244,23 +244,37 @@ struct lookup_set {
 	int			 sec_insecure, sec_bogus, sec_secure;
 };
 
-/* 0, or -1 if the timer could not be made (then only lookup_free) */
+/* Start the set's timer; 0, or -1 (then only lookup_free). */
 int	 lookup_init(struct lookup_set *, struct resolver *,
 	    struct event_base *, int, const struct lookup_owner *);
+/*
+ * Ask name/type; the handler gets the answer once, possibly before this
+ * returns.  -1, and no handler call, only past max_queries.
+ */
 int	 lookup_ask(struct lookup_set *, const char *, int, lookup_fn *,
 	    void *);
+/* Answer what is outstanding, and every later question, DNS_TIMEOUT. */
 void	 lookup_abandon(struct lookup_set *);
+/* Free the lookups answered so far (from the owner's step). */
 void	 lookup_reap(struct lookup_set *);
+/* Cancel what is outstanding, free every lookup, stop the timer. */
 void	 lookup_release(struct lookup_set *);
+/* lookup_release, and free the timer; the set may be all zero. */
 void	 lookup_free(struct lookup_set *);
-const char *lookup_name(const struct lookup *);
+const char *lookup_name(const struct lookup *);	/* "" for NULL */
 int	 lookup_type(const struct lookup *);
+/* octets of the answer, 0 unless DNS_OK or for NULL */
 size_t	 lookup_size(const struct lookup *);
+/* one answered lookup's DNSSEC status */
 enum spf_dnssec lookup_dnssec(const struct lookup *);
+/* the DNSSEC status of an answer (sec as libunbound's) on this set */
 enum spf_dnssec lookup_dnssec_of(const struct lookup_set *, enum dns_status,
 	    int);
+/* of every answer the set got: a bogus, then an insecure one decides */
 enum spf_dnssec lookup_set_dnssec(const struct lookup_set *);
+/* Does this kind of term count against the limit of ten (4.6.4)? */
 int	 lookup_term_counts(enum term_kind);
+/* Is this answer a void lookup (4.6.4): no such name, or no data? */
 int	 lookup_void(enum dns_status);
 
 /* eval.c, evalmech.c, explain.c: check_host() as continuations */
