@@ -1,7 +1,8 @@
 /*
  * helper.c: what several unit tests share: a DNS message builder (for
- * test_dnsmsg*, and for the scripted resolver's answers) and the
- * configuration fixtures (of test_config and test_cfgargs).
+ * test_dnsmsg*, and for the scripted resolver's answers), the
+ * configuration fixtures (of test_config and test_cfgargs), and the
+ * policies test_eval and test_lint both judge against the limits.
  */
 #include <unistd.h>
 
@@ -241,3 +242,30 @@ set_bad(struct spf_config *cfg, const char *key, const char *v,
 	if (err[0] == '\0')
 		fail_msg("%s '%s': no error text", key, v);
 }
+
+/*
+ * At the limits of RFC 7208 4.6.4: ten lookups, eleven through an
+ * include, two and three void lookups (for IPv4 clients), and a tree
+ * with void lookups that differ by client family.
+ */
+const struct script_line limits_zone[] = {
+	{ "ten.example", "TXT", "v=spf1 a a a a a a a a a a -all" },
+	{ "ten.example", "A", "198.51.100.1" },
+	{ "ten.example", "AAAA", "2001:db8::1" },
+	{ "eleven.example", "TXT", "v=spf1 a a a a a include:five.example "
+	    "a ip4:192.0.2.1 -all" },
+	{ "eleven.example", "A", "198.51.100.1" },
+	{ "eleven.example", "AAAA", "2001:db8::1" },
+	{ "five.example", "TXT", "v=spf1 a a a a -all" },
+	{ "five.example", "A", "198.51.100.1" },
+	{ "five.example", "AAAA", "2001:db8::1" },
+	{ "voids.example", "TXT", "v=spf1 a:n1.example a:n2.example "
+	    "a:n4.example -all" },
+	{ "n4.example", "A", "NODATA" },
+	{ "twovoids.example", "TXT", "v=spf1 a:n1.example mx:n2.example "
+	    "-all" },
+	{ "voidtree.example", "TXT", "v=spf1 a:n1.example mx:n2.example "
+	    "a:n3.example redirect=ten.example" },
+	{ "n3.example", "A", "198.51.100.3" },
+	{ NULL, NULL, NULL }
+};

@@ -186,41 +186,25 @@ test_include_redirect_exp(void **state)
 }
 
 /* Ten DNS-querying terms are allowed; the eleventh is a permerror. */
-static const struct script_line limit[] = {
-	{ "ten.example", "TXT", "v=spf1 a a a a a a a a a a -all" },
-	{ "ten.example", "A", "198.51.100.1" },
-	{ "eleven.example", "TXT", "v=spf1 a a a a a include:five.example "
-	    "a ip4:192.0.2.1 -all" },
-	{ "eleven.example", "A", "198.51.100.1" },
-	{ "five.example", "TXT", "v=spf1 a a a a -all" },
-	{ "five.example", "A", "198.51.100.1" },
-	{ "voids.example", "TXT", "v=spf1 a:n1.example a:n2.example "
-	    "a:n3.example -all" },
-	{ "n3.example", "A", "NODATA" },
-	{ "twovoids.example", "TXT", "v=spf1 a:n1.example mx:n2.example "
-	    "-all" },
-	{ NULL, NULL, NULL }
-};
-
 static void
 test_limits(void **state)
 {
 	struct spf_result	 r;
 
 	(void)state;
-	r = check(limit, "192.0.2.1", "a@ten.example");
+	r = check(limits_zone, "192.0.2.1", "a@ten.example");
 	assert_int_equal(r.code, SPF_FAIL);
 	assert_int_equal(r.lookups, 10);
 	/* 5 + include + 4 = 10: the a after the include is refused */
-	r = check(limit, "192.0.2.1", "a@eleven.example");
+	r = check(limits_zone, "192.0.2.1", "a@eleven.example");
 	assert_int_equal(r.code, SPF_PERMERROR);
 	assert_int_equal(r.lookups, 10);
 	assert_non_null(strstr(r.problem, "more than 10 DNS lookups"));
 	/* two void lookups are allowed, the third (no data) is not */
-	r = check(limit, "192.0.2.1", "a@twovoids.example");
+	r = check(limits_zone, "192.0.2.1", "a@twovoids.example");
 	assert_int_equal(r.code, SPF_FAIL);
 	assert_int_equal(r.void_lookups, 2);
-	r = check(limit, "192.0.2.1", "a@voids.example");
+	r = check(limits_zone, "192.0.2.1", "a@voids.example");
 	assert_int_equal(r.code, SPF_PERMERROR);
 	assert_int_equal(r.void_lookups, 3);
 	assert_non_null(strstr(r.problem, "void lookups"));

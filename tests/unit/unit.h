@@ -108,4 +108,7 @@ int	 script_queries(void);		/* questions asked in all */
 int	 script_cancelled(void);	/* cancelled while outstanding */
 int	 script_outstanding(void);	/* asked, not answered or cancelled */
 
+/* helper.c: policies at the limits of 4.6.4, for test_eval, test_lint */
+extern const struct script_line limits_zone[];
+
 #endif /* UNIT_H */
