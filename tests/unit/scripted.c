@@ -319,3 +319,30 @@ add_rr(struct msg *m, const char *owner, int type, const char *rd)
 		break;
 	}
 }
+
+struct spf_checker *
+script_checker(const struct script_line *lines, int v, int sync,
+    int timeout_ms, struct event_base **base)
+{
+	struct spf_config	 cfg;
+	struct spf_checker	*c;
+	char			 err[256];
+
+	script_load(lines, v, sync);
+	spf_config_init(&cfg);
+	cfg.timeout_ms = timeout_ms;
+	assert_non_null(*base = event_base_new());
+	c = spf_checker_new(&cfg, *base, err, sizeof(err));
+	if (c == NULL)
+		fail_msg("spf_checker_new: %s", err);
+	return c;
+}
+
+void
+script_run(struct spf_checker *c, struct event_base *base)
+{
+	assert_int_equal(event_base_dispatch(base), 1);
+	assert_int_equal(script_outstanding(), 0);
+	spf_checker_free(c);
+	event_base_free(base);
+}

@@ -30,26 +30,17 @@ static struct spf_result
 check_with(const struct script_line *zone, int sync, int validating,
     const char *ip, const char *sender, int timeout_ms)
 {
-	struct spf_config	 cfg;
 	struct spf_checker	*c;
 	struct event_base	*base;
 	struct outcome		 o;
 	char			 err[256];
 
 	memset(&o, 0, sizeof(o));
-	script_load(zone, validating, sync);
-	spf_config_init(&cfg);
-	cfg.timeout_ms = timeout_ms;
-	assert_non_null(base = event_base_new());
-	c = spf_checker_new(&cfg, base, err, sizeof(err));
-	assert_non_null(c);
+	c = script_checker(zone, validating, sync, timeout_ms, &base);
 	assert_non_null(spf_query_start(c, ip, sender, "helo.example", 0,
 	    done, &o, err, sizeof(err)));
-	assert_int_equal(event_base_dispatch(base), 1);
+	script_run(c, base);
 	assert_int_equal(o.calls, 1);
-	assert_int_equal(script_outstanding(), 0);
-	spf_checker_free(c);
-	event_base_free(base);
 	return o.r;
 }
 
@@ -297,7 +288,6 @@ test_timeout(void **state)
 static void
 test_cancel(void **state)
 {
-	struct spf_config	 cfg;
 	struct spf_checker	*c;
 	struct spf_query	*q;
 	struct event_base	*base;
@@ -306,10 +296,7 @@ test_cancel(void **state)
 
 	(void)state;
 	memset(&o, 0, sizeof(o));
-	script_load(trouble, 0, 0);
-	spf_config_init(&cfg);
-	assert_non_null(base = event_base_new());
-	assert_non_null(c = spf_checker_new(&cfg, base, err, sizeof(err)));
+	c = script_checker(trouble, 0, 0, 5000, &base);
 	q = spf_query_start(c, "192.0.2.1", "a@slow.example", "h", 0, done,
 	    &o, err, sizeof(err));
 	assert_non_null(q);
@@ -320,10 +307,8 @@ test_cancel(void **state)
 	assert_int_equal(script_outstanding(), 0);
 	assert_int_equal(script_cancelled(), 1);
 	assert_int_equal(spf_checker_inflight(c), 0);
-	assert_int_equal(event_base_dispatch(base), 1);
+	script_run(c, base);
 	assert_int_equal(o.calls, 0);
-	spf_checker_free(c);
-	event_base_free(base);
 }
 
 int

@@ -43,25 +43,17 @@ static struct lint_outcome
 lint(const struct script_line *zone, const char *domain, int sync,
     int validating, int timeout_ms)
 {
-	struct spf_config	 cfg;
 	struct spf_checker	*c;
 	struct event_base	*base;
 	struct lint_outcome	 o;
 	char			 err[256];
 
 	memset(&o, 0, sizeof(o));
-	script_load(zone, validating, sync);
-	spf_config_init(&cfg);
-	cfg.timeout_ms = timeout_ms;
-	assert_non_null(base = event_base_new());
-	assert_non_null(c = spf_checker_new(&cfg, base, err, sizeof(err)));
+	c = script_checker(zone, validating, sync, timeout_ms, &base);
 	assert_non_null(spf_lint_start(c, domain, done, &o, err,
 	    sizeof(err)));
-	assert_int_equal(event_base_dispatch(base), 1);
+	script_run(c, base);
 	assert_int_equal(o.calls, 1);
-	assert_int_equal(script_outstanding(), 0);
-	spf_checker_free(c);
-	event_base_free(base);
 	return o;
 }
 

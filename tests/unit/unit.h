@@ -107,6 +107,11 @@ int	 script_asked(const char *, const char *);	/* times asked */
 int	 script_queries(void);		/* questions asked in all */
 int	 script_cancelled(void);	/* cancelled while outstanding */
 int	 script_outstanding(void);	/* asked, not answered or cancelled */
+/* A checker over the script, on a new loop, with this timeout. */
+struct spf_checker *script_checker(const struct script_line *, int, int,
+	    int, struct event_base **);
+/* Run the loop until nothing is left; nothing may stay asked; free. */
+void	 script_run(struct spf_checker *, struct event_base *);
 
 /* helper.c: policies at the limits of 4.6.4, for test_eval, test_lint */
 extern const struct script_line limits_zone[];
