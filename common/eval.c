@@ -179,7 +179,8 @@ trace_answer(struct spf_query *q, const struct lookup *l,
 		if (r == -1)
 			what = "malformed answer";
 	} else
-		what = status == DNS_NXDOMAIN ? "no such name (NXDOMAIN)" :
+		what = status == DNS_NODATA ? "no records" :
+		    status == DNS_NXDOMAIN ? "no such name (NXDOMAIN)" :
 		    status == DNS_BOGUS ? "failed DNSSEC validation" :
 		    "DNS error (SERVFAIL, refused or malformed)";
 	trace_add(q->trace, q->frame != NULL ? q->frame->depth + 2 : 2,

@@ -186,14 +186,13 @@ addr_answer(void *owner, void *arg, const struct lookup *l,
 	const struct spf_term	*t = current_term(q);
 	unsigned char		 a[16];
 	size_t			 len;
-	int			 r, n = 0, af, prefix, mxhost;
+	int			 r, af, prefix, mxhost;
 
 	(void)arg;
 	mxhost = t->kind == T_MX;
 	if (status == DNS_OK) {
 		while ((r = dns_iter_next(it, (char *)a, sizeof(a), &len,
 		    NULL)) == 1) {
-			n++;
 			if (t->kind == T_EXISTS)
 				continue;
 			af = len == 4 ? AF_INET : AF_INET6;
@@ -203,8 +202,6 @@ addr_answer(void *owner, void *arg, const struct lookup *l,
 		}
 		if (r == -1)
 			status = DNS_ERROR;
-		else if (n == 0)
-			status = DNS_NODATA;
 		else if (t->kind == T_EXISTS)
 			ts->matched = 1;
 	}
@@ -246,8 +243,6 @@ mx_answer(void *owner, void *arg, const struct lookup *l,
 		}
 		if (r == -1)
 			status = DNS_ERROR;
-		else if (n == 0)
-			status = DNS_NODATA;
 	}
 	ts->status = status;
 }
@@ -293,7 +288,7 @@ ptr_answer(void *owner, void *arg, const struct lookup *l,
 	struct spf_query	*q = owner;
 	char			 name[DNS_NAME_TEXT];
 	size_t			 len;
-	int			 r, n = 0;
+	int			 r;
 
 	(void)arg;
 	(void)l;
@@ -301,7 +296,6 @@ ptr_answer(void *owner, void *arg, const struct lookup *l,
 		/* beyond ten names the rest are ignored (4.6.4) */
 		while ((r = dns_iter_next(it, name, sizeof(name), &len,
 		    NULL)) == 1) {
-			n++;
 			if (q->p_nnames >= SPF_MAX_PTR_NAMES ||
 			    !domain_valid_query(name))
 				continue;
@@ -311,8 +305,6 @@ ptr_answer(void *owner, void *arg, const struct lookup *l,
 		}
 		if (r == -1)
 			status = DNS_ERROR;
-		else if (n == 0)
-			status = DNS_NODATA;
 	}
 	q->p_status = status;
 }

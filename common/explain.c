@@ -57,8 +57,9 @@ exp_step(struct spf_query *q)
 	if (ts->status != DNS_OK || ts->count != 1 ||
 	    macro_check(ts->text, ts->textlen, MACRO_EXPLAIN, &uses_p) != 0) {
 		trace_add(q->trace, f->depth + 1, "explanation unusable "
-		    "(%s), using the default", ts->status != DNS_OK ?
-		    "no answer" : ts->count != 1 ? "not exactly one TXT record" :
+		    "(%s), using the default", ts->status != DNS_OK &&
+		    ts->status != DNS_NODATA ? "no answer" : ts->count != 1 ?
+		    "not exactly one TXT record" :
 		    "bad explain-string");
 		exp_default(q);
 		return;

@@ -113,6 +113,8 @@ answered(void *cbarg, enum dns_status status, const unsigned char *pkt,
 	if (status == DNS_OK) {
 		if (dns_iter_init(&it, pkt, len, l->type) == -1)
 			status = DNS_ERROR;
+		else if (dns_iter_count(&it) == 0)
+			status = DNS_NODATA;	/* the name, none of the type */
 		else
 			itp = &it;
 	}

@@ -147,6 +147,12 @@ int	 dns_iter_init(struct dns_iter *, const unsigned char *, size_t, int);
  * preference.
  */
 int	 dns_iter_next(struct dns_iter *, char *, size_t, size_t *, int *);
+/*
+ * How many RRs dns_iter_next would give, without decoding them and
+ * without moving the iterator; -1 if the message is malformed there
+ * (A and AAAA are checked whole, other data only in its framing).
+ */
+int	 dns_iter_count(const struct dns_iter *);
 const char *dns_type_str(int);
 
 /* resolver.c: libunbound in the caller's libevent loop */
@@ -216,7 +222,10 @@ void	 trace_free(struct spf_trace *);
  * lookup.c: the DNS questions of one evaluation or one lint, and what
  * RFC 7208 4.6.4 counts.  A handler gets owner.arg, the arg given with
  * the question, the lookup (NULL if no question went out) and the
- * answer; the iterator is NULL unless the status is DNS_OK.
+ * answer; the iterator is NULL unless the status is DNS_OK, which
+ * then has records of the type asked (or is malformed past the
+ * header: the iterator will say so).  An answer without them is
+ * DNS_NODATA.
  */
 struct lookup;
 TAILQ_HEAD(lookup_list, lookup);

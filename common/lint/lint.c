@@ -260,25 +260,17 @@ mx_answer(void *owner, void *arg, const struct lookup *q,
 	g->mx = status == DNS_OK ? read_mx(g, it) : status;
 }
 
-/* A and AAAA: only whether there are any. */
+/* A and AAAA: only whether there are any (and they are whole). */
 static void
 addr_answer(void *owner, void *arg, const struct lookup *q,
     enum dns_status status, struct dns_iter *it)
 {
 	enum dns_status	*slot = arg;
-	char		 buf[DNS_NAME_TEXT];
-	size_t		 len;
-	int		 r, n = 0;
 
 	(void)owner;
 	(void)q;
-	if (status == DNS_OK) {
-		while ((r = dns_iter_next(it, buf, sizeof(buf), &len,
-		    NULL)) == 1)
-			n++;
-		status = r == -1 ? DNS_ERROR : n > 0 ? DNS_OK : DNS_NODATA;
-	}
-	*slot = status;
+	*slot = status == DNS_OK && dns_iter_count(it) == -1 ? DNS_ERROR :
+	    status;
 }
 
 /* The SPF records among the TXT records at a name (4.5). */
@@ -287,11 +279,10 @@ read_txt(struct lint_node *n, struct dns_iter *it, char *buf)
 {
 	enum txt_kind	 kind;
 	size_t		 len;
-	int		 r, ntxt = 0;
+	int		 r;
 
 	while ((r = dns_iter_next(it, buf, SPF_RECORD_MAX + 1, &len,
 	    NULL)) == 1) {
-		ntxt++;
 		/*
 		 * Resolvers rotate RRsets: of several records keep the
 		 * least, so the report is the same every time.
@@ -317,9 +308,7 @@ read_txt(struct lint_node *n, struct dns_iter *it, char *buf)
 				return DNS_ERROR;
 		}
 	}
-	if (r == -1)
-		return DNS_ERROR;
-	return ntxt > 0 ? DNS_OK : DNS_NODATA;
+	return r == -1 ? DNS_ERROR : DNS_OK;
 }
 
 /* exp=: one TXT record holding an explain-string is wanted (6.2). */
@@ -334,9 +323,7 @@ read_exp(struct lint_target *g, struct dns_iter *it, char *buf)
 		if (++g->ntxt == 1 && macro_check(buf, len, MACRO_EXPLAIN,
 		    NULL) != 0)
 			g->exp_bad = 1;
-	if (r == -1)
-		return DNS_ERROR;
-	return g->ntxt > 0 ? DNS_OK : DNS_NODATA;
+	return r == -1 ? DNS_ERROR : DNS_OK;
 }
 
 static int
@@ -365,7 +352,7 @@ read_mx(struct lint_target *g, struct dns_iter *it)
 		return DNS_ERROR;
 	/* answers come back rotated: the report must not */
 	qsort(g->mxhost, g->nmx, sizeof(g->mxhost[0]), cmp_names);
-	return g->nmx > 0 ? DNS_OK : DNS_NODATA;
+	return DNS_OK;
 }
 
 /* A record to fetch, reached from term pterm of node parent. */

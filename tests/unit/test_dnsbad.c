@@ -329,6 +329,44 @@ test_small_buffers(void **state)
 	free(pkt);
 }
 
+/* dns_iter_count: what dns_iter_next would give, the iterator unmoved. */
+static void
+test_count(void **state)
+{
+	struct msg	 m;
+	struct dns_iter	 it;
+	unsigned char	*pkt;
+	char		 buf[64];
+	size_t		 len;
+
+	(void)state;
+	header(&m, 0, 1, 3);
+	question(&m, "example.com", DNS_T_A);
+	rr_a(&m, "example.com", "192.0.2.1");
+	rr_a(&m, "other.example", "192.0.2.2");
+	rr_a(&m, "example.com", "2001:db8::1");
+	assert_int_equal(msg_iter(&it, &m, DNS_T_A, &pkt), 0);
+	assert_int_equal(dns_iter_count(&it), 1);
+	assert_int_equal(dns_iter_next(&it, buf, sizeof(buf), &len, NULL), 1);
+	assert_int_equal(dns_iter_next(&it, buf, sizeof(buf), &len, NULL), 0);
+	free(pkt);
+	assert_int_equal(msg_iter(&it, &m, DNS_T_TXT, &pkt), 0);
+	assert_int_equal(dns_iter_count(&it), 0);
+	free(pkt);
+	/* an A RR of five octets: as malformed to the count as to next */
+	header(&m, 0, 1, 1);
+	question(&m, "example.com", DNS_T_A);
+	rr(&m, "example.com", DNS_T_A);
+	put16(&m, 0xc000);
+	put16(&m, 0x0201);
+	put8(&m, 1);
+	rr_end(&m);
+	assert_int_equal(msg_iter(&it, &m, DNS_T_A, &pkt), 0);
+	assert_int_equal(dns_iter_count(&it), -1);
+	assert_int_equal(dns_iter_next(&it, buf, sizeof(buf), &len, NULL), -1);
+	free(pkt);
+}
+
 int
 main(void)
 {
@@ -339,6 +377,7 @@ main(void)
 		cmocka_unit_test(test_bad_names),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_small_buffers),
+		cmocka_unit_test(test_count),
 	};
 
 	return cmocka_run_group_tests(dnsmsg_tests, NULL, NULL);
