@@ -448,15 +448,10 @@ expand_target(struct spf_query *q, struct frame *f, const struct spf_term *t,
 {
 	struct macro_env	 env;
 
-	if (t->spec_len == 0) {
-		(void)strlcpy(out, f->domain, outlen);
-		return 0;
-	}
-	eval_macro_env(q, f->domain, &env);
-	if (macro_expand(f->rec.text + t->spec_off, t->spec_len, MACRO_DOMAIN,
-	    &env, out, outlen) == -1)
-		return -1;
-	return domain_valid_query(out) ? 0 : -1;
+	if (t->spec_len != 0)
+		eval_macro_env(q, f->domain, &env);
+	return record_target(&f->rec, t, f->domain, t->spec_len != 0 ? &env :
+	    NULL, out, outlen);
 }
 
 int

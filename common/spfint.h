@@ -91,6 +91,14 @@ enum txt_kind {
 
 int	 record_is_spf(const char *, size_t);
 enum txt_kind record_txt_kind(const char *, size_t);
+struct macro_env;
+/*
+ * A term's target-name (4.8): its domain-spec expanded in env, or the
+ * record's domain if it has none (env is not read then).  -1 if that
+ * is not a name a question can be asked about.
+ */
+int	 record_target(const struct spf_record *, const struct spf_term *,
+	    const char *, const struct macro_env *, char *, size_t);
 int	 record_parse(const char *, size_t, struct spf_record *, char *,
 	    size_t);
 void	 record_free(struct spf_record *);

@@ -206,10 +206,6 @@ target(struct lint_node *n, int k)
 	struct spf_addr		 none;
 	char			 sender[SPF_DOMAIN_LEN + 16];
 
-	if (t->spec_len == 0) {
-		(void)strlcpy(g->name, n->domain, sizeof(g->name));
-		return 0;
-	}
 	if (sender_dependent(n->rec.text + t->spec_off, t->spec_len)) {
 		g->skip = SKIP_DYNAMIC;
 		return -1;
@@ -222,9 +218,8 @@ target(struct lint_node *n, int k)
 	env.local = "postmaster";
 	env.sender_domain = env.domain = env.helo = n->domain;
 	env.ip = &none;
-	if (macro_expand(n->rec.text + t->spec_off, t->spec_len,
-	    MACRO_DOMAIN, &env, g->name, sizeof(g->name)) == -1 ||
-	    !domain_valid_query(g->name)) {
+	if (record_target(&n->rec, t, n->domain, &env, g->name,
+	    sizeof(g->name)) == -1) {
 		g->skip = SKIP_INVALID;
 		return -1;
 	}
