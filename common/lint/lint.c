@@ -5,9 +5,10 @@
  * lintrecord.c says what to ask about each record, lintrules.c and
  * lintterms.c judge, once everything is in.
  *
- * As in the evaluator, progress is made only in step(), from the event
- * loop: libunbound may answer inside the call that asks, so the DNS
- * callback just stores what came back and schedules a step.
+ * Questions go through lookup.c, as the evaluator's do.  Progress is
+ * made only in step(), from the event loop: libunbound may answer
+ * inside the call that asks, so each answer's handler here just stores
+ * what came back, and the owner's seen hook schedules a step.
  */
 #include <sys/types.h>
 
@@ -69,15 +70,16 @@ spf_lint_start(struct spf_checker *c, const char *domain, spf_lint_fn *done,
 	owner.arg = l;
 	l->ev_step = event_new(c->base, -1, 0, step, l);
 	if (lookup_init(&l->dns, c->resolver, c->base, c->cfg.timeout_ms,
-	    &owner) == -1 || l->ev_step == NULL ||
-	    lint_add_node(l, -1, -1, VIA_TOP, name) == -1) {
-		(void)snprintf(err, errlen, "out of memory");
-		lint_free(l);
-		return NULL;
+	    &owner) == 0 && l->ev_step != NULL) {
+		l->dns.max_queries = LINT_MAX_QUERIES;
+		if (lint_add_node(l, -1, -1, VIA_TOP, name) != -1) {
+			schedule(l);
+			return l;
+		}
 	}
-	l->dns.max_queries = LINT_MAX_QUERIES;
-	schedule(l);
-	return l;
+	(void)snprintf(err, errlen, "out of memory");
+	lint_free(l);
+	return NULL;
 }
 
 void
