@@ -284,6 +284,52 @@ test_timeout(void **state)
 	assert_int_equal(script_cancelled(), 1);
 }
 
+static void
+emit(const char *line, void *arg)
+{
+	(void)strlcat(arg, line, 4096);
+	(void)strlcat(arg, "\n", 4096);
+}
+
+static void
+traced(const struct spf_result *r, void *arg)
+{
+	assert_int_equal(spf_trace_print(r->trace, 0, emit, arg), 0);
+}
+
+/* What each answer was, in the --explain trace, with its DNSSEC mark. */
+static void
+test_trace(void **state)
+{
+	static const struct script_line zone[] = {
+		{ "tr.example", "TXT", "v=spf1 a:none.tr.example "
+		    "a:empty.tr.example mx:tr.example -all +secure" },
+		{ "empty.tr.example", "A", "NODATA" },
+		{ "tr.example", "MX", "10 mx.tr.example +secure" },
+		{ "mx.tr.example", "A", "SERVFAIL" },
+		{ NULL, NULL, NULL }
+	};
+	struct spf_checker	*c;
+	struct event_base	*base;
+	char			 text[4096] = "", err[256];
+
+	(void)state;
+	c = script_checker(zone, 1, 0, 5000, &base);
+	assert_non_null(spf_query_start(c, "192.0.2.1", "a@tr.example",
+	    "h", 1, traced, text, err, sizeof(err)));
+	script_run(c, base);
+	assert_non_null(strstr(text, "tr.example TXT -> \"v=spf1 a:none"));
+	assert_non_null(strstr(text, "-all\" [secure]"));
+	assert_non_null(strstr(text, "none.tr.example A -> no such name "
+	    "(NXDOMAIN) [insecure]"));
+	assert_non_null(strstr(text, "empty.tr.example A -> no records "
+	    "[insecure]"));
+	assert_non_null(strstr(text, "tr.example MX -> 10 mx.tr.example "
+	    "[secure]"));
+	assert_non_null(strstr(text, "mx.tr.example A -> DNS error"));
+	assert_non_null(strstr(text, "= temperror"));
+}
+
 /* A query cancelled in flight: no callback, its questions cancelled. */
 static void
 test_cancel(void **state)
@@ -322,6 +368,7 @@ main(void)
 		cmocka_unit_test(test_ptr_and_p_macro),
 		cmocka_unit_test(test_dns_trouble),
 		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_trace),
 		cmocka_unit_test(test_cancel),
 	};
 
