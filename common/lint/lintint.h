@@ -55,7 +55,11 @@ enum lint_skip {
 	SKIP_UNREACHED		/* after all, or a redirect beside all */
 };
 
-/* The DNS facts about one term's target. */
+/*
+ * The DNS facts about one term's target.  Each answer slot is
+ * DNS_UNASKED, DNS_PENDING, or what lookup.c answered: DNS_OK means
+ * there are records (lookup.c tells DNS_NODATA apart).
+ */
 struct lint_target {
 	char		 name[SPF_DOMAIN_LEN];
 	enum lint_skip	 skip;
