@@ -15,7 +15,7 @@ struct lint_outcome {
 	int			 lookups, void4, void6, nrecords, queries;
 	enum spf_dnssec		 dnssec0;
 	char			 missing0[32];
-	char			 codes[1024];	/* "code code ..." */
+	char			 codes[8192];	/* "code code ..." */
 };
 
 static void
@@ -156,6 +156,49 @@ test_dnssec(void **state)
 	assert_int_equal(o.dnssec0, SPF_DNSSEC_INSECURE);
 }
 
+/* The question budget of one lint is the lookup layer's max_queries. */
+static void
+test_budget(void **state)
+{
+	static char		 names[30][16], record[30 * 16 + 16];
+	static char		 hostnames[10][8];
+	static const char	*hosts = "10 a.x|10 b.x|10 c.x|10 d.x|10 e.x|"
+	    "10 f.x|10 g.x|10 h.x|10 i.x|10 j.x";
+	struct script_line	 zone[52];
+	struct lint_outcome	 o;
+	int			 i;
+
+	(void)state;
+	/* 30 mx terms of 10 hosts each: 30 + 30 * 20 questions */
+	for (i = 0; i < 10; i++) {
+		(void)snprintf(hostnames[i], sizeof(hostnames[i]), "%c.x",
+		    'a' + i);
+		zone[31 + 2 * i].name = zone[32 + 2 * i].name = hostnames[i];
+		zone[31 + 2 * i].type = "A";
+		zone[31 + 2 * i].data = "192.0.2.1";
+		zone[32 + 2 * i].type = "AAAA";
+		zone[32 + 2 * i].data = "2001:db8::1";
+	}
+	(void)strlcpy(record, "v=spf1", sizeof(record));
+	for (i = 0; i < 30; i++) {
+		(void)snprintf(names[i], sizeof(names[i]), "m%02d.example", i);
+		(void)strlcat(record, " mx:", sizeof(record));
+		(void)strlcat(record, names[i], sizeof(record));
+		zone[i + 1].name = names[i];
+		zone[i + 1].type = "MX";
+		zone[i + 1].data = hosts;
+	}
+	(void)strlcat(record, " -all", sizeof(record));
+	zone[0].name = "big.example";
+	zone[0].type = "TXT";
+	zone[0].data = record;
+	zone[51].name = NULL;
+	o = lint(zone, "big.example", 0, 0, 5000);
+	assert_int_equal(o.queries, 600);
+	assert_true(has(&o, "not-checked"));
+	assert_true(has(&o, "too-many-lookups"));
+}
+
 int
 main(void)
 {
@@ -164,6 +207,7 @@ main(void)
 		cmocka_unit_test(test_txt_kinds),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_dnssec),
+		cmocka_unit_test(test_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
