@@ -47,16 +47,16 @@ $(FLAGS_MK): Makefile tests/deps.sh
 	    >$@.tmp && mv $@.tmp $@
 
 CORE_SRCS =	common/addr.c common/domain.c common/record.c \
-		common/macro.c common/dnsmsg.c common/resolver.c \
+		common/macro.c common/dnsmsg.c common/resolver.c common/lookup.c \
 		common/eval.c common/evalmech.c common/exp.c \
 		common/checker.c common/dnssecstate.c common/result.c \
 		common/header.c common/verdict.c common/sbuf.c \
 		common/json.c common/config.c common/sync.c common/trace.c \
-		common/log.c common/lint.c common/lintrecord.c \
-		common/lintrules.c common/lintterms.c
+		common/log.c common/lint/lint.c common/lint/lintrecord.c \
+		common/lint/lintrules.c common/lint/lintterms.c
 CORE_OBJS =	$(CORE_SRCS:%.c=$(B)/%.o)
 CORE_LIB =	$(B)/libspfgate.a
-CORE_HDRS =	common/spf.h common/spfint.h
+CORE_HDRS =	common/spf.h common/spfint.h common/lint/spflint.h
 
 PROGS =		$(B)/spfgate
 

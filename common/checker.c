@@ -16,7 +16,6 @@
 
 static int	 split_sender(struct spf_query *, const char *, const char *);
 static void	 query_free(struct spf_query *);
-static enum spf_dnssec dnssec_status(const struct spf_query *);
 static int	 probe(struct spf_checker *, const struct spf_config *, char *,
 		    size_t, char *, size_t);
 
@@ -265,7 +264,6 @@ spf_query_start(struct spf_checker *c, const char *ip, const char *sender,
 		(void)snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	TAILQ_INIT(&q->lookups);
 	q->checker = c;
 	q->done = done;
 	q->arg = arg;
@@ -351,8 +349,7 @@ query_free(struct spf_query *q)
 	}
 	if (q->ev_step != NULL)
 		event_free(q->ev_step);
-	if (q->ev_timeout != NULL)
-		event_free(q->ev_timeout);
+	lookup_free(&q->dns);
 	ts_reset(&q->ts);
 	for (i = 0; i < q->p_nnames; i++)
 		free(q->p_names[i]);
@@ -369,20 +366,6 @@ query_free(struct spf_query *q)
 	free(q);
 }
 
-static enum spf_dnssec
-dnssec_status(const struct spf_query *q)
-{
-	if (!resolver_validating(q->checker->resolver))
-		return SPF_DNSSEC_UNVALIDATED;
-	if (q->sec_bogus > 0)
-		return SPF_DNSSEC_BOGUS;
-	if (q->sec_insecure > 0)
-		return SPF_DNSSEC_INSECURE;
-	if (q->sec_secure > 0)
-		return SPF_DNSSEC_SECURE;
-	return SPF_DNSSEC_UNVALIDATED;
-}
-
 /* Build the result, hand it over once, and free the query. */
 void
 query_deliver(struct spf_query *q)
@@ -393,12 +376,12 @@ query_deliver(struct spf_query *q)
 	memset(&r, 0, sizeof(r));
 	r.code = q->code;
 	r.identity = q->identity;
-	r.dnssec = dnssec_status(q);
+	r.dnssec = lookup_set_dnssec(&q->dns);
 	r.lookups = q->lookups_used;
 	r.void_lookups = q->voids;
 	r.lookup_limit = SPF_MAX_DNS_TERMS;
 	r.void_limit = cfg->max_void_lookups;
-	r.queries = q->queries;
+	r.queries = q->dns.queries;
 	r.elapsed_ms = spf_query_elapsed_ms(q);
 	addr_text(&q->ip, r.client_ip, sizeof(r.client_ip));
 	(void)strlcpy(r.sender, q->sender_given, sizeof(r.sender));

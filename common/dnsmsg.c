@@ -271,6 +271,30 @@ dns_iter_next(struct dns_iter *it, char *buf, size_t buflen, size_t *outlen,
 	return 0;
 }
 
+int
+dns_iter_count(const struct dns_iter *start)
+{
+	struct dns_iter	 it = *start;
+	unsigned char	 owner[256];
+	size_t		 ownerlen, rdoff, rdlen;
+	int		 type, n = 0;
+
+	while (it.next < it.ancount) {
+		it.next++;
+		if (skip_rr(it.pkt, it.len, &it.off, owner, &ownerlen, &type,
+		    &rdoff, &rdlen) == -1)
+			return -1;
+		if (type != it.qtype ||
+		    !name_eq(owner, ownerlen, it.owner, it.ownerlen))
+			continue;
+		if ((type == DNS_T_A && rdlen != 4) ||
+		    (type == DNS_T_AAAA && rdlen != 16))
+			return -1;
+		n++;
+	}
+	return n;
+}
+
 const char *
 dns_type_str(int type)
 {

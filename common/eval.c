@@ -23,28 +23,15 @@
 
 #include "spfint.h"
 
-struct lookup {
-	struct resolver_cb	 cb;	/* first: libunbound's mydata */
-	struct spf_query	*q;
-	TAILQ_ENTRY(lookup)	 entry;
-	lookup_handler		*handler;
-	int			 id;
-	int			 done;
-	int			 type;
-	int			 arg;
-	char			 name[];
-};
-
 static void	step(evutil_socket_t, short, void *);
-static void	timeout(evutil_socket_t, short, void *);
-static void	lookup_cb(void *, enum dns_status, const unsigned char *,
-		    size_t, int, const char *);
-static void	reap(struct spf_query *);
-static void	trace_answer(struct spf_query *, struct lookup *,
-		    enum dns_status, struct dns_iter *, int);
+static void	expired(void *, const struct lookup *);
+static void	seen(void *, const struct lookup *, enum dns_status,
+		    struct dns_iter *, const char *);
+static void	trace_answer(struct spf_query *, const struct lookup *,
+		    enum dns_status, struct dns_iter *);
 static void	run(struct spf_query *);
 static void	fetch_record(struct spf_query *, struct frame *);
-static void	record_answer(struct spf_query *, struct lookup *,
+static void	record_answer(void *, void *, const struct lookup *,
 		    enum dns_status, struct dns_iter *);
 static int	use_record(struct spf_query *, struct frame *);
 static void	frame_result(struct spf_query *, enum spf_code, const char *,
@@ -60,21 +47,16 @@ static enum spf_code qualifier_code(char);
 void
 eval_start(struct spf_query *q)
 {
-	struct timeval	 tv;
-	int		 ms = q->checker->cfg.timeout_ms;
+	struct lookup_owner	 owner = { q, seen, expired };
 
-	TAILQ_INIT(&q->lookups);
 	q->ev_step = event_new(q->checker->base, -1, 0, step, q);
-	q->ev_timeout = evtimer_new(q->checker->base, timeout, q);
-	if (q->ev_step == NULL || q->ev_timeout == NULL) {
+	if (lookup_init(&q->dns, q->checker->resolver, q->checker->base,
+	    q->checker->cfg.timeout_ms, &owner) == -1 || q->ev_step == NULL) {
 		/* without events nothing can run: report at the next turn */
 		q->code = SPF_TEMPERROR;
 		q->finished = 1;
 		return;
 	}
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(q->ev_timeout, &tv);
 	eval_schedule(q);
 }
 
@@ -92,14 +74,14 @@ step(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	reap(q);
-	if (q->pending > 0)
+	lookup_reap(&q->dns);
+	if (q->dns.pending > 0)
 		return;
 	if (q->finished) {
 		query_deliver(q);
 		return;
 	}
-	if (q->sec_bogus && !q->in_exp) {
+	if (q->dns.sec_bogus && !q->in_exp) {
 		eval_finish(q, SPF_TEMPERROR, NULL);
 		return;
 	}
@@ -109,15 +91,13 @@ step(evutil_socket_t fd, short what, void *arg)
 		run(q);
 }
 
+/* The time is up for the evaluation (the lookup is the first late). */
 static void
-timeout(evutil_socket_t fd, short what, void *arg)
+expired(void *arg, const struct lookup *l)
 {
 	struct spf_query	*q = arg;
-	struct lookup		*l;
-	const char		*name = "", *type = "";
+	const char		*name = lookup_name(l);
 
-	(void)fd;
-	(void)what;
 	if (q->finished)
 		return;
 	if (q->in_exp) {
@@ -126,96 +106,36 @@ timeout(evutil_socket_t fd, short what, void *arg)
 		exp_default(q);
 		return;
 	}
-	TAILQ_FOREACH(l, &q->lookups, entry) {
-		if (!l->done) {
-			name = l->name;
-			type = dns_type_str(l->type);
-			break;
-		}
-	}
 	eval_finish(q, SPF_TEMPERROR, "no DNS answer within %d ms%s%s%s%s",
 	    q->checker->cfg.timeout_ms, name[0] ? " for " : "", name,
-	    name[0] ? " " : "", type);
+	    name[0] ? " " : "", l != NULL ? dns_type_str(lookup_type(l)) : "");
 }
 
-/*
- * Ask a question for the current step.  The handler runs once, when
- * the answer (or a failure) is in, possibly before this returns.
- */
-int
-eval_lookup(struct spf_query *q, const char *name, int type,
-    lookup_handler *handler, int arg)
-{
-	struct lookup	*l;
-	size_t		 len = strlen(name);
-
-	if ((l = calloc(1, sizeof(*l) + len + 1)) == NULL) {
-		handler(q, NULL, DNS_ERROR, NULL);
-		return -1;
-	}
-	memcpy(l->name, name, len + 1);
-	l->cb.fn = lookup_cb;
-	l->cb.arg = l;
-	l->q = q;
-	l->handler = handler;
-	l->type = type;
-	l->arg = arg;
-	TAILQ_INSERT_TAIL(&q->lookups, l, entry);
-	q->pending++;
-	q->queries++;
-	if (resolver_query(q->checker->resolver, name, type, &l->cb,
-	    &l->id) == -1)
-		lookup_cb(l, DNS_ERROR, NULL, 0, 0, NULL);
-	return 0;
-}
-
-int
-lookup_arg(const struct lookup *l)
-{
-	return l != NULL ? l->arg : -1;
-}
-
-const char *
-lookup_name(const struct lookup *l)
-{
-	return l != NULL ? l->name : "";
-}
-
+/* Every answer, after its handler: the problem, the trace, the step. */
 static void
-lookup_cb(void *arg, enum dns_status status, const unsigned char *pkt,
-    size_t len, int sec, const char *why)
+seen(void *arg, const struct lookup *l, enum dns_status status,
+    struct dns_iter *it, const char *why)
 {
-	struct lookup		*l = arg;
-	struct spf_query	*q = l->q;
-	struct dns_iter		 it, *itp = NULL;
+	struct spf_query	*q = arg;
 
-	l->done = 1;
-	q->pending--;
-	eval_count_answer(q, status, sec, l->name, l->type);
 	if (status == DNS_BOGUS && q->problem == NULL &&
 	    asprintf(&q->problem, "DNSSEC validation failed for %s %s: %s",
-	    l->name, dns_type_str(l->type), why != NULL ? why : "bogus") == -1)
+	    lookup_name(l), dns_type_str(lookup_type(l)), why != NULL ? why :
+	    "bogus") == -1)
 		q->problem = NULL;
-	if (status == DNS_OK) {
-		if (dns_iter_init(&it, pkt, len, l->type) == -1)
-			status = DNS_ERROR;
-		else
-			itp = &it;
-	}
 	if (q->trace != NULL)
-		trace_answer(q, l, status, itp, sec);
-	if (itp != NULL)	/* the trace read it: start over */
-		(void)dns_iter_init(itp, pkt, len, l->type);
-	l->handler(q, l, status, itp);
-	if (q->pending == 0)
+		trace_answer(q, l, status, it);
+	if (q->dns.pending == 0)
 		eval_schedule(q);
 }
 
 /* What came back, for --explain: the first few records of the answer. */
 static void
-trace_answer(struct spf_query *q, struct lookup *l, enum dns_status status,
-    struct dns_iter *it, int sec)
+trace_answer(struct spf_query *q, const struct lookup *l,
+    enum dns_status status, struct dns_iter *it)
 {
+	enum spf_dnssec	 sec = lookup_dnssec(l);
+	int		 type = lookup_type(l);
 	char		 text[512], item[DNS_NAME_TEXT + 16];
 	char		 rd[DNS_NAME_TEXT];
 	size_t		 off = 0, len;
@@ -227,7 +147,7 @@ trace_answer(struct spf_query *q, struct lookup *l, enum dns_status status,
 		    &pref)) == 1) {
 			if (++n > 6)
 				continue;
-			switch (l->type) {
+			switch (type) {
 			case DNS_T_A:
 			case DNS_T_AAAA:
 				(void)inet_ntop(len == 4 ? AF_INET : AF_INET6,
@@ -259,60 +179,21 @@ trace_answer(struct spf_query *q, struct lookup *l, enum dns_status status,
 		if (r == -1)
 			what = "malformed answer";
 	} else
-		what = status == DNS_NXDOMAIN ? "no such name (NXDOMAIN)" :
+		what = status == DNS_NODATA ? "no records" :
+		    status == DNS_NXDOMAIN ? "no such name (NXDOMAIN)" :
 		    status == DNS_BOGUS ? "failed DNSSEC validation" :
 		    "DNS error (SERVFAIL, refused or malformed)";
 	trace_add(q->trace, q->frame != NULL ? q->frame->depth + 2 : 2,
-	    "%s %s -> %s%s", l->name, dns_type_str(l->type), what,
-	    !resolver_validating(q->checker->resolver) ? "" : sec == 2 ?
-	    " [secure]" : sec == 1 ? " [bogus]" : " [insecure]");
-}
-
-/* DNSSEC status over every answer the evaluation used. */
-void
-eval_count_answer(struct spf_query *q, enum dns_status status, int sec,
-    const char *name, int type)
-{
-	(void)name;
-	(void)type;
-	if (!resolver_validating(q->checker->resolver))
-		return;
-	if (status == DNS_BOGUS || sec == 1)
-		q->sec_bogus++;
-	else if (sec == 2)
-		q->sec_secure++;
-	else if (status != DNS_ERROR)
-		q->sec_insecure++;
-}
-
-static void
-reap(struct spf_query *q)
-{
-	struct lookup	*l, *tmp;
-
-	TAILQ_FOREACH_SAFE(l, &q->lookups, entry, tmp) {
-		if (l->done) {
-			TAILQ_REMOVE(&q->lookups, l, entry);
-			free(l);
-		}
-	}
+	    "%s %s -> %s%s", lookup_name(l), dns_type_str(type), what,
+	    sec == SPF_DNSSEC_UNVALIDATED ? "" : sec == SPF_DNSSEC_SECURE ?
+	    " [secure]" : sec == SPF_DNSSEC_BOGUS ? " [bogus]" : " [insecure]");
 }
 
 /* Cancel what is outstanding and free every lookup. */
 void
 eval_release(struct spf_query *q)
 {
-	struct lookup	*l;
-
-	while ((l = TAILQ_FIRST(&q->lookups)) != NULL) {
-		TAILQ_REMOVE(&q->lookups, l, entry);
-		if (!l->done)
-			resolver_cancel(q->checker->resolver, l->id);
-		free(l);
-	}
-	q->pending = 0;
-	if (q->ev_timeout != NULL)
-		evtimer_del(q->ev_timeout);
+	lookup_release(&q->dns);
 	free_frames(q);
 }
 
@@ -410,7 +291,7 @@ run(struct spf_query *q)
 	const struct spf_term	*t;
 	enum term_outcome	 o;
 
-	while (!q->finished && !q->in_exp && q->pending == 0) {
+	while (!q->finished && !q->in_exp && q->dns.pending == 0) {
 		f = q->frame;
 		if (!f->have_rec) {
 			if (f->phase == 0) {
@@ -472,19 +353,21 @@ fetch_record(struct spf_query *q, struct frame *f)
 	trace_add(q->trace, f->depth, "%s: fetching SPF record", f->domain);
 	f->phase = 1;
 	ts_reset(&q->ts);
-	(void)eval_lookup(q, f->domain, DNS_T_TXT, record_answer, 0);
+	(void)lookup_ask(&q->dns, f->domain, DNS_T_TXT, record_answer, NULL);
 }
 
 /* Keep the one TXT record that starts with "v=spf1" (4.5). */
 static void
-record_answer(struct spf_query *q, struct lookup *l, enum dns_status status,
-    struct dns_iter *it)
+record_answer(void *owner, void *arg, const struct lookup *l,
+    enum dns_status status, struct dns_iter *it)
 {
+	struct spf_query	*q = owner;
 	struct term_state	*ts = &q->ts;
 	char			*buf = q->checker->txtbuf;
 	size_t			 len;
 	int			 r, count = 0;
 
+	(void)arg;
 	(void)l;
 	ts->status = status;
 	if (status != DNS_OK)
@@ -565,15 +448,10 @@ expand_target(struct spf_query *q, struct frame *f, const struct spf_term *t,
 {
 	struct macro_env	 env;
 
-	if (t->spec_len == 0) {
-		(void)strlcpy(out, f->domain, outlen);
-		return 0;
-	}
-	eval_macro_env(q, f->domain, &env);
-	if (macro_expand(f->rec.text + t->spec_off, t->spec_len, MACRO_DOMAIN,
-	    &env, out, outlen) == -1)
-		return -1;
-	return domain_valid_query(out) ? 0 : -1;
+	if (t->spec_len != 0)
+		eval_macro_env(q, f->domain, &env);
+	return record_target(&f->rec, t, f->domain, t->spec_len != 0 ? &env :
+	    NULL, out, outlen);
 }
 
 int
@@ -588,6 +466,8 @@ int
 eval_count_lookup(struct spf_query *q, struct frame *f,
     const struct spf_term *t)
 {
+	if (!lookup_term_counts(t->kind))
+		return 0;
 	/* the eleventh is refused, not made: the count stays at ten */
 	if (q->lookups_used >= SPF_MAX_DNS_TERMS) {
 		eval_finish(q, SPF_PERMERROR, "more than %d DNS lookups "

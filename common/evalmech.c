@@ -22,13 +22,13 @@ static enum term_outcome mx_hosts(struct spf_query *, struct frame *,
 		    const struct spf_term *);
 static enum term_outcome ptr_match(struct spf_query *, struct frame *,
 		    const struct spf_term *);
-static void	addr_answer(struct spf_query *, struct lookup *,
+static void	addr_answer(void *, void *, const struct lookup *,
 		    enum dns_status, struct dns_iter *);
-static void	mx_answer(struct spf_query *, struct lookup *,
+static void	mx_answer(void *, void *, const struct lookup *,
 		    enum dns_status, struct dns_iter *);
-static void	ptr_answer(struct spf_query *, struct lookup *,
+static void	ptr_answer(void *, void *, const struct lookup *,
 		    enum dns_status, struct dns_iter *);
-static void	confirm_answer(struct spf_query *, struct lookup *,
+static void	confirm_answer(void *, void *, const struct lookup *,
 		    enum dns_status, struct dns_iter *);
 static const struct spf_term *current_term(struct spf_query *);
 static int	addr_type(const struct spf_query *);
@@ -73,13 +73,10 @@ mech_eval(struct spf_query *q, struct frame *f, const struct spf_term *t)
 		return q->ip.af == AF_INET6 &&
 		    addr_in_net(&q->ip, t->net, t->cidr6) ? TERM_MATCH :
 		    TERM_NOMATCH;
-	case T_A:
-	case T_MX:
-	case T_PTR:
-	case T_EXISTS:
-		return dns_mech(q, f, t);
 	default:
-		return TERM_NOMATCH;
+		/* include and redirect change frames: eval.c has them */
+		return lookup_term_counts(t->kind) ? dns_mech(q, f, t) :
+		    TERM_NOMATCH;
 	}
 }
 
@@ -111,9 +108,9 @@ dns_mech(struct spf_query *q, struct frame *f, const struct spf_term *t)
 			return p_resolve(q) == 1 ? ptr_match(q, f, t) :
 			    TERM_WAIT;
 		f->phase = 2;
-		(void)eval_lookup(q, ts->target, t->kind == T_MX ? DNS_T_MX :
-		    t->kind == T_EXISTS ? DNS_T_A : addr_type(q),
-		    t->kind == T_MX ? mx_answer : addr_answer, 0);
+		(void)lookup_ask(&q->dns, ts->target, t->kind == T_MX ?
+		    DNS_T_MX : t->kind == T_EXISTS ? DNS_T_A : addr_type(q),
+		    t->kind == T_MX ? mx_answer : addr_answer, NULL);
 		return TERM_WAIT;
 	case 2:
 		if (t->kind == T_MX && ts->status == DNS_OK && !ts->toomany &&
@@ -133,15 +130,10 @@ judge(struct spf_query *q, struct frame *f, const struct spf_term *t)
 
 	if (ts->matched)
 		return TERM_MATCH;
-	switch (ts->status) {
-	case DNS_OK:
-		break;
-	case DNS_NODATA:
-	case DNS_NXDOMAIN:
-		if (eval_count_void(q, f, ts->target) == -1)
-			return TERM_ERROR;
-		return TERM_NOMATCH;
-	default:
+	if (lookup_void(ts->status))
+		return eval_count_void(q, f, ts->target) == -1 ? TERM_ERROR :
+		    TERM_NOMATCH;
+	if (ts->status != DNS_OK) {
 		eval_finish(q, SPF_TEMPERROR, "DNS error looking up %s for "
 		    "'%.*s'", ts->target, (int)t->len, f->rec.text + t->off);
 		return TERM_ERROR;
@@ -169,39 +161,38 @@ mx_hosts(struct spf_query *q, struct frame *f, const struct spf_term *t)
 
 	(void)t;
 	f->phase = 3;
-	q->pending++;		/* no step until every question is out */
 	for (i = 0; i < ts->nnames; i++) {
 		/* a null MX (RFC 7505) names no host */
 		if (strcmp(ts->names[i], ".") == 0)
 			continue;
-		(void)eval_lookup(q, ts->names[i], addr_type(q), addr_answer,
-		    i);
+		(void)lookup_ask(&q->dns, ts->names[i], addr_type(q),
+		    addr_answer, NULL);
 		asked++;
 	}
-	q->pending--;
 	if (asked == 0)
 		return judge(q, f, t);
-	if (q->pending == 0)
+	if (q->dns.pending == 0)
 		eval_schedule(q);
 	return TERM_WAIT;
 }
 
 /* A or AAAA for a, exists and each MX host. */
 static void
-addr_answer(struct spf_query *q, struct lookup *l, enum dns_status status,
-    struct dns_iter *it)
+addr_answer(void *owner, void *arg, const struct lookup *l,
+    enum dns_status status, struct dns_iter *it)
 {
+	struct spf_query	*q = owner;
 	struct term_state	*ts = &q->ts;
 	const struct spf_term	*t = current_term(q);
 	unsigned char		 a[16];
 	size_t			 len;
-	int			 r, n = 0, af, prefix, mxhost;
+	int			 r, af, prefix, mxhost;
 
+	(void)arg;
 	mxhost = t->kind == T_MX;
 	if (status == DNS_OK) {
 		while ((r = dns_iter_next(it, (char *)a, sizeof(a), &len,
 		    NULL)) == 1) {
-			n++;
 			if (t->kind == T_EXISTS)
 				continue;
 			af = len == 4 ? AF_INET : AF_INET6;
@@ -211,8 +202,6 @@ addr_answer(struct spf_query *q, struct lookup *l, enum dns_status status,
 		}
 		if (r == -1)
 			status = DNS_ERROR;
-		else if (n == 0)
-			status = DNS_NODATA;
 		else if (t->kind == T_EXISTS)
 			ts->matched = 1;
 	}
@@ -228,14 +217,16 @@ addr_answer(struct spf_query *q, struct lookup *l, enum dns_status status,
 }
 
 static void
-mx_answer(struct spf_query *q, struct lookup *l, enum dns_status status,
-    struct dns_iter *it)
+mx_answer(void *owner, void *arg, const struct lookup *l,
+    enum dns_status status, struct dns_iter *it)
 {
+	struct spf_query	*q = owner;
 	struct term_state	*ts = &q->ts;
 	char			 name[DNS_NAME_TEXT];
 	size_t			 len;
 	int			 r, n = 0;
 
+	(void)arg;
 	(void)l;
 	if (status == DNS_OK) {
 		while ((r = dns_iter_next(it, name, sizeof(name), &len,
@@ -252,8 +243,6 @@ mx_answer(struct spf_query *q, struct lookup *l, enum dns_status status,
 		}
 		if (r == -1)
 			status = DNS_ERROR;
-		else if (n == 0)
-			status = DNS_NODATA;
 	}
 	ts->status = status;
 }
@@ -275,16 +264,14 @@ p_resolve(struct spf_query *q)
 	case P_UNKNOWN:
 		addr_reverse_name(&q->ip, rev, sizeof(rev));
 		q->p_state = P_PTR;
-		(void)eval_lookup(q, rev, DNS_T_PTR, ptr_answer, 0);
+		(void)lookup_ask(&q->dns, rev, DNS_T_PTR, ptr_answer, NULL);
 		return 0;
 	case P_PTR:
 		q->p_state = P_CONFIRM;
-		q->pending++;
 		for (i = 0; i < q->p_nnames; i++)
-			(void)eval_lookup(q, q->p_names[i], addr_type(q),
-			    confirm_answer, i);
-		q->pending--;
-		if (q->pending > 0)
+			(void)lookup_ask(&q->dns, q->p_names[i], addr_type(q),
+			    confirm_answer, &q->p_valid[i]);
+		if (q->dns.pending > 0)
 			return 0;
 		/* FALLTHROUGH */
 	case P_CONFIRM:
@@ -295,19 +282,20 @@ p_resolve(struct spf_query *q)
 }
 
 static void
-ptr_answer(struct spf_query *q, struct lookup *l, enum dns_status status,
-    struct dns_iter *it)
+ptr_answer(void *owner, void *arg, const struct lookup *l,
+    enum dns_status status, struct dns_iter *it)
 {
-	char	 name[DNS_NAME_TEXT];
-	size_t	 len;
-	int	 r, n = 0;
+	struct spf_query	*q = owner;
+	char			 name[DNS_NAME_TEXT];
+	size_t			 len;
+	int			 r;
 
+	(void)arg;
 	(void)l;
 	if (status == DNS_OK) {
 		/* beyond ten names the rest are ignored (4.6.4) */
 		while ((r = dns_iter_next(it, name, sizeof(name), &len,
 		    NULL)) == 1) {
-			n++;
 			if (q->p_nnames >= SPF_MAX_PTR_NAMES ||
 			    !domain_valid_query(name))
 				continue;
@@ -317,26 +305,26 @@ ptr_answer(struct spf_query *q, struct lookup *l, enum dns_status status,
 		}
 		if (r == -1)
 			status = DNS_ERROR;
-		else if (n == 0)
-			status = DNS_NODATA;
 	}
 	q->p_status = status;
 }
 
 static void
-confirm_answer(struct spf_query *q, struct lookup *l, enum dns_status status,
-    struct dns_iter *it)
+confirm_answer(void *owner, void *arg, const struct lookup *l,
+    enum dns_status status, struct dns_iter *it)
 {
-	unsigned char	 a[16];
-	size_t		 len;
-	int		 i = lookup_arg(l);
+	struct spf_query	*q = owner;
+	int			*valid = arg;	/* the name's p_valid */
+	unsigned char		 a[16];
+	size_t			 len;
 
+	(void)l;
 	/* an error only skips this name (5.5) */
-	if (status != DNS_OK || i < 0 || i >= q->p_nnames)
+	if (status != DNS_OK)
 		return;
 	while (dns_iter_next(it, (char *)a, sizeof(a), &len, NULL) == 1)
 		if (addr_equal(&q->ip, len == 4 ? AF_INET : AF_INET6, a))
-			q->p_valid[i] = 1;
+			*valid = 1;
 }
 
 static enum term_outcome
@@ -346,7 +334,7 @@ ptr_match(struct spf_query *q, struct frame *f, const struct spf_term *t)
 	int			 i;
 
 	(void)t;
-	if (q->p_status == DNS_NXDOMAIN || q->p_status == DNS_NODATA) {
+	if (lookup_void(q->p_status)) {
 		if (eval_count_void(q, f, "the client's PTR") == -1)
 			return TERM_ERROR;
 		return TERM_NOMATCH;

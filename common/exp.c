@@ -12,7 +12,7 @@
 
 #include "spfint.h"
 
-static void	exp_answer(struct spf_query *, struct lookup *,
+static void	exp_answer(void *, void *, const struct lookup *,
 		    enum dns_status, struct dns_iter *);
 
 void
@@ -51,14 +51,16 @@ exp_step(struct spf_query *q)
 		trace_add(q->trace, f->depth + 1, "%.*s: fetching the "
 		    "explanation", (int)t->len, f->rec.text + t->off);
 		q->exp_phase = 1;
-		(void)eval_lookup(q, ts->target, DNS_T_TXT, exp_answer, 0);
+		(void)lookup_ask(&q->dns, ts->target, DNS_T_TXT, exp_answer,
+		    NULL);
 		return;
 	}
 	if (ts->status != DNS_OK || ts->count != 1 ||
 	    macro_check(ts->text, ts->textlen, MACRO_EXPLAIN, &uses_p) != 0) {
 		trace_add(q->trace, f->depth + 1, "explanation unusable "
-		    "(%s), using the default", ts->status != DNS_OK ?
-		    "no answer" : ts->count != 1 ? "not exactly one TXT record" :
+		    "(%s), using the default", ts->status != DNS_OK &&
+		    ts->status != DNS_NODATA ? "no answer" : ts->count != 1 ?
+		    "not exactly one TXT record" :
 		    "bad explain-string");
 		exp_default(q);
 		return;
@@ -79,14 +81,16 @@ exp_step(struct spf_query *q)
 }
 
 static void
-exp_answer(struct spf_query *q, struct lookup *l, enum dns_status status,
-    struct dns_iter *it)
+exp_answer(void *owner, void *arg, const struct lookup *l,
+    enum dns_status status, struct dns_iter *it)
 {
+	struct spf_query	*q = owner;
 	struct term_state	*ts = &q->ts;
 	char			*buf = q->checker->txtbuf;
 	size_t			 len;
 	int			 r;
 
+	(void)arg;
 	(void)l;
 	ts->status = status;
 	if (status != DNS_OK)

@@ -48,6 +48,39 @@ record_is_spf(const char *txt, size_t len)
 	return len == 6 || txt[6] == ' ';
 }
 
+int
+record_target(const struct spf_record *rec, const struct spf_term *t,
+    const char *domain, const struct macro_env *env, char *out,
+    size_t outlen)
+{
+	if (t->spec_len == 0) {
+		(void)strlcpy(out, domain, outlen);
+		return 0;
+	}
+	if (macro_expand(rec->text + t->spec_off, t->spec_len, MACRO_DOMAIN,
+	    env, out, outlen) == -1)
+		return -1;
+	return domain_valid_query(out) ? 0 : -1;
+}
+
+enum txt_kind
+record_txt_kind(const char *txt, size_t len)
+{
+	if (record_is_spf(txt, len))
+		return TXT_SPF;
+	if (len >= 6 && strncasecmp(txt, "spf2.0", 6) == 0)
+		return TXT_SENDERID;
+	/* meant to be SPF: quoted, spaced, "v=spf2", or "spf1" alone */
+	while (len > 0 && (*txt == ' ' || *txt == '"' || *txt == '\'')) {
+		txt++;
+		len--;
+	}
+	if ((len >= 5 && strncasecmp(txt, "v=spf", 5) == 0) ||
+	    (len >= 4 && strncasecmp(txt, "spf1", 4) == 0))
+		return TXT_LOOKALIKE;
+	return TXT_OTHER;
+}
+
 const char *
 term_kind_str(enum term_kind kind)
 {

@@ -121,7 +121,24 @@ struct spf_record {
 	int		 exp;		/* term index or -1 */
 };
 
+/* What a TXT record at a policy's name is (4.5), for the linter. */
+enum txt_kind {
+	TXT_SPF,		/* "v=spf1" alone or before a space */
+	TXT_SENDERID,		/* "spf2.0", RFC 4406's */
+	TXT_LOOKALIKE,		/* meant to be SPF, but not */
+	TXT_OTHER
+};
+
 int	 record_is_spf(const char *, size_t);
+enum txt_kind record_txt_kind(const char *, size_t);
+struct macro_env;
+/*
+ * A term's target-name (4.8): its domain-spec expanded in env, or the
+ * record's domain if it has none (env is not read then).  -1 if that
+ * is not a name a question can be asked about.
+ */
+int	 record_target(const struct spf_record *, const struct spf_term *,
+	    const char *, const struct macro_env *, char *, size_t);
 int	 record_parse(const char *, size_t, struct spf_record *, char *,
 	    size_t);
 void	 record_free(struct spf_record *);
@@ -178,6 +195,12 @@ int	 dns_iter_init(struct dns_iter *, const unsigned char *, size_t, int);
  * preference.
  */
 int	 dns_iter_next(struct dns_iter *, char *, size_t, size_t *, int *);
+/*
+ * How many RRs dns_iter_next would give, without decoding them and
+ * without moving the iterator; -1 if the message is malformed there
+ * (A and AAAA are checked whole, other data only in its framing).
+ */
+int	 dns_iter_count(const struct dns_iter *);
 const char *dns_type_str(int);
 
 /* resolver.c: libunbound in the caller's libevent loop */
@@ -186,7 +209,11 @@ enum dns_status {
 	DNS_NODATA,
 	DNS_NXDOMAIN,
 	DNS_ERROR,
-	DNS_BOGUS
+	DNS_BOGUS,
+	/* never from the resolver: lookup.c's, and the linter's slots */
+	DNS_TIMEOUT,		/* no answer within the time allowed */
+	DNS_UNASKED,
+	DNS_PENDING
 };
 
 struct resolver;
@@ -238,6 +265,74 @@ void	 trace_add(struct spf_trace *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	 trace_free(struct spf_trace *);
 
+/*
+ * lookup.c: the DNS questions of one evaluation or one lint, and what
+ * RFC 7208 4.6.4 counts.  A handler gets owner.arg, the arg given with
+ * the question, the lookup (NULL if no question went out) and the
+ * answer; the iterator is NULL unless the status is DNS_OK, which
+ * then has records of the type asked (or is malformed past the
+ * header: the iterator will say so).  An answer without them is
+ * DNS_NODATA.
+ */
+struct lookup;
+TAILQ_HEAD(lookup_list, lookup);
+typedef void	lookup_fn(void *, void *, const struct lookup *,
+		    enum dns_status, struct dns_iter *);
+
+struct lookup_owner {
+	void		*arg;
+	/* after each answer's handler, with libunbound's why; may be NULL */
+	void		(*seen)(void *, const struct lookup *, enum dns_status,
+			    struct dns_iter *, const char *);
+	/* the time is up; the first lookup still outstanding, or NULL */
+	void		(*expired)(void *, const struct lookup *);
+};
+
+struct lookup_set {
+	struct resolver		*resolver;
+	struct event		*ev_timeout;
+	struct lookup_list	 lookups;
+	struct lookup_owner	 owner;
+	int			 max_queries;	/* 0: no limit */
+	int			 pending;	/* asked, not answered */
+	int			 queries;	/* asked in all */
+	int			 timed_out;	/* lookup_abandon() was called */
+	int			 sec_insecure, sec_bogus, sec_secure;
+};
+
+/* Start the set's timer; 0, or -1 (then only lookup_free). */
+int	 lookup_init(struct lookup_set *, struct resolver *,
+	    struct event_base *, int, const struct lookup_owner *);
+/*
+ * Ask name/type; the handler gets the answer once, possibly before this
+ * returns.  -1, and no handler call, only past max_queries.
+ */
+int	 lookup_ask(struct lookup_set *, const char *, int, lookup_fn *,
+	    void *);
+/* Answer what is outstanding, and every later question, DNS_TIMEOUT. */
+void	 lookup_abandon(struct lookup_set *);
+/* Free the lookups answered so far (from the owner's step). */
+void	 lookup_reap(struct lookup_set *);
+/* Cancel what is outstanding, free every lookup, stop the timer. */
+void	 lookup_release(struct lookup_set *);
+/* lookup_release, and free the timer; the set may be all zero. */
+void	 lookup_free(struct lookup_set *);
+const char *lookup_name(const struct lookup *);	/* "" for NULL */
+int	 lookup_type(const struct lookup *);
+/* octets of the answer, 0 unless DNS_OK or for NULL */
+size_t	 lookup_size(const struct lookup *);
+/* one answered lookup's DNSSEC status */
+enum spf_dnssec lookup_dnssec(const struct lookup *);
+/* the DNSSEC status of an answer (sec as libunbound's) on this set */
+enum spf_dnssec lookup_dnssec_of(const struct lookup_set *, enum dns_status,
+	    int);
+/* of every answer the set got: a bogus, then an insecure one decides */
+enum spf_dnssec lookup_set_dnssec(const struct lookup_set *);
+/* Does this kind of term count against the limit of ten (4.6.4)? */
+int	 lookup_term_counts(enum term_kind);
+/* Is this answer a void lookup (4.6.4): no such name, or no data? */
+int	 lookup_void(enum dns_status);
+
 /* eval.c, evalmech.c, exp.c: check_host() as continuations */
 enum term_outcome {
 	TERM_NOMATCH,
@@ -256,9 +351,6 @@ struct frame {
 	int		 depth;
 	int		 redirected;	/* reached by redirect= */
 };
-
-struct lookup;
-TAILQ_HEAD(lookup_list, lookup);
 
 /* The answers a term waits for, gathered by the DNS callbacks. */
 struct term_state {
@@ -289,9 +381,7 @@ struct spf_query {
 	spf_done_fn		*done;
 	void			*arg;
 	struct event		*ev_step;
-	struct event		*ev_timeout;
-	struct lookup_list	 lookups;
-	int			 pending;	/* lookups not yet answered */
+	struct lookup_set	 dns;
 	struct frame		*frame;		/* innermost */
 	struct spf_addr		 ip;
 	char			*sender;	/* local@domain */
@@ -302,8 +392,6 @@ struct spf_query {
 	enum spf_identity	 identity;
 	int			 lookups_used;
 	int			 voids;
-	int			 queries;
-	int			 sec_insecure, sec_bogus, sec_secure;
 	struct term_state	 ts;
 	enum p_state		 p_state;
 	enum dns_status		 p_status;	/* of the PTR question */
@@ -341,19 +429,11 @@ void	 eval_schedule(struct spf_query *);
 void	 eval_finish(struct spf_query *, enum spf_code, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	 eval_macro_env(struct spf_query *, const char *, struct macro_env *);
-typedef void	lookup_handler(struct spf_query *, struct lookup *,
-		    enum dns_status, struct dns_iter *);
-int	 eval_lookup(struct spf_query *, const char *, int, lookup_handler *,
-	    int);
 int	 eval_expand_target(struct spf_query *, struct frame *,
 	    const struct spf_term *, char *, size_t);
 int	 eval_count_lookup(struct spf_query *, struct frame *,
 	    const struct spf_term *);
 int	 eval_count_void(struct spf_query *, struct frame *, const char *);
-int	 lookup_arg(const struct lookup *);
-const char *lookup_name(const struct lookup *);
-void	 eval_count_answer(struct spf_query *, enum dns_status, int,
-	    const char *, int);
 void	 eval_release(struct spf_query *);
 
 /* evalmech.c */

@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "spfgate.h"
+#include "lint/spflint.h"
 
 /* A report with every record's text: bounded, and far beyond any real one. */
 #define LINT_JSON_MAX	(16 * 1024 * 1024)

@@ -70,21 +70,12 @@ OTHER = "198.51.100.66"  # allowed by nothing (but by a forged +all)
 RECEIVER = "mx.test.local"
 ANCHOR_ZONE = "test."   # under the private root "."
 
-passed = 0
-failed = 0
+sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
+sys.dont_write_bytecode = True     # no __pycache__ in the source tree
+from tally import Tally  # noqa: E402  (needs the path set just above)
 
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok - %s" % name)
-    else:
-        failed += 1
-        print("FAIL - %s" % name)
-        for line in str(detail).splitlines():
-            print("    %s" % line)
-    return ok
+T = Tally("dnssec")
+check = T.check
 
 
 def run(argv, **kw):
@@ -1240,8 +1231,7 @@ def main():
             print("# kept %s" % w)
         else:
             shutil.rmtree(w, ignore_errors=True)
-    print("dnssec: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return T.summary()
 
 
 if __name__ == "__main__":

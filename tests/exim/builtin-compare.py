@@ -28,8 +28,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "dns"))
+sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
 sys.dont_write_bytecode = True
 import testdns  # noqa: E402
+from tally import Tally  # noqa: E402
 import yaml  # noqa: E402
 
 # Differences between libspf2 (as in Exim 4.96, libspf2 1.2.10) and us,
@@ -285,7 +287,7 @@ def main():
     only = sys.argv[4] if len(sys.argv) > 4 else None
     with open(suite, "rb") as f:
         scenarios = list(yaml.safe_load_all(f))
-    passed = failed = 0
+    tally = Tally()
     unasked = []
     seen_known = set()
     for n, sc in enumerate(scenarios, 1):
@@ -327,9 +329,8 @@ def main():
                         problems.append("listed as builtin=%s ours=%s"
                                         % (kb, ko))
                     if not problems:
-                        passed += 1
-                        print("ok - %s: known difference: %s"
-                              % (line, reason))
+                        tally.check("%s: known difference: %s"
+                                    % (line, reason), True)
                         continue
                 elif builtin != ours:
                     if builtin in want:
@@ -338,12 +339,7 @@ def main():
                     else:
                         problems.append("libspf2 is wrong here and the "
                                         "difference is not listed")
-                if problems:
-                    failed += 1
-                    print("FAIL - %s: %s" % (line, "; ".join(problems)))
-                else:
-                    passed += 1
-                    print("ok - %s" % line)
+                tally.check(line, not problems, "; ".join(problems))
         finally:
             server.stop()
     for tag, why in unasked:
@@ -353,8 +349,7 @@ def main():
             print("note - listed difference %s: no such test asked" % name)
     print("%d known differences listed, %d tests not expressible in SMTP"
           % (len(KNOWN), len(unasked)))
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return tally.summary()
 
 
 if __name__ == "__main__":

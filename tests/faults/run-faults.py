@@ -66,19 +66,11 @@ WALL_SLACK = 5.0
 CLIENT = "192.0.2.10"
 DEFAULT_EXP = "DEFAULT"
 
-passed = 0
-failed = 0
+sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
+from tally import Tally  # noqa: E402  (needs the path set just above)
 
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        if VERBOSE:
-            print("ok   %s" % name)
-    else:
-        failed += 1
-        print("FAIL %s%s" % (name, ": " + detail if detail else ""))
+T = Tally("faults", quiet=not VERBOSE)
+check = T.check
 
 
 # ---------------------------------------------------------------------------
@@ -656,8 +648,7 @@ def main():
     faults_part()
     if FLOOD > 0:
         flood_part()
-    print("faults: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return T.summary()
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@
 #include <event2/event.h>
 
 #include "spfint.h"
+#include "lint/spflint.h"
 #include "fuzz.h"
 
 int	LLVMFuzzerInitialize(int *, char ***);

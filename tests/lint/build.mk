@@ -3,5 +3,6 @@
 # only CORE_HDRS).
 CHECKS +=	tests/lint/check.sh # spfgate lint against zones and goldens
 
-$(B)/common/lint.o $(B)/common/lintrecord.o $(B)/common/lintrules.o \
-    $(B)/common/lintterms.o: common/lintint.h
+$(B)/common/lint/lint.o $(B)/common/lint/lintrecord.o \
+    $(B)/common/lint/lintrules.o $(B)/common/lint/lintterms.o: \
+    common/lint/lintint.h

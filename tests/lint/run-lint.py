@@ -37,8 +37,10 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "dns"))
+sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
 sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 import testdns  # noqa: E402  (needs the path set just above)
+from tally import Tally  # noqa: E402
 
 SUITE = os.environ.get("SPF_TESTS") or os.path.join(
     REPO, "tests", "rfc7208", "suite", "rfc7208-tests.yml")
@@ -124,7 +126,7 @@ def suite_cases():
         yield "rfc7208-%02d" % number, zonedata, [domains], None
 
 
-def check(name, got, update):
+def golden(name, got, update):
     """Compare with (or write) the golden file; True if it passed."""
     path = os.path.join(GOLDEN, name + ".out")
     if update:
@@ -166,36 +168,27 @@ def main():
         print("lint: %s is not there (run make)" % SPFGATE)
         print("lint: 0 passed, 1 failed")
         return 1
-    passed = failed = 0
+    tally = Tally("lint")
     cases = list(zone_cases())
     try:
         cases += list(suite_cases())
     except OSError as why:
-        print("FAIL rfc7208: cannot read the suite: %s" % why)
-        failed += 1
+        tally.check("rfc7208", False, "cannot read the suite: %s" % why)
     for name, zonedata, runs, faults in cases:
         if args.k and args.k not in name:
             continue
         got = run_case(name, zonedata, runs, faults)
-        if check(name, got, args.update):
-            passed += 1
-        else:
-            failed += 1
+        tally.count(golden(name, got, args.update))
     for name, argv in usage_cases():
         if args.k and args.k not in name:
             continue
         proc = subprocess.run([SPFGATE, "lint", "--config", "/dev/null"] +
                               argv, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
-        if proc.returncode == 1 and proc.stderr:
-            print("ok   %s" % name)
-            passed += 1
-        else:
-            print("FAIL %s: exit %d, stderr %r" % (name, proc.returncode,
-                                                  proc.stderr[:200]))
-            failed += 1
-    print("lint: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+        tally.check(name, proc.returncode == 1 and proc.stderr,
+                    "exit %d, stderr %r" % (proc.returncode,
+                                            proc.stderr[:200]))
+    return tally.summary()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,11 @@
 import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+sys.dont_write_bytecode = True     # no __pycache__ in the source tree
+from tally import Tally  # noqa: E402  (needs the path set just above)
+
 # Lines that a careless filter or client would change: dot-stuffing,
 # a lone dot, bars (the filter protocol's separator), whitespace, 8 bit.
 BODY = [
@@ -84,15 +89,10 @@ def find(maildir, case):
 
 
 def verify(maildir, case, result, client, receiver):
-    bad = 0
+    tally = Tally()
 
     def check(name, ok, detail=""):
-        nonlocal bad
-        print("%s - %s: %s%s" % ("ok" if ok else "FAIL", case, name,
-                                 (" (" + detail + ")") if not ok and detail
-                                 else ""))
-        bad += not ok
-        return ok
+        return tally.check("%s: %s" % (case, name), ok, detail)
 
     data = find(maildir, case)
     if not check("delivered", data is not None):
@@ -146,7 +146,7 @@ def verify(maildir, case, result, client, receiver):
               len(body), len(want), next((k for k in range(min(len(body),
                                           len(want))) if body[k] != want[k]),
                                          min(len(body), len(want)))))
-    return 1 if bad else 0
+    return 1 if tally.failed else 0
 
 
 def main():

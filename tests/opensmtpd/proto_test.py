@@ -58,19 +58,12 @@ FAULTS = {
 # no RSS measurement.
 SLOW = bool(os.environ.get("PROTO_TEST_SLOW"))
 
-passed = 0
-failed = 0
+sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
+sys.dont_write_bytecode = True     # no __pycache__ in the source tree
+from tally import Tally  # noqa: E402  (needs the path set just above)
 
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok - %s" % name)
-    else:
-        failed += 1
-        print("FAIL - %s%s" % (name, (": " + detail) if detail else ""))
-    return ok
+T = Tally()
+check = T.check
 
 
 class Filter:
@@ -1094,12 +1087,11 @@ def main():
         end_watchdog(watchdog)
     finally:
         dns.stop()
-    if failed:
+    if T.failed:
         print("work files in %s" % WORK)
     else:
         shutil.rmtree(WORK, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
+    sys.exit(T.summary())
 
 
 if __name__ == "__main__":

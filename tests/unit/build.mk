@@ -1,10 +1,15 @@
-# tests/unit/build.mk: cmocka unit tests of the pure parts of common/,
-# linked against the core library as the programs are.  Included by the
-# top Makefile, which defines CC, CFLAGS, LDLIBS, B, CORE_LIB, CORE_HDRS.
-# Not part of "all": only "make check" needs libcmocka-dev.
+# tests/unit/build.mk: cmocka unit tests of common/, linked against the
+# core library as the programs are, with the shared helper and the
+# scripted resolver (scripted.c) in place of resolver.c: the lookup
+# layer, the evaluator and the linter run on scripted answers.
+# Included by the top Makefile, which defines CC, CFLAGS, LDLIBS, B,
+# CORE_LIB, CORE_HDRS.  Not part of "all": only "make check" needs
+# libcmocka-dev.
 
-UNIT_NAMES =	record macro addr domain dnsmsg config header json dnssecstate \
-		jsonbuild verdict
+UNIT_NAMES =	record macro addr domain dnsmsg dnsbad config cfgargs \
+		header json dnssecstate lookup eval lint jsonbuild verdict
+UNIT_HELPERS =	tests/unit/helper.c tests/unit/jsoncheck.c \
+		tests/unit/scripted.c
 UNIT_BINS =	$(UNIT_NAMES:%=$(B)/tests/unit/test_%)
 UNIT_LIBS =	-lcmocka
 
@@ -16,9 +21,10 @@ unit-tests: $(UNIT_BINS)
 unit-tests-list:
 	@echo $(UNIT_BINS)
 
-$(B)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(CORE_LIB) \
-    $(CORE_HDRS)
+$(B)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h \
+    $(UNIT_HELPERS) $(CORE_LIB) $(CORE_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(LDLIBS) $(UNIT_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(UNIT_HELPERS) $(CORE_LIB) \
+	    $(LDLIBS) $(UNIT_LIBS)
 
 .PHONY: unit-tests unit-tests-list

@@ -1,8 +1,9 @@
 /*
- * test_record.c: record_is_spf and record_parse (RFC 7208 4.5, 4.6, 5,
- * 6, 12): every mechanism and modifier, qualifiers, CIDR lengths, ip4
- * and ip6 networks, domain-spec ends, the characters a record may hold,
- * and where each term and its domain-spec sit in the text.
+ * test_record.c: record_is_spf, record_txt_kind, record_parse and
+ * record_target (RFC 7208 4.5, 4.6, 4.8, 5, 6, 12): every mechanism and
+ * modifier, qualifiers, CIDR lengths, ip4 and ip6 networks, domain-spec
+ * ends, the characters a record may hold, where each term and its
+ * domain-spec sit in the text, and the name a term asks about.
  */
 #include "unit.h"
 
@@ -97,6 +98,48 @@ test_is_spf(void **state)
 	/* the length given counts, not the NUL */
 	assert_int_equal(record_is_spf("v=spf1 -all", 5), 0);
 	assert_int_equal(record_is_spf("v=spf1xyz", 6), 1);
+	/* what the linter tells apart, record_is_spf deciding SPF */
+	assert_int_equal(record_txt_kind("v=spf1 -all", 11), TXT_SPF);
+	assert_int_equal(record_txt_kind("spf2.0/pra -all", 15),
+	    TXT_SENDERID);
+	assert_int_equal(record_txt_kind("v=spf10 -all", 12), TXT_LOOKALIKE);
+	assert_int_equal(record_txt_kind("\"v=spf1 -all\"", 13),
+	    TXT_LOOKALIKE);
+	assert_int_equal(record_txt_kind(" spf1 mx", 8), TXT_LOOKALIKE);
+	assert_int_equal(record_txt_kind("v=DKIM1; p=", 11), TXT_OTHER);
+	assert_int_equal(record_txt_kind("", 0), TXT_OTHER);
+}
+
+/* The target-name of a term (4.8): its domain-spec expanded, or <domain>. */
+static void
+test_target(void **state)
+{
+	struct spf_record	 rec;
+	struct macro_env	 env;
+	struct spf_addr		 ip;
+	char			 out[SPF_DOMAIN_LEN], err[256];
+
+	(void)state;
+	assert_int_equal(addr_parse("192.0.2.1", &ip), 0);
+	memset(&env, 0, sizeof(env));
+	env.sender = "a@s.example";
+	env.local = "a";
+	env.sender_domain = env.domain = env.helo = "s.example";
+	env.ip = &ip;
+	assert_int_equal(parse("v=spf1 a mx:%{d}.x.example exists:%{i}.%{d} "
+	    "a:%{l}..bad", &rec, err), 0);
+	assert_int_equal(record_target(&rec, &rec.terms[0], "d.example", NULL,
+	    out, sizeof(out)), 0);
+	assert_string_equal(out, "d.example");
+	assert_int_equal(record_target(&rec, &rec.terms[1], "d.example", &env,
+	    out, sizeof(out)), 0);
+	assert_string_equal(out, "s.example.x.example");
+	assert_int_equal(record_target(&rec, &rec.terms[2], "d.example", &env,
+	    out, sizeof(out)), 0);
+	assert_string_equal(out, "192.0.2.1.s.example");
+	assert_int_equal(record_target(&rec, &rec.terms[3], "d.example", &env,
+	    out, sizeof(out)), -1);
+	record_free(&rec);
 }
 
 static void
@@ -739,6 +782,7 @@ main(void)
 		cmocka_unit_test(test_term_offsets),
 		cmocka_unit_test(test_uses_p),
 		cmocka_unit_test(test_error_text),
+		cmocka_unit_test(test_target),
 	};
 
 	return cmocka_run_group_tests(record_tests, NULL, NULL);

@@ -26,6 +26,7 @@ static int	node_checks(struct lint_walk *, int);
 static void	syntax_checks(struct lint_walk *, int);
 static int	term_checks(struct lint_walk *, int, int);
 static int	follow_checks(struct lint_walk *, int, int);
+static int	redirect_checks(struct lint_walk *, int, int);
 static void	totals(struct lint_walk *);
 static void	worst_path(struct lint_walk *);
 
@@ -102,23 +103,17 @@ lint_tstr(const struct lint_node *n, int k, char *buf, size_t len)
 	return buf;
 }
 
-int
-lint_void(enum lint_answer a)
-{
-	return a == ANS_NODATA || a == ANS_NXDOMAIN;
-}
-
 const char *
-lint_answer_str(enum lint_answer a)
+lint_answer_str(enum dns_status a)
 {
 	switch (a) {
-	case ANS_NXDOMAIN:
+	case DNS_NXDOMAIN:
 		return "does not exist";
-	case ANS_NODATA:
+	case DNS_NODATA:
 		return "has no records of that type";
-	case ANS_BOGUS:
+	case DNS_BOGUS:
 		return "failed DNSSEC validation";
-	case ANS_TIMEOUT:
+	case DNS_TIMEOUT:
 		return "got no answer in time";
 	default:
 		return "got a DNS error";
@@ -154,18 +149,13 @@ walk_node(struct lint_walk *w, int i)
 	(void)strlcpy(rec->domain, n->domain, sizeof(rec->domain));
 	(void)strlcpy(rec->path, n->path, sizeof(rec->path));
 	rec->text = n->nspf > 0 ? n->text : NULL;
-	rec->missing = n->nspf > 0 ? NULL : n->txt == ANS_RECORDS ||
-	    n->txt == ANS_NODATA ? "no SPF record" : n->txt == ANS_NXDOMAIN ?
-	    "does not exist" : n->txt == ANS_TIMEOUT ? "no answer" :
-	    n->txt == ANS_BOGUS ? "DNSSEC bogus" : "DNS error";
+	rec->missing = n->nspf > 0 ? NULL : n->txt == DNS_OK ||
+	    n->txt == DNS_NODATA ? "no SPF record" : n->txt == DNS_NXDOMAIN ?
+	    "does not exist" : n->txt == DNS_TIMEOUT ? "no answer" :
+	    n->txt == DNS_BOGUS ? "DNSSEC bogus" : "DNS error";
 	rec->spf_records = n->nspf;
 	rec->answer_octets = (int)n->answer_len;
-	if (!resolver_validating(l->checker->resolver))
-		rec->dnssec = SPF_DNSSEC_UNVALIDATED;
-	else
-		rec->dnssec = n->txt == ANS_BOGUS || n->sec == 1 ?
-		    SPF_DNSSEC_BOGUS : n->sec == 2 ? SPF_DNSSEC_SECURE :
-		    SPF_DNSSEC_INSECURE;
+	rec->dnssec = n->dnssec;
 
 	for (j = 0; j < w->rec_of[i]; j++)
 		if (strcasecmp(l->records[j].domain, n->domain) == 0)
@@ -176,7 +166,7 @@ walk_node(struct lint_walk *w, int i)
 		for (k = 0; k < n->rec.nterms; k++)
 			total += term_checks(w, i, k);
 		if (n->rec.redirect != -1)
-			total += follow_checks(w, i, n->rec.redirect);
+			total += redirect_checks(w, i, n->rec.redirect);
 	}
 	if (repeat) {
 		w->quiet--;
@@ -207,10 +197,10 @@ node_checks(struct lint_walk *w, int i)
 		    "record is Sender ID's (RFC 4406, historic): SPF ignores "
 		    "it");
 	switch (n->txt) {
-	case ANS_RECORDS:
-	case ANS_NODATA:
+	case DNS_OK:
+	case DNS_NODATA:
 		break;
-	case ANS_NXDOMAIN:
+	case DNS_NXDOMAIN:
 		if (n->via == VIA_TOP)
 			lint_add(w, i, -1, SPF_LINT_ERROR, "no-record",
 			    "%s does not exist: receivers get none", n->domain);
@@ -307,52 +297,73 @@ term_checks(struct lint_walk *w, int i, int k)
 	const struct spf_term	*t = &n->rec.terms[k];
 	const struct lint_target *g = &n->targets[k];
 	char			 buf[SPF_TERM_LEN];
+	int			 cost;
 
-	if (g->skip == SKIP_UNREACHED)
+	/* redirect= is evaluated after the mechanisms: walk_node has it */
+	if (g->skip == SKIP_UNREACHED || t->kind == T_REDIRECT)
 		return 0;
+	if ((cost = lookup_term_counts(t->kind)) != 0)
+		count(w, i, k);
 	switch (t->kind) {
 	case T_ALL:
 		lint_all_checks(w, i, k);
-		return 0;
+		break;
 	case T_INCLUDE:
-		return follow_checks(w, i, k);
+		cost += follow_checks(w, i, k);
+		break;
 	case T_A:
-		count(w, i, k);
 		lint_a_checks(w, i, k);
-		return 1;
+		break;
 	case T_MX:
-		count(w, i, k);
 		lint_mx_checks(w, i, k);
-		return 1;
+		break;
 	case T_PTR:
-		count(w, i, k);
 		lint_add(w, i, k, SPF_LINT_WARNING, "ptr", "'%s' is slow and "
 		    "unreliable, and RFC 7208 5.5 says not to use it: list "
 		    "the addresses (ip4:, ip6:, a:)",
 		    lint_tstr(n, k, buf, sizeof(buf)));
-		return 1;
+		break;
 	case T_EXISTS:
-		count(w, i, k);
 		lint_exists_checks(w, i, k);
-		return 1;
+		break;
 	case T_IP4:
 	case T_IP6:
 		lint_net_checks(w, i, k);
-		return 0;
+		break;
 	case T_EXP:
 		lint_exp_checks(w, i, k);
-		return 0;
+		break;
 	case T_UNKNOWN_MOD:
 		lint_add(w, i, k, SPF_LINT_WARNING, "unknown-modifier",
 		    "unknown modifier '%s': receivers ignore it (a typo?)",
 		    lint_tstr(n, k, buf, sizeof(buf)));
-		return 0;
+		break;
 	default:
-		return 0;	/* redirect: after the mechanisms */
+		break;
 	}
+	return cost;
 }
 
-/* include: and redirect=: the record they lead to. */
+/* redirect=, after the mechanisms: ignored beside all (6.1). */
+static int
+redirect_checks(struct lint_walk *w, int i, int k)
+{
+	struct lint_node	*n = w->l->nodes[i];
+	char			 buf[SPF_TERM_LEN];
+	int			 cost;
+
+	if (n->targets[k].skip == SKIP_UNREACHED) {
+		lint_add(w, i, k, SPF_LINT_WARNING, "redirect-ignored",
+		    "'%s' is ignored: the record has 'all' (RFC 7208 6.1)",
+		    lint_tstr(n, k, buf, sizeof(buf)));
+		return 0;
+	}
+	if ((cost = lookup_term_counts(T_REDIRECT)) != 0)
+		count(w, i, k);
+	return cost + follow_checks(w, i, k);
+}
+
+/* include: and redirect=: the record they lead to, and its lookups. */
 static int
 follow_checks(struct lint_walk *w, int i, int k)
 {
@@ -364,23 +375,16 @@ follow_checks(struct lint_walk *w, int i, int k)
 
 	redirect = n->rec.terms[k].kind == T_REDIRECT;
 	what = redirect ? "redirect" : "include";
-	if (g->skip == SKIP_UNREACHED) {
-		lint_add(w, i, k, SPF_LINT_WARNING, "redirect-ignored",
-		    "'%s' is ignored: the record has 'all' (RFC 7208 6.1)",
-		    lint_tstr(n, k, buf, sizeof(buf)));
-		return 0;
-	}
-	count(w, i, k);
 	if (g->skip == SKIP_DYNAMIC || g->skip == SKIP_BUDGET)
 		w->exact = 0;
 	if (g->skip == SKIP_INVALID) {
 		lint_add(w, i, k, SPF_LINT_ERROR, "bad-target", "'%s' names no "
 		    "valid domain: receivers get permerror",
 		    lint_tstr(n, k, buf, sizeof(buf)));
-		return 1;
+		return 0;
 	}
 	if (lint_dynamic_checks(w, i, k))
-		return 1;
+		return 0;
 	switch (g->skip) {
 	case SKIP_LOOP:
 		w->exact = 0;
@@ -389,24 +393,24 @@ follow_checks(struct lint_walk *w, int i, int k)
 		    "go round until the lookup limit, permerror",
 		    lint_tstr(n, k, buf, sizeof(buf)), g->name,
 		    w->l->nodes[g->loop]->path);
-		return 1;
+		return 0;
 	case SKIP_DEPTH:
 		w->exact = 0;
 		lint_add(w, i, k, SPF_LINT_ERROR, "too-deep", "'%s' is not "
 		    "followed: %ss nested deeper than %d cannot stay within "
 		    "%d lookups", lint_tstr(n, k, buf, sizeof(buf)), what,
 		    LINT_MAX_DEPTH - 1, SPF_MAX_DNS_TERMS);
-		return 1;
+		return 0;
 	case SKIP_NODES:
 		w->exact = 0;
 		lint_add(w, i, k, SPF_LINT_WARNING, "not-checked", "'%s' is "
 		    "not followed: more than %d records in one policy",
 		    lint_tstr(n, k, buf, sizeof(buf)), LINT_MAX_NODES);
-		return 1;
+		return 0;
 	default:
 		break;
 	}
-	return 1 + walk_node(w, g->child);
+	return walk_node(w, g->child);
 }
 
 /* What only the whole tree shows: the limits, and a policy too open. */

@@ -133,29 +133,29 @@ lint_a_checks(struct lint_walk *w, int i, int k)
 	lint_tstr(n, k, buf, sizeof(buf));
 	if (lint_dynamic_checks(w, i, k))
 		return;
-	cidr_checks(w, i, k, g->a == ANS_RECORDS, g->aaaa == ANS_RECORDS);
-	if (lint_void(g->a))
+	cidr_checks(w, i, k, g->a == DNS_OK, g->aaaa == DNS_OK);
+	if (lookup_void(g->a))
 		w->void4++;
-	if (lint_void(g->aaaa))
+	if (lookup_void(g->aaaa))
 		w->void6++;
-	if (lint_void(g->a) && lint_void(g->aaaa))
+	if (lookup_void(g->a) && lookup_void(g->aaaa))
 		lint_add(w, i, k, SPF_LINT_WARNING, "void-lookup", "'%s': %s "
 		    "%s: a void lookup for every client", buf, g->name,
-		    g->a == ANS_NXDOMAIN ? "does not exist" : "has no A or "
+		    g->a == DNS_NXDOMAIN ? "does not exist" : "has no A or "
 		    "AAAA record");
-	else if (lint_void(g->a))
+	else if (lookup_void(g->a))
 		lint_add(w, i, k, SPF_LINT_INFO, "void-lookup", "'%s': %s has "
 		    "no A record: a void lookup for IPv4 clients", buf,
 		    g->name);
-	else if (lint_void(g->aaaa))
+	else if (lookup_void(g->aaaa))
 		lint_add(w, i, k, SPF_LINT_INFO, "void-lookup", "'%s': %s has "
 		    "no AAAA record: a void lookup for IPv6 clients", buf,
 		    g->name);
-	if (!lint_void(g->a) && g->a != ANS_RECORDS)
+	if (!lookup_void(g->a) && g->a != DNS_OK)
 		lint_add(w, i, k, SPF_LINT_WARNING, "dns-error", "'%s': the A "
 		    "query for %s %s: receivers get temperror", buf, g->name,
 		    lint_answer_str(g->a));
-	else if (!lint_void(g->aaaa) && g->aaaa != ANS_RECORDS)
+	else if (!lookup_void(g->aaaa) && g->aaaa != DNS_OK)
 		lint_add(w, i, k, SPF_LINT_WARNING, "dns-error", "'%s': the "
 		    "AAAA query for %s %s: receivers get temperror", buf,
 		    g->name, lint_answer_str(g->aaaa));
@@ -166,7 +166,7 @@ lint_mx_checks(struct lint_walk *w, int i, int k)
 {
 	struct lint_node	*n = w->l->nodes[i];
 	const struct lint_target *g = &n->targets[k];
-	enum lint_answer	 a, aaaa;
+	enum dns_status	 a, aaaa;
 	char			 buf[SPF_TERM_LEN];
 	int			 j, has4 = 0, has6 = 0;
 
@@ -174,20 +174,20 @@ lint_mx_checks(struct lint_walk *w, int i, int k)
 	if (lint_dynamic_checks(w, i, k))
 		return;
 	for (j = 0; j < g->nmx; j++) {
-		has4 |= g->mx_a[j] == ANS_RECORDS;
-		has6 |= g->mx_aaaa[j] == ANS_RECORDS;
+		has4 |= g->mx_a[j] == DNS_OK;
+		has6 |= g->mx_aaaa[j] == DNS_OK;
 	}
 	cidr_checks(w, i, k, has4, has6);
-	if (lint_void(g->mx)) {
+	if (lookup_void(g->mx)) {
 		w->void4++;
 		w->void6++;
 		lint_add(w, i, k, SPF_LINT_WARNING, "void-lookup", "'%s': %s "
 		    "%s: a void lookup for every client", buf, g->name,
-		    g->mx == ANS_NXDOMAIN ? "does not exist" : "has no MX "
+		    g->mx == DNS_NXDOMAIN ? "does not exist" : "has no MX "
 		    "record");
 		return;
 	}
-	if (g->mx != ANS_RECORDS) {
+	if (g->mx != DNS_OK) {
 		lint_add(w, i, k, SPF_LINT_WARNING, "dns-error", "'%s': the MX "
 		    "query for %s %s: receivers get temperror", buf, g->name,
 		    lint_answer_str(g->mx));
@@ -206,13 +206,13 @@ lint_mx_checks(struct lint_walk *w, int i, int k)
 			    g->name);
 			continue;
 		}
-		if (g->mx_a[j] == ANS_UNASKED)
+		if (g->mx_a[j] == DNS_UNASKED)
 			continue;
 		a = g->mx_a[j];
 		aaaa = g->mx_aaaa[j];
-		if ((lint_void(a) || a == ANS_RECORDS) &&
-		    (lint_void(aaaa) || aaaa == ANS_RECORDS)) {
-			if (lint_void(a) && lint_void(aaaa))
+		if ((lookup_void(a) || a == DNS_OK) &&
+		    (lookup_void(aaaa) || aaaa == DNS_OK)) {
+			if (lookup_void(a) && lookup_void(aaaa))
 				lint_add(w, i, k, SPF_LINT_WARNING,
 				    "mx-no-address", "'%s': MX host %s of %s "
 				    "has no address", buf, g->mxhost[j],
@@ -221,8 +221,8 @@ lint_mx_checks(struct lint_walk *w, int i, int k)
 		}
 		lint_add(w, i, k, SPF_LINT_WARNING, "dns-error", "'%s': the "
 		    "address query for MX host %s %s: receivers get temperror",
-		    buf, g->mxhost[j], lint_answer_str(a != ANS_RECORDS &&
-		    !lint_void(a) ? a : aaaa));
+		    buf, g->mxhost[j], lint_answer_str(a != DNS_OK &&
+		    !lookup_void(a) ? a : aaaa));
 	}
 }
 
@@ -236,17 +236,17 @@ lint_exists_checks(struct lint_walk *w, int i, int k)
 	if (lint_dynamic_checks(w, i, k))
 		return;
 	lint_tstr(n, k, buf, sizeof(buf));
-	if (lint_void(g->a)) {
+	if (lookup_void(g->a)) {
 		w->void4++;
 		w->void6++;
 		lint_add(w, i, k, SPF_LINT_WARNING, "void-lookup", "'%s': %s "
 		    "has no A record: it never matches, and is a void lookup "
 		    "for every client", buf, g->name);
-	} else if (g->a == ANS_RECORDS && n->rec.terms[k].qualifier == '+')
+	} else if (g->a == DNS_OK && n->rec.terms[k].qualifier == '+')
 		lint_add(w, i, k, SPF_LINT_ERROR, "pass-all", "'%s' names a "
 		    "fixed domain that exists: every host on the Internet "
 		    "passes", buf);
-	else if (g->a == ANS_RECORDS)
+	else if (g->a == DNS_OK)
 		lint_add(w, i, k, SPF_LINT_WARNING, "exists-constant",
 		    "'%s' names a fixed domain that exists: it matches every "
 		    "host", buf);
@@ -297,11 +297,11 @@ lint_exp_checks(struct lint_walk *w, int i, int k)
 	}
 	if (lint_dynamic_checks(w, i, k))
 		return;
-	if (lint_void(g->txt))
+	if (lookup_void(g->txt))
 		lint_add(w, i, k, SPF_LINT_WARNING, "exp-target", "'%s': %s "
 		    "has no TXT record: receivers use their own explanation",
 		    buf, g->name);
-	else if (g->txt != ANS_RECORDS)
+	else if (g->txt != DNS_OK)
 		lint_add(w, i, k, SPF_LINT_WARNING, "dns-error", "'%s': the "
 		    "TXT query for %s %s", buf, g->name,
 		    lint_answer_str(g->txt));

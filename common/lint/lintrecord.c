@@ -75,10 +75,10 @@ lint_process(struct spf_lint *l, int i)
 	struct lint_node	*n = l->nodes[i];
 	const struct spf_term	*t;
 	struct lint_target	*g;
-	int			 k, all, inc;
+	int			 k, j, all, inc;
 
 	n->processed = 1;
-	if (n->txt != ANS_RECORDS || n->nspf != 1)
+	if (n->txt != DNS_OK || n->nspf != 1)
 		return;
 	parse_record(n);
 	if (!n->parsed)
@@ -96,6 +96,9 @@ lint_process(struct spf_lint *l, int i)
 		t = &n->rec.terms[k];
 		g = &n->targets[k];
 		g->child = g->loop = -1;
+		g->a = g->aaaa = g->mx = g->txt = DNS_UNASKED;
+		for (j = 0; j < SPF_MAX_MX_NAMES; j++)
+			g->mx_a[j] = g->mx_aaaa[j] = DNS_UNASKED;
 		if (all != -1 && (k > all || t->kind == T_REDIRECT) &&
 		    t->kind != T_EXP && t->kind != T_UNKNOWN_MOD) {
 			/* never evaluated (5.1, 6.1) */
@@ -203,10 +206,6 @@ target(struct lint_node *n, int k)
 	struct spf_addr		 none;
 	char			 sender[SPF_DOMAIN_LEN + 16];
 
-	if (t->spec_len == 0) {
-		(void)strlcpy(g->name, n->domain, sizeof(g->name));
-		return 0;
-	}
 	if (sender_dependent(n->rec.text + t->spec_off, t->spec_len)) {
 		g->skip = SKIP_DYNAMIC;
 		return -1;
@@ -219,9 +218,8 @@ target(struct lint_node *n, int k)
 	env.local = "postmaster";
 	env.sender_domain = env.domain = env.helo = n->domain;
 	env.ip = &none;
-	if (macro_expand(n->rec.text + t->spec_off, t->spec_len,
-	    MACRO_DOMAIN, &env, g->name, sizeof(g->name)) == -1 ||
-	    !domain_valid_query(g->name)) {
+	if (record_target(&n->rec, t, n->domain, &env, g->name,
+	    sizeof(g->name)) == -1) {
 		g->skip = SKIP_INVALID;
 		return -1;
 	}
@@ -251,7 +249,7 @@ follow(struct spf_lint *l, int i, int k, enum lint_via via)
 	}
 	if (n->depth + 1 >= LINT_MAX_DEPTH)
 		g->skip = SKIP_DEPTH;
-	else if (l->queries >= LINT_MAX_QUERIES)
+	else if (l->dns.queries >= LINT_MAX_QUERIES)
 		g->skip = SKIP_BUDGET;
 	else if ((g->child = lint_add_node(l, i, k, via, g->name)) == -1)
 		g->skip = SKIP_NODES;

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "spfint.h"
+#include "spflint.h"
 
 #define LINT_MAX_NODES		64	/* records fetched for one domain */
 #define LINT_MAX_DEPTH		11	/* deeper needs over 10 lookups */
@@ -42,18 +43,6 @@ enum lint_via {
 	VIA_REDIRECT
 };
 
-/* What one DNS question got back. */
-enum lint_answer {
-	ANS_UNASKED,
-	ANS_PENDING,
-	ANS_RECORDS,
-	ANS_NODATA,
-	ANS_NXDOMAIN,
-	ANS_ERROR,
-	ANS_BOGUS,
-	ANS_TIMEOUT
-};
-
 /* Why a term's target was not looked at. */
 enum lint_skip {
 	SKIP_NONE,
@@ -66,20 +55,24 @@ enum lint_skip {
 	SKIP_UNREACHED		/* after all, or a redirect beside all */
 };
 
-/* The DNS facts about one term's target. */
+/*
+ * The DNS facts about one term's target.  Each answer slot is
+ * DNS_UNASKED, DNS_PENDING, or what lookup.c answered: DNS_OK means
+ * there are records (lookup.c tells DNS_NODATA apart).
+ */
 struct lint_target {
 	char		 name[SPF_DOMAIN_LEN];
 	enum lint_skip	 skip;
 	int		 child;		/* include/redirect: its node, or -1 */
 	int		 loop;		/* SKIP_LOOP: the node it returns to */
-	enum lint_answer a, aaaa, mx, txt;
+	enum dns_status a, aaaa, mx, txt;
 	int		 ntxt;		/* exp=: TXT records at the target */
 	int		 exp_bad;	/* exp=: not an explain-string */
 	int		 nmx;
 	int		 mx_toomany;
 	int		 mx_asked;
 	char		*mxhost[SPF_MAX_MX_NAMES];
-	enum lint_answer mx_a[SPF_MAX_MX_NAMES], mx_aaaa[SPF_MAX_MX_NAMES];
+	enum dns_status mx_a[SPF_MAX_MX_NAMES], mx_aaaa[SPF_MAX_MX_NAMES];
 };
 
 /* One record of the tree (or the lack of one). */
@@ -89,8 +82,8 @@ struct lint_node {
 	int		 depth;
 	enum lint_via	 via;
 	char		 domain[SPF_DOMAIN_LEN];
-	enum lint_answer txt;
-	int		 sec;		/* libunbound's: 2 secure, 1 bogus */
+	enum dns_status txt;		/* DNS_OK: it has TXT records */
+	enum spf_dnssec	 dnssec;	/* of the TXT answer */
 	size_t		 answer_len;	/* octets of the TXT answer */
 	int		 nspf;		/* SPF records at the name */
 	char		*text;		/* the least of them: RRsets rotate */
@@ -105,19 +98,12 @@ struct lint_node {
 	char		 path[SPF_LINT_PATH_LEN];
 };
 
-struct lint_lookup;
-TAILQ_HEAD(lint_lookups, lint_lookup);
-
 struct spf_lint {
 	struct spf_checker	*checker;
 	spf_lint_fn		*done;
 	void			*arg;
 	struct event		*ev_step;
-	struct event		*ev_timeout;
-	struct lint_lookups	 lookups;
-	int			 pending;
-	int			 queries;
-	int			 timed_out;
+	struct lookup_set	 dns;
 	int			 finished;
 	struct lint_node	*nodes[LINT_MAX_NODES];
 	int			 nnodes;
@@ -158,8 +144,7 @@ void	 lint_add(struct lint_walk *, int, int, enum spf_lint_severity,
 	    const char *, const char *, ...)
 	    __attribute__((format(printf, 6, 7)));
 const char *lint_tstr(const struct lint_node *, int, char *, size_t);
-int	 lint_void(enum lint_answer);
-const char *lint_answer_str(enum lint_answer);
+const char *lint_answer_str(enum dns_status);
 
 /* lintterms.c: each kind of term */
 int	 lint_dynamic_checks(struct lint_walk *, int, int);
