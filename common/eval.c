@@ -361,20 +361,31 @@ static void
 record_answer(void *owner, void *arg, const struct lookup *l,
     enum dns_status status, struct dns_iter *it)
 {
-	struct spf_query	*q = owner;
+	(void)arg;
+	(void)l;
+	eval_txt_answer(owner, status, it, record_is_spf);
+}
+
+/*
+ * The first TXT record of an answer that keep accepts (any, if NULL)
+ * into ts->text, and into ts->count how many it accepts: the SPF record
+ * (4.5) and the explanation (6.2) are both "exactly one".
+ */
+void
+eval_txt_answer(struct spf_query *q, enum dns_status status,
+    struct dns_iter *it, int (*keep)(const char *, size_t))
+{
 	struct term_state	*ts = &q->ts;
 	char			*buf = q->checker->txtbuf;
 	size_t			 len;
 	int			 r, count = 0;
 
-	(void)arg;
-	(void)l;
 	ts->status = status;
 	if (status != DNS_OK)
 		return;
 	while ((r = dns_iter_next(it, buf, SPF_RECORD_MAX + 1, &len,
 	    NULL)) == 1) {
-		if (!record_is_spf(buf, len))
+		if (keep != NULL && !keep(buf, len))
 			continue;
 		if (++count == 1) {
 			free(ts->text);

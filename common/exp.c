@@ -84,30 +84,9 @@ static void
 exp_answer(void *owner, void *arg, const struct lookup *l,
     enum dns_status status, struct dns_iter *it)
 {
-	struct spf_query	*q = owner;
-	struct term_state	*ts = &q->ts;
-	char			*buf = q->checker->txtbuf;
-	size_t			 len;
-	int			 r;
-
 	(void)arg;
 	(void)l;
-	ts->status = status;
-	if (status != DNS_OK)
-		return;
-	while ((r = dns_iter_next(it, buf, SPF_RECORD_MAX + 1, &len,
-	    NULL)) == 1) {
-		if (++ts->count > 1)
-			continue;
-		if ((ts->text = malloc(len + 1)) == NULL) {
-			ts->status = DNS_ERROR;
-			return;
-		}
-		memcpy(ts->text, buf, len + 1);
-		ts->textlen = len;
-	}
-	if (r == -1)
-		ts->status = DNS_ERROR;
+	eval_txt_answer(owner, status, it, NULL);
 }
 
 /* The configured default, itself an explain-string. */

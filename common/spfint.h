@@ -435,6 +435,8 @@ int	 eval_count_lookup(struct spf_query *, struct frame *,
 	    const struct spf_term *);
 int	 eval_count_void(struct spf_query *, struct frame *, const char *);
 void	 eval_release(struct spf_query *);
+void	 eval_txt_answer(struct spf_query *, enum dns_status,
+	    struct dns_iter *, int (*)(const char *, size_t));
 
 /* evalmech.c */
 enum term_outcome mech_eval(struct spf_query *, struct frame *,
