@@ -354,7 +354,7 @@ zone_log_error(const struct spf_config *cfg, const char *log, char *err,
     size_t errlen)
 {
 	const char	*p, *e, *num, *errstr;
-	char		 line[512], path[SPF_PATH_LEN], *colon;
+	char		 line[512], path[PATH_MAX], *colon;
 	long long	 lineno, nl = 0;
 	size_t		 n;
 	FILE		*f;

@@ -30,7 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "spf.h"
+#include "spfint.h"
 #include "fuzz.h"
 
 int	LLVMFuzzerInitialize(int *, char ***);
