@@ -22,10 +22,11 @@
 # of DNS), create a user bob, add an authenticator (Exim; smtpd's
 # needs TLS and is not covered here), listen on every address
 # (dc_local_interfaces=''), and start the daemons itself, since
-# invoke-rc.d does nothing inside a chroot.  OpenSMTPD is Debian's
-# 6.8 from tests/opensmtpd/setup.sh (it conflicts with exim4, so apt
-# does not install it) and apt is told not to install recommended
-# packages (opensmtpd-filter-spf recommends opensmtpd).
+# invoke-rc.d does nothing inside a chroot.  OpenSMTPD is the
+# release's (6.8 in Debian 12, 7.6 in Debian 13) from
+# tests/opensmtpd/setup.sh (it conflicts with exim4, so apt does not
+# install it) and apt is told not to install recommended packages
+# (opensmtpd-filter-spf recommends opensmtpd).
 #
 # Run from the repository top, as root.  Uses build/debs, made by the
 # README's "make debs" here when missing or older than the tree.  KEEP=1 keeps

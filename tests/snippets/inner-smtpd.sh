@@ -1,6 +1,6 @@
-# inner-smtpd.sh: sourced by inner.sh.  Debian's OpenSMTPD 6.8 with
-# Debian's default smtpd.conf edited as the documents say, and the
-# filter from the package.
+# inner-smtpd.sh: sourced by inner.sh.  Debian's OpenSMTPD (6.8 in
+# Debian 12, 7.6 in Debian 13) with Debian's default smtpd.conf edited
+# as the documents say, and the filter from the package.
 
 smtpd_start() {
 	# shellcheck disable=SC2086

@@ -121,7 +121,11 @@ EOF
 
 # send NAME SENDER DOMAIN SWAKS-OPTIONS...: one message, swaks in the
 # root (behind $VIA, e.g. "ip netns exec spftest"; to $TO if set);
-# output in $W/log/NAME.swaks, exit status in send_rc.
+# output in $W/log/NAME.swaks, exit status in send_rc.  "--data @FILE":
+# swaks 20240103 (Debian 13) takes a bare argument as the DATA text
+# itself, so the message would be the file's name (Exim delivers it with
+# no Subject; smtpd 7 refuses it: "not RFC 2822 compliant"); the "@"
+# form reads the file in 20201014 (Debian 12) as well.
 send() {
 	name=$1
 	from=$2
@@ -129,7 +133,7 @@ send() {
 	shift 3
 	message "$name" "$from" "$dom"
 	in_root ${VIA:-} swaks --from "$from" --to "${TO:-bob@$dom}" \
-	    --data "/tmp/$name.eml" "$@" >"$W/log/$name.swaks" 2>&1
+	    --data "@/tmp/$name.eml" "$@" >"$W/log/$name.swaks" 2>&1
 	send_rc=$?
 }
 
@@ -168,7 +172,8 @@ delivered() {
 		return 0
 	fi
 	nok "$2: delivered" "swaks exit $send_rc" \
-	    "$(grep -E '^<\*\*|^ \*\*\*' "$W/log/$1.swaks" | head -n 4)"
+	    "$(grep -E '^<\*\*|^ \*\*\*' "$W/log/$1.swaks" | head -n 4)" \
+	    "no message with Subject $1 in /var/mail/bob or ~bob/Maildir"
 	return 1
 }
 
