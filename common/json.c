@@ -22,38 +22,9 @@ struct spf_json {
 	int		 bad;		/* too deep, or closed too often */
 };
 
-static int	utf8_len(const unsigned char *);
 static void	json_init(struct spf_json *);
 static void	key(struct spf_json *, const char *);
 static void	open_nest(struct spf_json *, const char *, char, char);
-
-/* Octets in the well-formed UTF-8 sequence at s, or 0. */
-static int
-utf8_len(const unsigned char *s)
-{
-	int	 n, i;
-	unsigned int cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
 
 /* s as a JSON string, quotes included. */
 void

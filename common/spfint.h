@@ -62,6 +62,14 @@ int	 sbuf_whole(const struct sbuf *);
 /* NUL-terminate: the length, or -1 with "" if the text is not whole. */
 int	 sbuf_finish(struct sbuf *);
 
+/* utf8.c */
+/* Octets in the well-formed UTF-8 sequence at s (1 for ASCII), or 0. */
+int	 utf8_len(const unsigned char *);
+/* Is s well-formed UTF-8 throughout? */
+int	 utf8_valid(const char *);
+/* Is s ASCII throughout? */
+int	 utf8_ascii(const char *);
+
 /* json.c */
 void	 json_string(struct sbuf *, const char *);
 /* Append s as a JSON string to buf at *off: 0, or -1 if it did not fit. */
