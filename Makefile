@@ -16,7 +16,7 @@ EXIMLIBDIR ?=	$(PREFIX)/lib/exim4
 
 CC ?=		cc
 B =		build
-PKGS =		libunbound libbsd-overlay libevent
+PKGS =		libunbound libbsd-overlay libevent libidn2
 CFLAGS ?=	-O2 -g
 CFLAGS +=	-std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Wall -Wextra \
 		-Wshadow -Wpointer-arith -Wstrict-prototypes \
@@ -51,7 +51,7 @@ CORE_SRCS =	common/addr.c common/domain.c common/record.c \
 		common/eval.c common/evalmech.c common/exp.c \
 		common/checker.c common/dnssecstate.c common/result.c \
 		common/header.c common/verdict.c common/sbuf.c \
-		common/json.c common/utf8.c common/config.c common/sync.c common/trace.c \
+		common/json.c common/utf8.c common/idn.c common/config.c common/sync.c common/trace.c \
 		common/log.c common/lint/lint.c common/lint/lintrecord.c \
 		common/lint/lintrules.c common/lint/lintterms.c
 CORE_OBJS =	$(CORE_SRCS:%.c=$(B)/%.o)

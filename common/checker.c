@@ -255,6 +255,7 @@ spf_query_start(struct spf_checker *c, const char *ip, const char *sender,
 {
 	struct spf_query	*q;
 	struct frame		*f;
+	char			 why[SPF_PROBLEM_LEN];
 
 	if (sender == NULL)
 		sender = "";
@@ -299,6 +300,10 @@ spf_query_start(struct spf_checker *c, const char *ip, const char *sender,
 		(void)snprintf(err, errlen, "out of memory");
 		query_free(q);
 		return NULL;
+	}
+	if (idn_query_names(q, why, sizeof(why)) == -1) {
+		eval_finish(q, SPF_NONE, "%s", why);
+		return q;
 	}
 	if (!domain_valid_initial(q->sender_domain)) {
 		eval_finish(q, SPF_NONE, "%s is not a valid domain name "
@@ -357,6 +362,7 @@ query_free(struct spf_query *q)
 	free(q->local);
 	free(q->sender_domain);
 	free(q->helo);
+	free(q->helo_alabels);
 	free(q->sender_given);
 	free(q->mechanism);
 	free(q->problem);

@@ -236,7 +236,9 @@ eval_macro_env(struct spf_query *q, const char *domain, struct macro_env *env)
 	env->local = q->local;
 	env->sender_domain = q->sender_domain;
 	env->domain = domain;
-	env->helo = q->helo[0] != '\0' ? q->helo : "unknown";
+	/* a HELO name without A-labels: its terms are skipped (idn.c) */
+	env->helo = q->helo_alabels != NULL && q->helo_alabels[0] != '\0' ?
+	    q->helo_alabels : "unknown";
 	env->ip = &q->ip;
 	env->receiver = q->checker->cfg.receiver;
 	env->now = time(NULL);
@@ -303,7 +305,8 @@ run(struct spf_query *q)
 			continue;
 		}
 		if (f->pos >= f->rec.nterms) {
-			if (f->rec.redirect != -1) {
+			if (f->rec.redirect != -1 && !idn_term_skipped(q, f,
+			    &f->rec.terms[f->rec.redirect])) {
 				if (follow_redirect(q, f) == -1)
 					return;
 				continue;
@@ -317,6 +320,12 @@ run(struct spf_query *q)
 		if (t->kind == T_REDIRECT || t->kind == T_EXP ||
 		    t->kind == T_UNKNOWN_MOD) {
 			f->pos++;
+			continue;
+		}
+		if (idn_term_skipped(q, f, t)) {
+			f->pos++;
+			f->phase = 0;
+			ts_reset(&q->ts);
 			continue;
 		}
 		if (t->kind == T_INCLUDE) {

@@ -41,6 +41,10 @@ exp_step(struct spf_query *q)
 	int			 uses_p;
 
 	if (q->exp_phase == 0) {
+		if (idn_term_skipped(q, f, t)) {
+			exp_default(q);
+			return;
+		}
 		if (t->uses_p && p_resolve(q) != 1)
 			return;
 		if (eval_expand_target(q, f, t, ts->target,

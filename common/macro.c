@@ -31,7 +31,7 @@ static void	put_url(struct sbuf *, const char *, size_t, int);
 static const char *letter_value(char, const struct macro_env *, char *,
 		    size_t);
 static void	expand_one(struct sbuf *, const struct mtoken *,
-		    const struct macro_env *);
+		    const struct macro_env *, int);
 static int	is_delim(char, const char *);
 static void	expand_all(const char *, size_t, int,
 		    const struct macro_env *, struct sbuf *);
@@ -136,6 +136,22 @@ macro_check(const char *s, size_t len, int flags, int *uses_p)
 	return r;
 }
 
+unsigned int
+macro_letters(const char *s, size_t len, int flags)
+{
+	struct mtoken	 t;
+	size_t		 off;
+	unsigned int	 used = 0;
+	int		 l;
+
+	for (off = 0; next_token(s, len, off, flags, &t) == 1; off += t.len) {
+		l = tolower((unsigned char)t.letter);
+		if (t.kind == 1 && l >= 'a' && l <= 'z')
+			used |= MACRO_LETTER(l);
+	}
+	return used;
+}
+
 /*
  * toplabel = ( *alphanum ALPHA *alphanum ) /
  *            ( 1*alphanum "-" *( alphanum / "-" ) alphanum )
@@ -190,7 +206,10 @@ domain_spec_end_ok(const char *s, size_t len)
 	return toplabel_ok(s + dot, end - dot);
 }
 
-/* URL-encode all but the unreserved characters of RFC 3986. */
+/*
+ * URL-encode all but the unreserved characters of RFC 3986 (url 1), or
+ * only the octets beyond ASCII (url 2), or nothing (url 0).
+ */
 static void
 put_url(struct sbuf *w, const char *p, size_t n, int url)
 {
@@ -205,8 +224,8 @@ put_url(struct sbuf *w, const char *p, size_t n, int url)
 	for (i = 0; i < n; i += run) {
 		for (run = 0; i + run < n; run++) {
 			unsigned char c = (unsigned char)p[i + run];
-			if (!isalnum(c) && c != '-' && c != '.' && c != '_' &&
-			    c != '~')
+			if (url == 2 ? c >= 0x80 : !isalnum(c) && c != '-' &&
+			    c != '.' && c != '_' && c != '~')
 				break;
 		}
 		if (run > 0) {
@@ -270,7 +289,7 @@ is_delim(char c, const char *delims)
  */
 static void
 expand_one(struct sbuf *w, const struct mtoken *t,
-    const struct macro_env *env)
+    const struct macro_env *env, int flags)
 {
 	char		 tmp[80];
 	const char	*v;
@@ -279,7 +298,13 @@ expand_one(struct sbuf *w, const struct mtoken *t,
 
 	v = letter_value(t->letter, env, tmp, sizeof(tmp));
 	vlen = strlen(v);
-	url = isupper((unsigned char)t->letter);
+	/*
+	 * An explanation goes into an SMTP reply, which is ASCII: what a
+	 * UTF-8 local-part brings in is written %XX (RFC 8616 4 leaves it
+	 * to us), as the upper-case letters write every reserved octet.
+	 */
+	url = isupper((unsigned char)t->letter) ? 1 :
+	    (flags & MACRO_EXPLAIN) ? 2 : 0;
 	for (i = 0, nparts = 1; i < vlen; i++)
 		if (is_delim(v[i], t->delims))
 			nparts++;
@@ -330,7 +355,7 @@ expand_all(const char *s, size_t len, int flags, const struct macro_env *env,
 			sbuf_put(w, s + t.off, t.len);
 			break;
 		case 1:
-			expand_one(w, &t, env);
+			expand_one(w, &t, env, flags);
 			break;
 		case 2:
 			if (t.letter == '%')

@@ -169,6 +169,9 @@ struct macro_env {
 #define MACRO_DOMAIN	0x02	/* a domain: trailing dot off, 253 octets */
 
 int	 macro_check(const char *, size_t, int, int *);
+/* The letters a checked macro-string uses: bit (l - 'a'), lower case. */
+unsigned int macro_letters(const char *, size_t, int);
+#define MACRO_LETTER(c)	(1U << ((c) - 'a'))
 int	 macro_expand(const char *, size_t, int, const struct macro_env *,
 	    char *, size_t);
 
@@ -341,6 +344,31 @@ int	 lookup_term_counts(enum term_kind);
 /* Is this answer a void lookup (4.6.4): no such name, or no data? */
 int	 lookup_void(enum dns_status);
 
+/*
+ * idn.c: internationalized mail (RFC 8616 4).  idn_alabels writes the
+ * A-label form of a name (IDNA2008 through libidn2, with UTS 46
+ * non-transitional mapping: lower case, NFC) into out: 0, or -1 with
+ * why ("not valid UTF-8", what IDNA2008 refuses).  An ASCII name is
+ * copied as it is: RFC 7208 alone judges it.
+ */
+int	 idn_alabels(const char *, char *, size_t, char *, size_t);
+struct spf_query;
+struct frame;
+struct spf_term;
+/*
+ * Put the query's names in the form DNS needs: the sender's domain and
+ * the HELO name as A-labels, and what cannot be used in a macro noted.
+ * -1 with why when the identity's domain has no A-label form.
+ */
+int	 idn_query_names(struct spf_query *, char *, size_t);
+/*
+ * Does the term use a macro whose value cannot go to DNS (a non-ASCII
+ * local-part's %{s} or %{l}, a HELO name without an A-label form's
+ * %{h})?  Then it matches nothing (RFC 8616 4): 1, traced, else 0.
+ */
+int	 idn_term_skipped(struct spf_query *, const struct frame *,
+	    const struct spf_term *);
+
 /* eval.c, evalmech.c, exp.c: check_host() as continuations */
 enum term_outcome {
 	TERM_NOMATCH,
@@ -395,7 +423,9 @@ struct spf_query {
 	char			*sender;	/* local@domain */
 	char			*local;
 	char			*sender_domain;
-	char			*helo;
+	char			*helo;		/* as given */
+	char			*helo_alabels;	/* NULL: has none */
+	unsigned int		 unusable;	/* MACRO_LETTERs not for DNS */
 	char			*sender_given;
 	enum spf_identity	 identity;
 	int			 lookups_used;

@@ -63,6 +63,7 @@ spf_verdict_unchecked(const struct spf_config *cfg, enum spf_code code,
 	struct spf_result	 r;
 	struct sender_parts	 sp;
 	struct spf_addr		 a;
+	char			 alabels[SPF_DOMAIN_LEN], why[128];
 
 	memset(&r, 0, sizeof(r));
 	r.code = code;
@@ -85,6 +86,9 @@ spf_verdict_unchecked(const struct spf_config *cfg, enum spf_code code,
 		(void)snprintf(r.domain, sizeof(r.domain), "%.*s",
 		    (int)sp.domain_len, sp.domain);
 		domain_strip_dot(r.domain);
+		if (idn_alabels(r.domain, alabels, sizeof(alabels), why,
+		    sizeof(why)) == 0)
+			(void)strlcpy(r.domain, alabels, sizeof(r.domain));
 	}
 	(void)strlcpy(r.problem, problem, sizeof(r.problem));
 	verdict_action(&r, cfg);

@@ -15,7 +15,7 @@ bookworm)
 	t64="t64" ;;
 esac
 
-pkgs_build="build-essential pkg-config libunbound-dev nettle-dev libbsd-dev libevent-dev dns-root-data ca-certificates"
+pkgs_build="build-essential pkg-config libunbound-dev libidn2-dev nettle-dev libbsd-dev libevent-dev dns-root-data ca-certificates"
 pkgs_check="libcmocka-dev python3 python3-yaml iproute2 procps valgrind clang libclang-rt-dev"
 pkgs_exim="exim4-daemon-heavy exim4-dev swaks libio-socket-inet6-perl python3 python3-yaml iproute2 procps strace"
 # the run-time libraries of Debian's opensmtpd (its .deb is unpacked,

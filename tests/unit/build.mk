@@ -7,7 +7,8 @@
 # libcmocka-dev.
 
 UNIT_NAMES =	record macro addr domain dnsmsg dnsbad config cfgargs \
-		header json dnssecstate lookup eval lint jsonbuild verdict
+		header json dnssecstate lookup eval lint jsonbuild verdict \
+		idn
 UNIT_HELPERS =	tests/unit/helper.c tests/unit/jsoncheck.c \
 		tests/unit/scripted.c
 UNIT_BINS =	$(UNIT_NAMES:%=$(B)/tests/unit/test_%)
