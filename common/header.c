@@ -27,8 +27,9 @@ static void	describe(struct sbuf *, const struct spf_result *,
 static const char *who(const struct spf_result *);
 
 /*
- * Visible ASCII as it is, the octets in quote backslash-quoted, and
- * anything else, which no header may carry, as '?'.
+ * Visible ASCII as it is, the octets in quote backslash-quoted, UTF-8
+ * as it is (RFC 6532 lets the header of internationalized mail carry
+ * it), and anything else, which no header may carry, as '?'.
  */
 static void
 put_escaped(struct sbuf *l, const char *s, const char *quote)
@@ -36,6 +37,7 @@ put_escaped(struct sbuf *l, const char *s, const char *quote)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t	 run;
 	char	 pair[2] = { '\\', 0 };
+	int	 n;
 
 	while (*p != '\0') {
 		for (run = 0; p[run] >= 0x20 && p[run] <= 0x7e &&
@@ -47,6 +49,9 @@ put_escaped(struct sbuf *l, const char *s, const char *quote)
 		} else if (*p >= 0x20 && *p <= 0x7e) {
 			pair[1] = (char)*p++;
 			sbuf_put(l, pair, 2);
+		} else if (*p >= 0x80 && (n = utf8_len(p)) > 1) {
+			sbuf_put(l, (const char *)p, (size_t)n);
+			p += n;
 		} else {
 			sbuf_put(l, "?", 1);
 			p++;
@@ -54,23 +59,30 @@ put_escaped(struct sbuf *l, const char *s, const char *quote)
 	}
 }
 
-/* RFC 5322 atext */
+/* RFC 5322 atext, ASCII */
 static int
 is_atext(int c)
 {
 	return isalnum(c) || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c));
 }
 
+/* atext includes UTF-8 beyond ASCII (RFC 6532 3.2) */
 static int
 is_dot_atom(const char *s, size_t len)
 {
 	size_t	 i;
+	int	 n;
 
 	if (len == 0 || s[0] == '.' || s[len - 1] == '.')
 		return 0;
-	for (i = 0; i < len; i++) {
+	for (i = 0; i < len; i += n) {
+		n = 1;
 		if (s[i] == '.') {
 			if (s[i - 1] == '.')
+				return 0;
+		} else if ((unsigned char)s[i] >= 0x80) {
+			if ((n = utf8_len((const unsigned char *)s + i)) < 2 ||
+			    (size_t)n > len - i)
 				return 0;
 		} else if (!is_atext((unsigned char)s[i]))
 			return 0;

@@ -187,9 +187,12 @@ test_received_quoting(void **state)
 	    "helo=mail.example.org; receiver=mx.example.net; "
 	    "identity=mailfrom; mechanism=\"ip4:192.0.2.0/25\";");
 
-	/* control characters and non-ASCII octets become "?" */
+	/*
+	 * control characters and octets that are not UTF-8 become "?";
+	 * UTF-8 stays (RFC 6532)
+	 */
 	mk(&r, &cfg);
-	(void)strlcpy(r.sender, "bob\r\n\x01\xc3\xa9@example.org",
+	(void)strlcpy(r.sender, "bob\r\n\x01\xc3\xa9\xfc@example.org",
 	    sizeof(r.sender));
 	(void)strlcpy(r.helo, "evil\r\nX-Injected: 1", sizeof(r.helo));
 	(void)strlcpy(r.problem, "bad \"term\"\t\x7f", sizeof(r.problem));
@@ -197,9 +200,9 @@ test_received_quoting(void **state)
 	received(&r, &cfg);
 	assert_null(strchr(buf, '\r'));
 	assert_null(strchr(buf, '\n'));
-	assert_non_null(strstr(buf, "domain of bob?????@example.org)"));
+	assert_non_null(strstr(buf, "domain of bob???\xc3\xa9?@example.org)"));
 	assert_non_null(strstr(buf,
-	    "; envelope-from=\"bob?????@example.org\""));
+	    "; envelope-from=\"bob???\xc3\xa9?@example.org\""));
 	assert_non_null(strstr(buf, "; helo=\"evil??X-Injected: 1\";"));
 	assert_non_null(strstr(buf, "; problem=\"bad \\\"term\\\"??\";"));
 
@@ -441,8 +444,13 @@ test_auth_results_method(void **state)
 		{ "@example.org", "smtp.mailfrom=@example.org" },
 		{ "user@[192.0.2.1]", "smtp.mailfrom=\"user@[192.0.2.1]\"" },
 		{ "postmaster", "smtp.mailfrom=postmaster" },
+		/* UTF-8 is atext (RFC 6532 3.2); other octets are not */
 		{ "caf\xc3\xa9@example.org",
-		    "smtp.mailfrom=\"caf??\"@example.org" },
+		    "smtp.mailfrom=caf\xc3\xa9@example.org" },
+		{ "caf\xc3\xa9@m\xc3\xbcnchen.example",
+		    "smtp.mailfrom=caf\xc3\xa9@m\xc3\xbcnchen.example" },
+		{ "caf\xfc@example.org", "smtp.mailfrom=\"caf?\"@example.org" },
+		{ "caf\xc3@example.org", "smtp.mailfrom=\"caf?\"@example.org" },
 	};
 	struct spf_result	 r;
 	struct spf_config	 cfg;
