@@ -2,8 +2,9 @@
  * json.c: every JSON object the programs print, built here: a check
  * result, and through the builder whatever a front end adds (the line
  * number, the trace, a lint report).  Strings may hold any bytes DNS or
- * a client gave us: valid UTF-8 passes through, anything else is
- * escaped, so the text is always valid JSON; text that does not fit
+ * a client gave us: valid UTF-8 passes through, an octet that is not
+ * UTF-8 becomes U+FFFD, controls are escaped, so the text is always
+ * valid JSON in valid UTF-8; text that does not fit
  * its bound is no text at all, never a half-written object.
  */
 #include <stdio.h>
@@ -53,9 +54,16 @@ json_string(struct sbuf *sb, const char *s)
 			sbuf_put(sb, *p == '\n' ? "\\n" : *p == '\t' ?
 			    "\\t" : "\\r", 2);
 			p++;
-		} else if (*p < 0x20 || *p == 0x7f || (n = utf8_len(p)) == 0) {
-			/* a stray octet stands for itself, as U+00XX */
+		} else if (*p < 0x20 || *p == 0x7f) {
 			sbuf_printf(sb, "\\u%04x", *p);
+			p++;
+		} else if ((n = utf8_len(p)) == 0) {
+			/*
+			 * An octet that is not UTF-8 is U+FFFD, never the
+			 * U+00XX a real character would be: a result says
+			 * so of its sender and HELO name (*_invalid_utf8).
+			 */
+			sbuf_puts(sb, "\\ufffd");
 			p++;
 		} else {
 			sbuf_put(sb, (const char *)p, (size_t)n);
@@ -203,6 +211,10 @@ spf_json_result(struct spf_json *j, const struct spf_result *r,
 	spf_json_str(j, "client_ip", r->client_ip);
 	spf_json_str(j, "sender", r->sender);
 	spf_json_str(j, "helo", r->helo);
+	if (!utf8_valid(r->sender))
+		spf_json_bool(j, "sender_invalid_utf8", 1);
+	if (!utf8_valid(r->helo))
+		spf_json_bool(j, "helo_invalid_utf8", 1);
 	spf_json_str(j, "mechanism", r->mechanism);
 	spf_json_str(j, "explanation", r->explanation);
 	spf_json_str(j, "problem", r->problem);

@@ -17,7 +17,7 @@ static void	mk(struct spf_result *, struct spf_config *);
 static FILE	*saved;
 static char	 out[SPF_JSON_LEN * 2];
 
-/* What s should decode to: valid UTF-8 as is, other octets as U+00XX. */
+/* What s should decode to: valid UTF-8 as is, other octets as U+FFFD. */
 static size_t
 model(const char *s, unsigned char *o)
 {
@@ -29,7 +29,7 @@ model(const char *s, unsigned char *o)
 		if ((l = utf8_seq(p + i, n - i)) > 0)
 			memcpy(o + w, p + i, (size_t)l), w += (size_t)l;
 		else {
-			w += put_utf8(p[i], o + w);
+			w += put_utf8(0xfffd, o + w);
 			l = 1;
 		}
 	}
@@ -86,22 +86,22 @@ test_string_exact(void **state)
 		    "\xef\xbf\xbd\xf0\x90\x80\x80\xf4\x8f\xbf\xbf",
 		    "\"\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80"
 		    "\xef\xbf\xbd\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"" },
-		/* anything else is escaped octet by octet */
-		{ "\x80", "\"\\u0080\"" },
-		{ "\xff", "\"\\u00ff\"" },
-		{ "\xfe\xf5", "\"\\u00fe\\u00f5\"" },
-		{ "\xc0\xaf", "\"\\u00c0\\u00af\"" },
-		{ "\xc1\xbf", "\"\\u00c1\\u00bf\"" },
-		{ "\xe0\x80\xaf", "\"\\u00e0\\u0080\\u00af\"" },
-		{ "\xed\xa0\x80", "\"\\u00ed\\u00a0\\u0080\"" },
-		{ "\xf4\x90\x80\x80", "\"\\u00f4\\u0090\\u0080\\u0080\"" },
-		{ "\xf0\x80\x80\xaf", "\"\\u00f0\\u0080\\u0080\\u00af\"" },
-		{ "\xc3", "\"\\u00c3\"" },
-		{ "\xc3(", "\"\\u00c3(\"" },
-		{ "\xe2\x82", "\"\\u00e2\\u0082\"" },
-		{ "\xe2\x82X", "\"\\u00e2\\u0082X\"" },
-		{ "\xf0\x9f\x98", "\"\\u00f0\\u009f\\u0098\"" },
-		{ "a\xc3\xa9\xc3", "\"a\xc3\xa9\\u00c3\"" },
+		/* an octet that is not UTF-8 is U+FFFD, each on its own */
+		{ "\x80", "\"\\ufffd\"" },
+		{ "\xff", "\"\\ufffd\"" },
+		{ "\xfe\xf5", "\"\\ufffd\\ufffd\"" },
+		{ "\xc0\xaf", "\"\\ufffd\\ufffd\"" },
+		{ "\xc1\xbf", "\"\\ufffd\\ufffd\"" },
+		{ "\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"" },
+		{ "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"" },
+		{ "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" },
+		{ "\xf0\x80\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" },
+		{ "\xc3", "\"\\ufffd\"" },
+		{ "\xc3(", "\"\\ufffd(\"" },
+		{ "\xe2\x82", "\"\\ufffd\\ufffd\"" },
+		{ "\xe2\x82X", "\"\\ufffd\\ufffdX\"" },
+		{ "\xf0\x9f\x98", "\"\\ufffd\\ufffd\\ufffd\"" },
+		{ "a\xc3\xa9\xc3", "\"a\xc3\xa9\\ufffd\"" },
 	};
 	size_t	 i, off;
 
@@ -329,10 +329,13 @@ test_result_hostile(void **state)
 	assert_string_equal(jstr(&d, "sender"), (char *)want);
 	model(r.helo, want);
 	assert_string_equal(jstr(&d, "helo"), (char *)want);
-	assert_string_equal(jstr(&d, "domain"), "\xc3\xa9x\xc3\x83.\"\\");
+	assert_string_equal(jstr(&d, "domain"), "\xc3\xa9x\xef\xbf\xbd.\"\\");
+	/* neither is UTF-8: the result says so, U+FFFD alone could lie */
+	assert_non_null(strstr(out, ",\"sender_invalid_utf8\":true,"));
+	assert_non_null(strstr(out, ",\"helo_invalid_utf8\":true,"));
 	assert_string_equal(jstr(&d, "mechanism"), r.mechanism);
 	assert_string_equal(jstr(&d, "explanation"),
-	    "\xf0\x9f\x98\x80 \xc3\xad\xc2\xa0\xc2\x80\r\n\t");
+	    "\xf0\x9f\x98\x80 \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\r\n\t");
 	assert_string_equal(jstr(&d, "problem"), "\x1b[31m\x7f");
 	assert_memory_equal(jstr(&d, "reply"), "550 5.7.24 SPF permerror for ",
 	    29);
@@ -396,7 +399,10 @@ test_result_longest(void **state)
 				    action == SPF_REJECT)
 					save(out);
 				assert_int_equal(json_parse(out, &d), 0);
-				assert_int_equal(d.nkeys, 18);
+				/* 0x80 is no UTF-8: two flags say so */
+				assert_int_equal(d.nkeys, 18 +
+				    (fills[k][0] == 0x80) +
+				    (fills[k][1] == 0x80));
 			}
 		}
 	}
