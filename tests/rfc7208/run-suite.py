@@ -24,6 +24,18 @@
 # not a JSON object with the required keys, or a scenario that took more
 # than SCENARIO_TIMEOUT seconds.
 #
+# Beyond the openspf keys a test may give what the JSON must also hold,
+# each checked when present (the internationalized mail suite,
+# tests/idn, uses them): `received-spf` and `authentication-results`
+# (a text each header must contain, or a list of them), `domain` (the
+# domain checked, exactly), `problem` (a text the problem contains),
+# `sender-invalid-utf8` (true: the JSON flags the sender, false: it does
+# not); and a scenario may give `forbidden-queries`, a regular expression
+# no query name the DNS server received (in testdns.py's text form, \DDD
+# for unprintable octets) may match.  A character U+DC80..U+DCFF in a
+# test's fields stands for the octet 0x80..0xFF alone (Python's
+# surrogateescape), so a test can hand spfgate what is not UTF-8.
+#
 # Environment:
 #   SPF_TESTS      the suite file (default tests/rfc7208/suite/
 #                  rfc7208-tests.yml in the repository)
@@ -41,6 +53,7 @@
 import argparse
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -110,7 +123,7 @@ def run_spfgate(resolver, lines, timeout):
     """Run spfgate filter on lines.  Returns (output lines or None,
     list of problems with the run, stderr text)."""
     problems = []
-    data = "".join(lines).encode("utf-8")
+    data = "".join(lines).encode("utf-8", "surrogateescape")
     try:
         proc = subprocess.run(spfgate_command(resolver), input=data,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -167,7 +180,34 @@ def judge(test, obj):
             test["explanation"]:
         why.append("explanation expected %r, got %r"
                    % (test["explanation"], obj.get("explanation")))
+    for key in ("received-spf", "authentication-results"):
+        field = obj.get(key.replace("-", "_")) or ""
+        wants = test.get(key, [])
+        for want in wants if isinstance(wants, list) else [wants]:
+            if want not in field:
+                why.append("%s lacks %r: %r" % (key, want, field))
+    if "domain" in test and obj.get("domain") != test["domain"]:
+        why.append("domain expected %r, got %r" % (test["domain"],
+                                                  obj.get("domain")))
+    if "problem" in test and test["problem"] not in (obj.get("problem")
+                                                     or ""):
+        why.append("problem lacks %r: %r" % (test["problem"],
+                                            obj.get("problem")))
+    if "sender-invalid-utf8" in test and \
+            bool(obj.get("sender_invalid_utf8")) != \
+            test["sender-invalid-utf8"]:
+        why.append("sender_invalid_utf8 expected %s"
+                   % test["sender-invalid-utf8"])
     return "; ".join(why) or None
+
+
+def forbidden_queries(scenario, server):
+    """The query names of the scenario's run that it forbids."""
+    pattern = scenario.get("forbidden-queries")
+    if not pattern:
+        return []
+    return ["%s %s" % (entry.qname, entry.qtype)
+            for entry in server.queries() if re.search(pattern, entry.qname)]
 
 
 def rerun(server, line):
@@ -240,6 +280,10 @@ def run_scenario(number, scenario, args, reruns_left):
         if problems:
             for text in stderr.splitlines()[:40]:
                 print("    stderr: %s" % text)
+
+        for query in forbidden_queries(scenario, server):
+            print("FAIL [%s]: forbidden query %s" % (title, query))
+            failed += 1
 
         failures = []
         for index, (name, test, line) in enumerate(runnable):
