@@ -18,7 +18,8 @@ trace_add(struct spf_trace *t, int depth, const char *fmt, ...)
 	char	 line[1024];
 	va_list	 ap;
 	size_t	 i, n, had;
-	int	 ind;
+	int	 ind, u;
+	unsigned char *c;
 
 	if (t == NULL || t->truncated)
 		return;
@@ -31,11 +32,21 @@ trace_add(struct spf_trace *t, int depth, const char *fmt, ...)
 	(void)vsnprintf(line + ind, sizeof(line) - (size_t)ind, fmt, ap);
 	va_end(ap);
 	n = strlen(line);
-	/* what strangers wrote is shown, never interpreted by a terminal */
-	for (i = 0; i < n; i++)
-		if ((unsigned char)line[i] < 0x20 ||
-		    (unsigned char)line[i] > 0x7e)
+	/*
+	 * What strangers wrote is shown, never interpreted by a terminal:
+	 * UTF-8 stays (a U-label sender reads as it came), but not the C1
+	 * controls (U+0080..U+009F: CSI is one), nor what is not UTF-8.
+	 */
+	for (i = 0; i < n; i += (size_t)(u > 0 ? u : 1)) {
+		c = (unsigned char *)line + i;
+		u = c[0] >= 0x80 ? utf8_len(c) : 0;
+		if (u > 1 && !(c[0] == 0xc2 && c[1] < 0xa0))
+			continue;
+		if (c[0] < 0x20 || c[0] > 0x7e) {
 			line[i] = '?';
+			u = 0;
+		}
+	}
 	had = sbuf_len(&t->sb);
 	if (had + n + 2 > TRACE_MAX) {
 		t->truncated = 1;

@@ -2,8 +2,8 @@
  * test_idn.c: the pieces of internationalized mail (RFC 8616 4) that
  * need no DNS: U-labels to A-labels (idn_alabels), what is UTF-8
  * (utf8.c), which macro letters a string uses (the %{l} rule), a
- * UTF-8 local-part in an explanation, and the domain an unevaluated
- * sender's verdict names.  The evaluation itself is tests/idn/suite.yml.
+ * UTF-8 local-part in an explanation, the domain an unevaluated
+ * sender's verdict names, and UTF-8 in the --explain trace.  The evaluation itself is tests/idn/suite.yml.
  */
 #include "unit.h"
 
@@ -162,6 +162,22 @@ test_unchecked_domain(void **state)
 	assert_string_equal(v.result.domain, "\xe2\x98\x83.example");
 }
 
+/* The --explain trace shows UTF-8, never C1 controls or stray octets. */
+static void
+test_trace(void **state)
+{
+	struct spf_trace	 t;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	trace_add(&t, 1, "%s", "j\xc3\xbcrgen \xc2\x9b[31m \xfc \x1b \xf0\x9f\x98"
+	    "\xf0\x9f\x98\x80");
+	assert_non_null(t.sb.buf);
+	assert_string_equal(t.sb.buf,
+	    "  j\xc3\xbcrgen ??[31m ? ? ???\xf0\x9f\x98\x80\n");
+	trace_free(&t);
+}
+
 int
 main(void)
 {
@@ -173,6 +189,7 @@ main(void)
 		cmocka_unit_test(test_letters),
 		cmocka_unit_test(test_explain_local),
 		cmocka_unit_test(test_unchecked_domain),
+		cmocka_unit_test(test_trace),
 	};
 
 	return cmocka_run_group_tests(idn_tests, NULL, NULL);
