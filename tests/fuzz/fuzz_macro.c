@@ -163,7 +163,11 @@ ref_value(int letter, const struct macro_env *env, char *out, size_t outlen)
 	}
 }
 
-/* Uppercase letters: URL-escape all but RFC 3986's unreserved set. */
+/*
+ * Uppercase letters (url 1): URL-escape all but RFC 3986's unreserved
+ * set; lowercase letters in an explain-string (url 2): only the octets
+ * beyond ASCII, as a UTF-8 local-part brings in (RFC 8616 4).
+ */
 static void
 ref_escape(struct rbuf *b, const char *p, size_t n, int url)
 {
@@ -173,9 +177,10 @@ ref_escape(struct rbuf *b, const char *p, size_t n, int url)
 
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)p[i];
-		if (!url || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		if (!url || (url == 2 && c < 0x80) || (url == 1 &&
+		    ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-		    c == '_' || c == '~')
+		    c == '_' || c == '~')))
 			rb_add(b, p + i, 1);
 		else {
 			(void)snprintf(esc, sizeof(esc), "%%%02X", c);
@@ -304,7 +309,8 @@ ref_expand(const char *s, size_t len, int flags, const struct macro_env *env,
 			}
 		}
 		first = ndigits > 0 && digits < nparts ? nparts - digits : 0;
-		url = letter >= 'A' && letter <= 'Z';
+		url = letter >= 'A' && letter <= 'Z' ? 1 :
+		    (flags & MACRO_EXPLAIN) ? 2 : 0;
 		for (k = first; k < nparts; k++) {
 			if (k > first)
 				rb_add(out, ".", 1);
