@@ -1,1 +1,3 @@
-CHECKS += tests/idn/check.sh # internationalized mail (RFC 8616) through spfgate filter
+# tests/idn/build.mk: internationalized mail (RFC 8616 4), issue 15.
+CHECKS +=	tests/idn/check.sh # the suite through spfgate filter
+CHECKS +=	tests/idn/check-exim.sh # exim-spf.so in Exim, SMTPUTF8
