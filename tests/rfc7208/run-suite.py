@@ -41,6 +41,7 @@
 #                  rfc7208-tests.yml in the repository)
 #   SPFGATE        the binary (default build/spfgate in the repository)
 #   SPFGATE_ARGS   more arguments for `spfgate filter` (split like sh words)
+#   SUITE_LABEL    the name the summary lines start with (default rfc7208)
 # Options: -v prints every test's JSON; -k TEXT runs only the tests whose
 # scenario description or test name contains TEXT; --no-rerun skips the
 # one-test reruns of failures; --dns-log FILE appends every query the DNS
@@ -71,6 +72,8 @@ SUITE = os.environ.get("SPF_TESTS") or os.path.join(
     REPO, "tests", "rfc7208", "suite", "rfc7208-tests.yml")
 SPFGATE = os.environ.get("SPFGATE") or os.path.join(REPO, "build", "spfgate")
 SPFGATE_ARGS = shlex.split(os.environ.get("SPFGATE_ARGS", ""))
+# The name in front of the summary lines (tests/idn/check.sh: "idn").
+LABEL = os.environ.get("SUITE_LABEL") or "rfc7208"
 
 # Wall clock limit for one spfgate run (a whole scenario).
 SCENARIO_TIMEOUT = 60
@@ -351,14 +354,14 @@ def main():
     with open(SUITE, "rb") as f:
         scenarios = list(yaml.safe_load_all(f))
     total = sum(len(s.get("tests") or {}) for s in scenarios)
-    print("rfc7208: %d scenarios, %d tests from %s" % (len(scenarios), total,
+    print(LABEL + ": %d scenarios, %d tests from %s" % (len(scenarios), total,
                                                        SUITE))
-    print("rfc7208: %s" % " ".join(shlex.quote(word) for word in
+    print(LABEL + ": %s" % " ".join(shlex.quote(word) for word in
                                    spfgate_command("127.0.0.1@PORT")))
     if not os.access(SPFGATE, os.X_OK):
-        print("rfc7208: %s is not there or not executable (run make)"
+        print(LABEL + ": %s is not there or not executable (run make)"
               % SPFGATE)
-        print("rfc7208: 0 passed, %d failed" % total)
+        print(LABEL + ": 0 passed, %d failed" % total)
         return 1
 
     passed = failed = 0
@@ -377,12 +380,12 @@ def main():
     for name, reason in sorted(SKIP.items()):
         print("SKIP %s: %s" % (name, reason))
         if name not in known:
-            print("rfc7208: SKIP names %s, which is not a test" % name)
+            print(LABEL + ": SKIP names %s, which is not a test" % name)
             failed += 1
-    print("rfc7208: %d tests skipped" % len(SKIP))
+    print(LABEL + ": %d tests skipped" % len(SKIP))
     if misbehaved:
-        print("rfc7208: spfgate misbehaved (see MISBEHAVIOUR lines)")
-    print("rfc7208: %d passed, %d failed" % (passed, failed))
+        print(LABEL + ": spfgate misbehaved (see MISBEHAVIOUR lines)")
+    print(LABEL + ": %d passed, %d failed" % (passed, failed))
     return 1 if failed or misbehaved else 0
 
 
