@@ -416,6 +416,18 @@ def main():
                   "300.1.1.1\nuser@example.com\nx\nz0\n",
                   "1.2.3.4\nuser@[192.0.2.1]\nx\nz0\n"):
         write_seed("query", "rw-extra", extra)
+    # internationalized mail (RFC 8616): U-labels, UTF-8 and 4-octet
+    # local-parts against %{l} records, what is not UTF-8, what IDNA2008
+    # refuses
+    for extra in ("1.2.3.4\nanna@M\u00dcnchen.gmail.example.com\n"
+                  "m\u00fcnchen.example\nz0 t\n",
+                  "1.2.3.4\njos\u00e9@example.com\nx\nz0 t\n",
+                  "1.2.3.4\n\U0001F600@example.com\nx\nz0\n",
+                  "1.2.3.4\n<>\nstra\u00dfe.example\nz0 s\n",
+                  "1.2.3.4\nuser@\u2603.example\n\u2603.example\nz0\n"):
+        write_seed("query", "idn", extra.encode("utf-8"))
+    write_seed("query", "idn", b"1.2.3.4\nj\xfcrgen@m\xfcnchen.example\n"
+               b"h\xfc.example\nz0 t\n")
     lines = ["%s\tuser@%s\tmail.%s\n" % (("1.2.3.4", "192.0.2.3",
                                          "2a00:1450:4001::3")[i % 3], d, d)
              for i, d in enumerate(senders)]
