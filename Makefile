@@ -51,7 +51,8 @@ CORE_SRCS =	common/addr.c common/domain.c common/record.c \
 		common/eval.c common/evalmech.c common/exp.c \
 		common/checker.c common/dnssecstate.c common/result.c \
 		common/header.c common/verdict.c common/sbuf.c \
-		common/json.c common/utf8.c common/idn.c common/config.c common/sync.c common/trace.c \
+		common/json.c common/utf8.c common/idn.c common/config.c \
+		common/sync.c common/trace.c \
 		common/log.c common/lint/lint.c common/lint/lintrecord.c \
 		common/lint/lintrules.c common/lint/lintterms.c
 CORE_OBJS =	$(CORE_SRCS:%.c=$(B)/%.o)

@@ -46,8 +46,8 @@ run json-fail --json 198.51.100.99 mallory@example.org mail.attacker.net
 # internationalized mail (RFC 8616 4): the %{l} term skipped for a
 # UTF-8 local-part ("j\303\274rgen" is jürgen), the A-label form checked,
 # a name IDNA2008 refuses (U+2603)
-run exists-utf8-local 198.51.100.7 "$(printf 'j\303\274rgen')@lists.example.org" \
-    lists.example.org
+run exists-utf8-local 198.51.100.7 \
+    "$(printf 'j\303\274rgen')@lists.example.org" lists.example.org
 run ulabel-sender 192.0.2.1 "anna@$(printf 'M\303\234NCHEN').example.org" \
     "mail.$(printf 'm\303\274nchen').example.org"
 run idna-refused --json 192.0.2.1 "anna@$(printf '\342\230\203').example.org" \

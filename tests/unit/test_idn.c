@@ -3,7 +3,8 @@
  * need no DNS: U-labels to A-labels (idn_alabels), what is UTF-8
  * (utf8.c), which macro letters a string uses (the %{l} rule), a
  * UTF-8 local-part in an explanation, the domain an unevaluated
- * sender's verdict names, and UTF-8 in the --explain trace.  The evaluation itself is tests/idn/suite.yml.
+ * sender's verdict names, and UTF-8 in the --explain trace.  The
+ * evaluation itself is tests/idn/suite.yml.
  */
 #include "unit.h"
 
@@ -24,7 +25,8 @@ test_alabels(void **state)
 		{ "M\xc3\x9cNCHEN.Example", "xn--mnchen-3ya.example" },
 		/* u + COMBINING DIAERESIS, NFC first */
 		{ "mu\xcc\x88nchen.example", "xn--mnchen-3ya.example" },
-		{ "sub.m\xc3\xbcnchen.example.", "sub.xn--mnchen-3ya.example." },
+		{ "sub.m\xc3\xbcnchen.example.",
+		    "sub.xn--mnchen-3ya.example." },
 		/* IDNA2008, not IDNA2003: ß and final sigma are kept */
 		{ "stra\xc3\x9f" "e.example", "xn--strae-oqa.example" },
 		{ "STRA\xc3\x9f" "E.example", "xn--strae-oqa.example" },
@@ -170,8 +172,8 @@ test_trace(void **state)
 
 	(void)state;
 	memset(&t, 0, sizeof(t));
-	trace_add(&t, 1, "%s", "j\xc3\xbcrgen \xc2\x9b[31m \xfc \x1b \xf0\x9f\x98"
-	    "\xf0\x9f\x98\x80");
+	trace_add(&t, 1, "%s", "j\xc3\xbcrgen \xc2\x9b[31m \xfc \x1b "
+	    "\xf0\x9f\x98" "\xf0\x9f\x98\x80");
 	assert_non_null(t.sb.buf);
 	assert_string_equal(t.sb.buf,
 	    "  j\xc3\xbcrgen ??[31m ? ? ???\xf0\x9f\x98\x80\n");
