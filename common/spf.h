@@ -128,7 +128,7 @@ struct spf_result {
 	char		 client_ip[SPF_ADDR_LEN];	/* canonical text */
 	char		 sender[SPF_SENDER_LEN];	/* as given, "" if null */
 	char		 helo[SPF_DOMAIN_LEN];
-	char		 domain[SPF_DOMAIN_LEN];	/* the domain checked */
+	char		 domain[SPF_DOMAIN_LEN];	/* checked, A-labels */
 	char		 mechanism[SPF_TERM_LEN];	/* or "default" */
 	char		 explanation[SPF_EXPLANATION_LEN];
 	char		 problem[SPF_PROBLEM_LEN];
@@ -198,6 +198,8 @@ const char	*spf_checker_notice(const struct spf_checker *);
 /*
  * Start check_host() for one message.  sender may be "" or NULL (the
  * null sender: the HELO identity is checked as postmaster@helo).
+ * Both may be UTF-8, as SMTPUTF8 hands them over: their domains are
+ * checked in A-labels (RFC 8616 4; idn.c).
  * trace, when set, records every step for spf_trace_print().
  * Returns NULL with a reason in err if the arguments are unusable.
  */
