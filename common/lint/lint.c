@@ -49,10 +49,14 @@ spf_lint_start(struct spf_checker *c, const char *domain, spf_lint_fn *done,
 {
 	struct spf_lint		*l;
 	struct lookup_owner	 owner = { NULL, seen, expired };
-	char			 name[SPF_DOMAIN_LEN];
+	char			 name[SPF_DOMAIN_LEN], why[128];
 
-	if (strlcpy(name, domain, sizeof(name)) >= sizeof(name))
-		name[0] = '\0';
+	/* a U-label name is linted as the A-labels mail checks (RFC 8616) */
+	if (idn_alabels(domain, name, sizeof(name), why, sizeof(why)) == -1) {
+		(void)snprintf(err, errlen, "not a domain name: %.80s (%s)",
+		    domain, why);
+		return NULL;
+	}
 	domain_strip_dot(name);
 	if (!domain_valid_initial(name)) {
 		(void)snprintf(err, errlen, "not a domain name: %.80s", domain);
