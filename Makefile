@@ -54,7 +54,8 @@ CORE_SRCS =	common/addr.c common/domain.c common/record.c \
 		common/json.c common/utf8.c common/idn.c common/config.c \
 		common/sync.c common/trace.c \
 		common/log.c common/lint/lint.c common/lint/lintrecord.c \
-		common/lint/lintrules.c common/lint/lintterms.c
+		common/lint/lintrules.c common/lint/lintterms.c common/policy.c \
+		common/message.c
 CORE_OBJS =	$(CORE_SRCS:%.c=$(B)/%.o)
 CORE_LIB =	$(B)/libspfgate.a
 CORE_HDRS =	common/spf.h common/spfint.h common/lint/spflint.h

@@ -367,9 +367,36 @@ query_free(struct spf_query *q)
 	free(q->mechanism);
 	free(q->problem);
 	free(q->explanation);
-	trace_free(q->trace);
-	free(q->trace);
+	free(q->given_record);
+	trace_release(q->trace);
 	free(q);
+}
+
+void
+trace_release(struct spf_trace *t)
+{
+	if (t == NULL)
+		return;
+	trace_free(t);
+	free(t);
+}
+
+struct spf_trace *
+query_take_trace(struct spf_query *q)
+{
+	struct spf_trace	*t = q->trace;
+
+	q->trace = NULL;
+	return t;
+}
+
+int
+query_given_record(struct spf_query *q, const char *text)
+{
+	free(q->given_record);
+	if ((q->given_record = strdup(text)) == NULL)
+		return -1;
+	return 0;
 }
 
 /* Build the result, hand it over once, and free the query. */

@@ -63,6 +63,7 @@ spf_config_init(struct spf_config *cfg)
 	cfg->actions[SPF_PERMERROR] = SPF_TAG;
 	cfg->actions[SPF_FAIL] = SPF_REJECT;
 	cfg->actions[SPF_TEMPERROR] = SPF_DEFER;
+	policy_config_init(cfg);
 }
 
 static int
@@ -187,6 +188,10 @@ spf_config_set(struct spf_config *cfg, const char *key, const char *v,
 	const char	*errstr;
 	int		 code, action, n;
 
+	if ((n = policy_config_set(cfg, key, v)) == 1)
+		return 0;
+	if (n == -1)
+		goto bad;
 	if ((code = spf_code_parse(key)) != -1) {
 		if ((action = spf_action_parse(v)) == -1)
 			goto bad;
@@ -259,6 +264,9 @@ spf_config_set(struct spf_config *cfg, const char *key, const char *v,
 		if (parse_size(v, &cfg->cache_size) == -1)
 			goto bad;
 	} else if (strcmp(key, "skip") == 0) {
+		if (strchr(v, ':') != NULL && strchr(v, '.') != NULL &&
+		    policy_skip_name(cfg, v) == 0)
+			return 0;
 		if (cfg->nskip >= SPF_MAX_SKIP)
 			goto toomany;
 		if (spf_net_parse(v, &cfg->skip[cfg->nskip]) == -1)
@@ -363,7 +371,7 @@ is_keyword(const char *key)
 {
 	size_t	 i;
 
-	if (spf_code_parse(key) != -1)
+	if (spf_code_parse(key) != -1 || policy_is_keyword(key))
 		return 1;
 	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
 		if (strcmp(key, keywords[i]) == 0)
@@ -375,7 +383,8 @@ static int
 is_list(const char *key)
 {
 	return strcmp(key, "resolver") == 0 || strcmp(key, "zone") == 0 ||
-	    strcmp(key, "trust-anchor") == 0 || strcmp(key, "skip") == 0;
+	    strcmp(key, "trust-anchor") == 0 || strcmp(key, "skip") == 0 ||
+	    policy_is_list(key);
 }
 
 /* An option replaces what the file said for a repeatable keyword. */
@@ -389,8 +398,11 @@ clear_list(struct spf_config *cfg, const char *key)
 		cfg->nzones = 0;
 	else if (strcmp(key, "trust-anchor") == 0)
 		cfg->nanchors = 0;
-	else if (strcmp(key, "skip") == 0)
+	else if (strcmp(key, "skip") == 0) {
 		cfg->nskip = 0;
+		cfg->nskip_names = 0;
+	} else
+		policy_clear_list(cfg, key);
 }
 
 int

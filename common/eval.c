@@ -359,9 +359,20 @@ run(struct spf_query *q)
 static void
 fetch_record(struct spf_query *q, struct frame *f)
 {
-	trace_add(q->trace, f->depth, "%s: fetching SPF record", f->domain);
 	f->phase = 1;
 	ts_reset(&q->ts);
+	if (q->given_record != NULL && f->parent == NULL) {
+		/* a best guess or a skip rule: the record is ours, once */
+		trace_add(q->trace, f->depth, "%s: evaluating \"%s\"",
+		    f->domain, q->given_record);
+		q->ts.status = DNS_OK;
+		q->ts.count = 1;
+		q->ts.textlen = strlen(q->given_record);
+		q->ts.text = q->given_record;
+		q->given_record = NULL;
+		return;
+	}
+	trace_add(q->trace, f->depth, "%s: fetching SPF record", f->domain);
 	(void)lookup_ask(&q->dns, f->domain, DNS_T_TXT, record_answer, NULL);
 }
 

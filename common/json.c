@@ -253,3 +253,71 @@ spf_result_json(const struct spf_result *r, const struct spf_config *cfg,
 	}
 	return (int)sbuf_len(&j.sb);
 }
+
+/* An identity's result as an object: the HELO's in a verdict. */
+static void
+identity_object(struct spf_json *j, const char *k, const struct spf_result *r)
+{
+	spf_json_object(j, k);
+	spf_json_str(j, "result", spf_code_str(r->code));
+	spf_json_str(j, "action", spf_action_str(r->action));
+	spf_json_str(j, "domain", r->domain);
+	spf_json_str(j, "mechanism", r->mechanism);
+	spf_json_str(j, "explanation", r->explanation);
+	spf_json_str(j, "problem", r->problem);
+	spf_json_end(j);
+}
+
+void
+spf_json_verdict(struct spf_json *j, const struct spf_verdict *v,
+    const struct spf_config *cfg)
+{
+	const struct spf_result	*r = &v->result;
+
+	(void)cfg;
+	spf_json_str(j, "result", spf_code_str(r->code));
+	spf_json_str(j, "action", spf_action_str(r->action));
+	spf_json_str(j, "domain", r->domain);
+	spf_json_str(j, "identity", spf_identity_str(r->identity));
+	spf_json_str(j, "client_ip", r->client_ip);
+	spf_json_str(j, "sender", r->sender);
+	spf_json_str(j, "helo", r->helo);
+	if (!utf8_valid(r->sender))
+		spf_json_bool(j, "sender_invalid_utf8", 1);
+	if (!utf8_valid(r->helo))
+		spf_json_bool(j, "helo_invalid_utf8", 1);
+	spf_json_str(j, "mechanism", r->mechanism);
+	spf_json_str(j, "explanation", r->explanation);
+	spf_json_str(j, "problem", r->problem);
+	spf_json_int(j, "lookups", r->lookups);
+	spf_json_int(j, "void_lookups", r->void_lookups);
+	spf_json_int(j, "queries", r->queries);
+	spf_json_str(j, "dnssec", spf_dnssec_str(r->dnssec));
+	spf_json_int(j, "elapsed_ms", r->elapsed_ms);
+	spf_json_str(j, "reply", v->reply);
+	/* the fields as built: empty for a field header-fields leaves out */
+	spf_json_str(j, "received_spf", v->received_spf);
+	spf_json_str(j, "authentication_results", v->authres);
+	if (v->helo_checked)
+		identity_object(j, "helo_result", &v->helo_result);
+	else
+		spf_json_str(j, "helo_result", NULL);
+	spf_json_str(j, "skipped", v->skipped[0] != '\0' ? v->skipped : NULL);
+	spf_json_str(j, "guess", v->guessed ? spf_code_str(v->guess) : NULL);
+	spf_json_str(j, "would", v->would ? spf_action_str(v->would_action) :
+	    NULL);
+}
+
+void
+spf_json_recipient(struct spf_json *j, const struct spf_verdict *v,
+    const struct spf_config *cfg, const char *rcpt)
+{
+	char	 reply[SPF_REPLY_LEN];
+
+	spf_json_object(j, NULL);
+	spf_json_str(j, "address", rcpt);
+	spf_json_str(j, "action", spf_action_str(spf_verdict_recipient(v, cfg,
+	    rcpt, reply, sizeof(reply))));
+	spf_json_str(j, "reply", reply);
+	spf_json_end(j);
+}

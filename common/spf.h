@@ -30,6 +30,10 @@ struct event_base;
 #define SPF_MAX_ZONES		8
 #define SPF_MAX_ANCHORS		4
 #define SPF_MAX_SKIP		64
+#define SPF_MAX_SKIP_NAMES	32	/* skip ptr:, helo:, spf: rules */
+#define SPF_MAX_DOMAIN_POLICY	64
+#define SPF_MAX_EXEMPT		32
+#define SPF_RECORD_TEXT_LEN	512	/* a best-guess record */
 #define SPF_LOOKUP_LIMIT	10	/* DNS-querying terms, RFC 7208 4.6.4 */
 
 enum spf_code {
@@ -67,6 +71,32 @@ enum spf_dnssec_mode {
 	SPF_DNSSEC_MODE_NO,	/* never validate */
 	SPF_DNSSEC_MODE_YES,	/* validate when the path allows it */
 	SPF_DNSSEC_MODE_REQUIRE	/* refuse to start without validation */
+};
+
+/* Which header fields accepted and tagged mail gets. */
+enum spf_header_fields {
+	SPF_FIELDS_BOTH,
+	SPF_FIELDS_RECEIVED_SPF,
+	SPF_FIELDS_AUTHRES
+};
+
+/* A trusted forwarder named by a skip rule, not by its address. */
+enum spf_skip_kind {
+	SPF_SKIP_PTR,	/* forward-confirmed reverse name under name */
+	SPF_SKIP_HELO,	/* HELO under name, resolving to the client */
+	SPF_SKIP_SPF	/* the client passes name's own SPF policy */
+};
+
+struct spf_skip_name {
+	enum spf_skip_kind kind;
+	char		 name[SPF_DOMAIN_LEN];
+};
+
+/* "domain-policy DOMAIN RESULT ACTION"; ".DOMAIN" takes subdomains. */
+struct spf_domain_policy {
+	char		 domain[SPF_DOMAIN_LEN];
+	enum spf_code	 code;
+	enum spf_action	 action;
 };
 
 enum spf_log {
@@ -111,6 +141,18 @@ struct spf_config {
 	struct spf_net	 skip[SPF_MAX_SKIP];
 	int		 nskip;
 	enum spf_log	 log;
+	/* the policy of issue 14: see spfgate.conf(5) */
+	int		 helo_check;
+	enum spf_action	 helo_actions[SPF_NCODES];
+	enum spf_header_fields header_fields;
+	int		 dry_run;
+	struct spf_skip_name skip_names[SPF_MAX_SKIP_NAMES];
+	int		 nskip_names;
+	struct spf_domain_policy domain_policy[SPF_MAX_DOMAIN_POLICY];
+	int		 ndomain_policy;
+	char		 best_guess[SPF_RECORD_TEXT_LEN];	/* "" for off */
+	char		 exempt[SPF_MAX_EXEMPT][SPF_SENDER_LEN];
+	int		 nexempt;
 };
 
 /* The outcome of one evaluation, handed to the done callback. */
@@ -282,11 +324,20 @@ int		 spf_log_line(const struct spf_result *, char *, size_t);
 #define SPF_LOG_LINE_LEN	2048
 
 struct spf_verdict {
-	struct spf_result result;
+	struct spf_result result;	/* the result the action came from */
+	struct spf_result helo_result;	/* the HELO identity's, if checked */
+	int		 helo_checked;
+	int		 helo_decided;	/* result is helo_result: no mail from */
+	char		 skipped[SPF_DOMAIN_LEN + 8];	/* the rule, or "" */
+	int		 guessed;	/* guess holds the best guess's result */
+	enum spf_code	 guess;
+	int		 would;		/* dry run turned would_action into tag */
+	enum spf_action	 would_action;
 	int		 headers;
-	char		 received_spf[SPF_HEADER_LEN];	/* the whole field */
-	char		 authres[SPF_HEADER_LEN];	/* the whole field */
-	char		 authres_method[SPF_HEADER_LEN]; /* "spf=... ..." */
+	/* one field a line, HELO's first, when two identities were checked */
+	char		 received_spf[2 * SPF_HEADER_LEN];
+	char		 authres[2 * SPF_HEADER_LEN];	/* the whole field */
+	char		 authres_method[2 * SPF_HEADER_LEN]; /* "spf=... ..." */
 	char		 reply[SPF_REPLY_LEN];
 	char		 log_line[SPF_LOG_LINE_LEN];
 };
@@ -307,6 +358,43 @@ void		 spf_verdict_unchecked(const struct spf_config *,
 void		 spf_verdict_local(const struct spf_config *,
 		    const char *sender, const char *helo,
 		    struct spf_verdict *);
+/*
+ * Does the answer wait for RCPT TO?  Yes when recipients are exempted:
+ * a reject or defer is then given per recipient.
+ */
+int		 spf_verdict_at_rcpt(const struct spf_config *);
+/* Is rcpt (with or without <>) one "exempt-recipient" names? */
+int		 spf_recipient_exempt(const struct spf_config *,
+		    const char *rcpt);
+/*
+ * The action for one recipient: an exempt recipient's is accept, every
+ * other's the verdict's; reply (SPF_REPLY_LEN) gets the SMTP reply
+ * for reject and defer, else "".  A message that goes on through an
+ * exempt recipient carries the verdict's headers (headers is set).
+ */
+enum spf_action	 spf_verdict_recipient(const struct spf_verdict *,
+		    const struct spf_config *, const char *rcpt,
+		    char *reply, size_t);
+
+/*
+ * message.c: the whole check of one message, as the site's policy
+ * says: the skip rules (networks, then ptr:, helo:, spf: names), the
+ * HELO identity on its own (RFC 7208 2.3; an IP literal or a name
+ * that is not a domain is none, unchecked), then the MAIL FROM
+ * identity unless the HELO result already rejects, then the best guess
+ * for a none.  done gets the verdict exactly once, from the event loop
+ * (never from inside spf_message_start), with the trace of the result
+ * the action came from when trace was set (else NULL), both valid
+ * during the call.  NULL with err if the arguments are unusable.
+ */
+struct spf_message;
+typedef void	spf_verdict_fn(const struct spf_verdict *,
+		    const struct spf_trace *, void *);
+struct spf_message *spf_message_start(struct spf_checker *, const char *ip,
+		    const char *sender, const char *helo, int trace,
+		    spf_verdict_fn *, void *, char *err, size_t errlen);
+/* Stop a message's check; its callback will not be called. */
+void		 spf_message_cancel(struct spf_message *);
 
 /* log.c: one line to stderr or syslog (facility mail), as configured. */
 void		 spf_log(const struct spf_config *, const char *, ...)
@@ -340,6 +428,16 @@ void		 spf_json_bool(struct spf_json *, const char *k, int v);
  */
 void		 spf_json_result(struct spf_json *, const struct spf_result *,
 		    const struct spf_config *);
+/*
+ * A message's verdict, the members of spf_json_result (the headers and
+ * reply the message gets) and then helo_result, skipped, guess, would.
+ */
+void		 spf_json_verdict(struct spf_json *, const struct spf_verdict *,
+		    const struct spf_config *);
+/* One recipient's answer, {address, action, reply}, into an array. */
+void		 spf_json_recipient(struct spf_json *,
+		    const struct spf_verdict *, const struct spf_config *,
+		    const char *rcpt);
 /*
  * The text, valid until the builder is freed; NULL if it exceeded the
  * bound, memory ran out, or an object is left open.

@@ -87,6 +87,31 @@ void	 addr_text(const struct spf_addr *, char *, size_t);
 void	 addr_dotted(const struct spf_addr *, char *, size_t);
 void	 addr_reverse_name(const struct spf_addr *, char *, size_t);
 
+/* verdict.c: the fields, reply and log line, v's parts filled in */
+void	 verdict_compose(struct spf_verdict *, const struct spf_config *);
+/* The result of an identity not evaluated, as spf_verdict_unchecked. */
+void	 verdict_result_unchecked(const struct spf_config *, enum spf_code,
+	    const char *, const char *, const char *, const char *,
+	    struct spf_result *);
+
+/* policy.c */
+void	 policy_config_init(struct spf_config *);
+/* 1 if key is one of policy.c's and was set, 0 if not one, -1 bad */
+int	 policy_config_set(struct spf_config *, const char *, const char *);
+int	 policy_is_keyword(const char *);
+int	 policy_is_list(const char *);
+void	 policy_clear_list(struct spf_config *, const char *);
+/* "ptr:D", "helo:N", "spf:D": 0, or -1 if not one of those */
+int	 policy_skip_name(struct spf_config *, const char *);
+/* The action for a mail-from result of domain, domain-policy first. */
+enum spf_action policy_mailfrom_action(const struct spf_config *,
+	    enum spf_code, const char *);
+/* Take the query's trace away from it: freed with trace_release. */
+struct spf_trace *query_take_trace(struct spf_query *);
+void	 trace_release(struct spf_trace *);
+/* Evaluate text instead of the top domain's published record. */
+int	 query_given_record(struct spf_query *, const char *);
+
 /* domain.c */
 int	 domain_valid_initial(const char *);
 int	 domain_valid_query(const char *);
@@ -448,6 +473,7 @@ struct spf_query {
 	int			 delivering;
 	struct timespec		 started;
 	struct spf_trace	*trace;
+	char			*given_record;	/* instead of the TXT */
 	LIST_ENTRY(spf_query)	 entry;
 };
 

@@ -16,14 +16,16 @@ struct sync_state {
 	int			 done;
 };
 
-static void	sync_done(const struct spf_result *, void *);
+static void	sync_done(const struct spf_verdict *,
+		    const struct spf_trace *, void *);
 
 static void
-sync_done(const struct spf_result *r, void *arg)
+sync_done(const struct spf_verdict *v, const struct spf_trace *t, void *arg)
 {
 	struct sync_state	*s = arg;
 
-	spf_verdict(r, s->cfg, s->out);
+	(void)t;
+	*s->out = *v;
 	s->done = 1;
 }
 
@@ -32,7 +34,7 @@ spf_check_sync(struct spf_checker *c, const char *ip, const char *sender,
     const char *helo, struct spf_verdict *out)
 {
 	struct sync_state	 s;
-	struct spf_query	*q;
+	struct spf_message	*q;
 	char			 err[SPF_PROBLEM_LEN];
 
 	if (ip == NULL || *ip == '\0') {
@@ -42,7 +44,7 @@ spf_check_sync(struct spf_checker *c, const char *ip, const char *sender,
 	memset(&s, 0, sizeof(s));
 	s.cfg = &c->cfg;
 	s.out = out;
-	q = spf_query_start(c, ip, sender, helo, 0, sync_done, &s, err,
+	q = spf_message_start(c, ip, sender, helo, 0, sync_done, &s, err,
 	    sizeof(err));
 	if (q == NULL)
 		goto fail;
@@ -52,7 +54,7 @@ spf_check_sync(struct spf_checker *c, const char *ip, const char *sender,
 		 * so waiting longer would spin, not finish.
 		 */
 		if (event_base_loop(c->base, EVLOOP_ONCE) != 0 && !s.done) {
-			spf_query_cancel(q);
+			spf_message_cancel(q);
 			(void)strlcpy(err, "event loop failed", sizeof(err));
 			goto fail;
 		}

@@ -12,13 +12,22 @@
  * The action the site's policy gives a result.  A site that trusts
  * only an authenticated pass handles any other pass as neutral.
  */
+static void	compose(struct spf_verdict *, const struct spf_config *);
+static void	with_comment(char *, size_t, const char *, const char *);
+
+/*
+ * The action the site's policy gives a result: the domain's own
+ * domain-policy line, else the map.  A site that trusts only an
+ * authenticated pass handles any other pass as neutral.
+ */
 void
 verdict_action(struct spf_result *r, const struct spf_config *cfg)
 {
-	r->action = cfg->actions[r->code];
+	r->action = policy_mailfrom_action(cfg, r->code, r->domain);
 	if (r->code == SPF_PASS && cfg->require_dnssec_pass &&
 	    r->dnssec != SPF_DNSSEC_SECURE) {
-		r->action = cfg->actions[SPF_NEUTRAL];
+		r->action = policy_mailfrom_action(cfg, SPF_NEUTRAL,
+		    r->domain);
 		if (r->problem[0] == '\0')
 			(void)snprintf(r->problem, sizeof(r->problem),
 			    "pass not DNSSEC-secure (%s): handled as neutral",
@@ -26,20 +35,86 @@ verdict_action(struct spf_result *r, const struct spf_config *cfg)
 	}
 }
 
-void
-spf_verdict(const struct spf_result *r, const struct spf_config *cfg,
-    struct spf_verdict *v)
+/* "spf=none smtp..." becomes "spf=none (comment) smtp...". */
+static void
+with_comment(char *m, size_t len, const char *prefix, const char *comment)
 {
-	v->result = *r;
-	v->result.trace = NULL;
-	r = &v->result;
+	char	 tmp[2 * SPF_HEADER_LEN];
+	size_t	 at;
+
+	at = strcspn(m, " ");
+	(void)snprintf(tmp, sizeof(tmp), "%.*s (%s%s)%s", (int)at, m, prefix,
+	    comment, m + at);
+	if (strlen(tmp) < len)
+		(void)strlcpy(m, tmp, len);
+}
+
+/* The fields, the reply and the log line of a verdict whose parts are in. */
+static void
+compose(struct spf_verdict *v, const struct spf_config *cfg)
+{
+	const struct spf_result	*r = &v->result;
+	char			 helo[SPF_HEADER_LEN], m[SPF_HEADER_LEN];
+	char			 would[64];
+	int			 two;
+
+	/* dry run: what would have been refused is tagged, and says so */
+	if (cfg->dry_run && (r->action == SPF_REJECT ||
+	    r->action == SPF_DEFER)) {
+		v->would = 1;
+		v->would_action = r->action;
+		v->result.action = SPF_TAG;
+	}
 	v->headers = spf_headers_wanted(r, cfg);
+	/* a refused message goes on only through an exempt recipient */
+	if (spf_verdict_at_rcpt(cfg) && (r->action == SPF_REJECT ||
+	    r->action == SPF_DEFER))
+		v->headers = 1;
+	two = v->helo_checked && !v->helo_decided &&
+	    r->identity == SPF_ID_MAILFROM;
+	(void)snprintf(would, sizeof(would), "would=%s",
+	    spf_action_str(v->would_action));
+
 	/* Each fits its buffer whatever strangers wrote (header.c). */
-	(void)spf_received_spf(r, cfg, v->received_spf,
-	    sizeof(v->received_spf));
-	(void)spf_authres_header(r, cfg, v->authres, sizeof(v->authres));
-	(void)spf_authres_method(r, v->authres_method,
-	    sizeof(v->authres_method));
+	v->received_spf[0] = v->authres[0] = v->authres_method[0] = '\0';
+	if (two && spf_received_spf(&v->helo_result, cfg, helo,
+	    sizeof(helo)) > 0)
+		(void)snprintf(v->received_spf, sizeof(v->received_spf),
+		    "%s\n", helo);
+	if (spf_received_spf(r, cfg, m, sizeof(m)) > 0) {
+		(void)strlcat(v->received_spf, m, sizeof(v->received_spf));
+		if (v->would)
+			(void)snprintf(v->received_spf + strlen(v->received_spf),
+			    sizeof(v->received_spf) - strlen(v->received_spf),
+			    " %s;", would);
+	}
+	if (two && spf_authres_method(&v->helo_result, helo,
+	    sizeof(helo)) > 0)
+		(void)snprintf(v->authres_method, sizeof(v->authres_method),
+		    "%s; ", helo);
+	if (spf_authres_method(r, m, sizeof(m)) > 0) {
+		if (v->skipped[0] != '\0')
+			with_comment(m, sizeof(m), "skip ", v->skipped);
+		else if (v->guessed)
+			with_comment(m, sizeof(m), "best guess ",
+			    spf_code_str(v->guess));
+		if (v->would)
+			with_comment(m, sizeof(m), "dry run, ", would);
+		(void)strlcat(v->authres_method, m, sizeof(v->authres_method));
+	}
+	/* header.c's field name and authserv-id, then every method */
+	if (spf_authres_header(r, cfg, v->authres, sizeof(v->authres)) > 0 &&
+	    spf_authres_method(r, m, sizeof(m)) > 0 &&
+	    strlen(v->authres) >= strlen(m)) {
+		v->authres[strlen(v->authres) - strlen(m)] = '\0';
+		(void)strlcat(v->authres, v->authres_method,
+		    sizeof(v->authres));
+	}
+	if (cfg->header_fields == SPF_FIELDS_AUTHRES)
+		v->received_spf[0] = '\0';
+	else if (cfg->header_fields == SPF_FIELDS_RECEIVED_SPF)
+		v->authres[0] = v->authres_method[0] = '\0';
+
 	(void)spf_smtp_reply(r, v->reply, sizeof(v->reply));
 	/* The MTA needs a 5xx or 4xx whatever happened to the text. */
 	if (r->action == SPF_REJECT && v->reply[0] != '5')
@@ -49,16 +124,67 @@ spf_verdict(const struct spf_result *r, const struct spf_config *cfg,
 		(void)strlcpy(v->reply, "451 4.7.24 SPF temporary error",
 		    sizeof(v->reply));
 	/* Long senders and problems may not fit: the essentials do. */
-	if (spf_log_line(r, v->log_line, sizeof(v->log_line)) < 0)
+	if (spf_log_line(r, v->log_line, sizeof(v->log_line)) < 0) {
+		(void)snprintf(v->log_line, sizeof(v->log_line), "client=%s "
+		    "result=%s action=%s", r->client_ip,
+		    spf_code_str(r->code), spf_action_str(r->action));
+		return;
+	}
+	/* the same keys whether checked or skipped */
+	(void)snprintf(m, sizeof(m), " helo_result=%s skipped=%s guess=%s "
+	    "would=%s", v->helo_checked ? spf_code_str(v->helo_result.code) :
+	    "-", v->skipped[0] != '\0' ? v->skipped : "-", v->guessed ?
+	    spf_code_str(v->guess) : "-", v->would ?
+	    spf_action_str(v->would_action) : "-");
+	if (strlcat(v->log_line, m, sizeof(v->log_line)) >= sizeof(v->log_line))
 		(void)snprintf(v->log_line, sizeof(v->log_line), "client=%s "
 		    "result=%s action=%s", r->client_ip,
 		    spf_code_str(r->code), spf_action_str(r->action));
 }
 
 void
-spf_verdict_unchecked(const struct spf_config *cfg, enum spf_code code,
+spf_verdict(const struct spf_result *r, const struct spf_config *cfg,
+    struct spf_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->result = *r;
+	v->result.trace = NULL;
+	compose(v, cfg);
+}
+
+/* Put together by message.c: the parts are in v already. */
+void
+verdict_compose(struct spf_verdict *v, const struct spf_config *cfg)
+{
+	v->result.trace = NULL;
+	v->helo_result.trace = NULL;
+	compose(v, cfg);
+}
+
+int
+spf_verdict_at_rcpt(const struct spf_config *cfg)
+{
+	return cfg->nexempt > 0;
+}
+
+enum spf_action
+spf_verdict_recipient(const struct spf_verdict *v,
+    const struct spf_config *cfg, const char *rcpt, char *reply, size_t len)
+{
+	enum spf_action	 a = v->result.action;
+
+	if ((a == SPF_REJECT || a == SPF_DEFER) &&
+	    spf_recipient_exempt(cfg, rcpt))
+		a = SPF_ACCEPT;
+	(void)strlcpy(reply, a == SPF_REJECT || a == SPF_DEFER ? v->reply :
+	    "", len);
+	return a;
+}
+
+void
+verdict_result_unchecked(const struct spf_config *cfg, enum spf_code code,
     const char *ip, const char *sender, const char *helo,
-    const char *problem, struct spf_verdict *v)
+    const char *problem, struct spf_result *out)
 {
 	struct spf_result	 r;
 	struct sender_parts	 sp;
@@ -92,6 +218,17 @@ spf_verdict_unchecked(const struct spf_config *cfg, enum spf_code code,
 	}
 	(void)strlcpy(r.problem, problem, sizeof(r.problem));
 	verdict_action(&r, cfg);
+	*out = r;
+}
+
+void
+spf_verdict_unchecked(const struct spf_config *cfg, enum spf_code code,
+    const char *ip, const char *sender, const char *helo,
+    const char *problem, struct spf_verdict *v)
+{
+	struct spf_result	 r;
+
+	verdict_result_unchecked(cfg, code, ip, sender, helo, problem, &r);
 	spf_verdict(&r, cfg, v);
 }
 

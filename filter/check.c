@@ -21,7 +21,8 @@ struct check_state {
 	int			 done;
 };
 
-static void	checked(const struct spf_result *, void *);
+static void	checked(const struct spf_verdict *, const struct spf_trace *,
+		    void *);
 static void	emit_line(const char *, void *);
 static void	show(const char *, const char *);
 static void	emit_json(const char *, void *);
@@ -56,13 +57,15 @@ show(const char *label, const char *value)
 }
 
 static void
-checked(const struct spf_result *r, void *arg)
+checked(const struct spf_verdict *v, const struct spf_trace *trace,
+    void *arg)
 {
 	struct check_state	*st = arg;
+	const struct spf_result	*r = &v->result, *h = &v->helo_result;
 	struct spf_json		*j;
 	const char		*text;
-	char			 buf[SPF_JSON_LEN];
-	int			 color;
+	char			 buf[SPF_JSON_LEN], reply[SPF_REPLY_LEN];
+	int			 color, i;
 
 	st->done = 1;
 	switch (r->action) {
@@ -83,10 +86,17 @@ checked(const struct spf_result *r, void *arg)
 		text = NULL;
 		if ((j = spf_json_new(JSON_MAX)) != NULL) {
 			spf_json_object(j, NULL);
-			spf_json_result(j, r, st->cfg);
+			spf_json_verdict(j, v, st->cfg);
+			if (st->flags->nrcpts > 0) {
+				spf_json_array(j, "recipients");
+				for (i = 0; i < st->flags->nrcpts; i++)
+					spf_json_recipient(j, v, st->cfg,
+					    st->flags->rcpts[i]);
+				spf_json_end(j);
+			}
 			if (st->flags->explain) {
 				spf_json_array(j, "trace");
-				(void)spf_trace_print(r->trace, 0, emit_json, j);
+				(void)spf_trace_print(trace, 0, emit_json, j);
 				spf_json_end(j);
 			}
 			spf_json_end(j);
@@ -100,7 +110,7 @@ checked(const struct spf_result *r, void *arg)
 	if (st->flags->explain) {
 		color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
 		printf("evaluation:\n");
-		(void)spf_trace_print(r->trace, color, emit_line, NULL);
+		(void)spf_trace_print(trace, color, emit_line, NULL);
 		printf("\n");
 	}
 	show("result:", spf_code_str(r->code));
@@ -116,12 +126,30 @@ checked(const struct spf_result *r, void *arg)
 	    r->void_limit, r->queries, r->elapsed_ms);
 	show("lookups:", buf);
 	show("dnssec:", spf_dnssec_str(r->dnssec));
-	if (spf_smtp_reply(r, buf, sizeof(buf)) > 0)
-		show("reply:", buf);
-	if (spf_received_spf(r, st->cfg, buf, sizeof(buf)) > 0)
-		printf("%s\n", buf);
-	if (spf_authres_header(r, st->cfg, buf, sizeof(buf)) > 0)
-		printf("%s\n", buf);
+	if (v->helo_checked && !v->helo_decided) {
+		(void)snprintf(buf, sizeof(buf), "%s (%s%s%s)",
+		    spf_code_str(h->code), h->domain, h->problem[0] != '\0' ?
+		    ": " : "", h->problem);
+		show("helo result:", buf);
+	}
+	if (v->skipped[0] != '\0')
+		show("skipped:", v->skipped);
+	if (v->guessed)
+		show("best guess:", spf_code_str(v->guess));
+	if (v->would)
+		show("dry run:", spf_action_str(v->would_action));
+	show("reply:", v->reply);
+	for (i = 0; i < st->flags->nrcpts; i++) {
+		(void)snprintf(buf, sizeof(buf), "%s %s%s%s",
+		    st->flags->rcpts[i], spf_action_str(spf_verdict_recipient(
+		    v, st->cfg, st->flags->rcpts[i], reply, sizeof(reply))),
+		    reply[0] != '\0' ? " " : "", reply);
+		show("recipient:", buf);
+	}
+	if (v->received_spf[0] != '\0')
+		printf("%s\n", v->received_spf);
+	if (v->authres[0] != '\0')
+		printf("%s\n", v->authres);
 }
 
 int
@@ -150,7 +178,7 @@ cmd_check(const struct spf_config *cfg, const struct cmd_flags *flags,
 	}
 	if (spf_checker_notice(checker) != NULL)
 		fprintf(stderr, "spfgate: %s\n", spf_checker_notice(checker));
-	if (spf_query_start(checker, argv[0], argv[1], argc > 2 ? argv[2] :
+	if (spf_message_start(checker, argv[0], argv[1], argc > 2 ? argv[2] :
 	    "", flags->explain, checked, &st, err, sizeof(err)) == NULL) {
 		fprintf(stderr, "spfgate: %s\n", err);
 		spf_checker_free(checker);

@@ -18,8 +18,8 @@ void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: spfgate check [options] [--json] [--explain] IP SENDER "
-	    "[HELO]\n"
+	    "usage: spfgate check [options] [--json] [--explain] "
+	    "[--recipient ADDR]... IP SENDER [HELO]\n"
 	    "       spfgate filter [options]\n"
 	    "       spfgate lint [options] [--json] DOMAIN...\n"
 	    "options: --config FILE, --resolver ADDR[@PORT], --zone FILE,\n"
@@ -35,7 +35,18 @@ flag_option(const char *opt, const char *next, void *arg)
 {
 	struct cmd_flags	*flags = arg;
 
-	(void)next;
+	if (strcmp(opt, "--recipient") == 0) {
+		if (next == NULL || flags->nrcpts == CMD_MAX_RCPTS)
+			return -1;
+		flags->rcpts[flags->nrcpts++] = next;
+		return 2;
+	}
+	if (strncmp(opt, "--recipient=", 12) == 0) {
+		if (flags->nrcpts == CMD_MAX_RCPTS)
+			return -1;
+		flags->rcpts[flags->nrcpts++] = opt + 12;
+		return 1;
+	}
 	if (strcmp(opt, "--json") == 0)
 		flags->json = 1;
 	else if (strcmp(opt, "--explain") == 0)

@@ -18,9 +18,13 @@
 #define EXIT_LINT_WARNINGS	2
 #define EXIT_LINT_ERRORS	3
 
+#define CMD_MAX_RCPTS	100
+
 struct cmd_flags {
 	int	 json;
 	int	 explain;
+	const char *rcpts[CMD_MAX_RCPTS];	/* --recipient, in order */
+	int	 nrcpts;
 };
 
 /* check.c: "check IP SENDER [HELO]"; returns the action's exit status. */

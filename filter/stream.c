@@ -23,11 +23,16 @@
 #define IN_MAX		(4 * MAX_LINE)
 #define JSON_MAX	SPF_JSON_LEN	/* one result and its line number */
 
+/* Recipients a line may name after its HELO field. */
+#define MAX_RCPTS	100
+
 struct entry {
 	TAILQ_ENTRY(entry)	 next;
 	struct stream		*st;
 	unsigned long		 lineno;
 	char			*json;		/* NULL until answered */
+	char			*rcpts[MAX_RCPTS];	/* the line's recipients */
+	int			 nrcpts;
 };
 
 struct stream {
@@ -49,7 +54,9 @@ struct stream {
 
 static void	read_cb(evutil_socket_t, short, void *);
 static void	handle_line(struct stream *, char *, size_t);
-static void	answered(const struct spf_result *, void *);
+static void	answered(const struct spf_verdict *,
+		    const struct spf_trace *, void *);
+static void	free_entry(struct entry *);
 static void	error_entry(struct stream *, const char *);
 static void	keep(struct stream *, struct entry *, struct spf_json *);
 static void	fail(struct stream *);
@@ -155,12 +162,23 @@ split_fields(char *line, char **f, int max)
 }
 
 static void
+free_entry(struct entry *e)
+{
+	int	 i;
+
+	for (i = 0; i < e->nrcpts; i++)
+		free(e->rcpts[i]);
+	free(e->json);
+	free(e);
+}
+
+static void
 handle_line(struct stream *st, char *line, size_t len)
 {
 	struct entry	*e;
-	char		*f[3], err[512];
+	char		*f[3 + MAX_RCPTS], err[512];
 	const char	*sender;
-	int		 n;
+	int		 i, n;
 
 	st->lineno++;
 	if (len > 0 && line[len - 1] == '\r')
@@ -169,10 +187,10 @@ handle_line(struct stream *st, char *line, size_t len)
 		error_entry(st, "NUL octet in line");
 		return;
 	}
-	n = split_fields(line, f, 3);
+	n = split_fields(line, f, 3 + MAX_RCPTS);
 	if (n < 2) {
-		error_entry(st, n == -1 ? "more than three fields" :
-		    "expected IP SENDER [HELO]");
+		error_entry(st, n == -1 ? "more than 100 recipients" :
+		    "expected IP SENDER [HELO [RECIPIENT...]]");
 		return;
 	}
 	sender = strcmp(f[1], "<>") == 0 ? "" : f[1];
@@ -180,28 +198,43 @@ handle_line(struct stream *st, char *line, size_t len)
 		fail(st);
 		return;
 	}
-	if (spf_query_start(st->checker, f[0], sender, n > 2 ? f[2] : "", 0,
-	    answered, e, err, sizeof(err)) == NULL) {
+	for (i = 3; i < n; i++) {
+		if ((e->rcpts[e->nrcpts] = strdup(f[i])) == NULL) {
+			fail(st);
+			return;
+		}
+		e->nrcpts++;
+	}
+	if (spf_message_start(st->checker, f[0], sender, n > 2 ? f[2] : "",
+	    0, answered, e, err, sizeof(err)) == NULL) {
 		TAILQ_REMOVE(&st->queue, e, next);
 		st->queued--;
-		free(e);
+		free_entry(e);
 		error_entry(st, err);
 	}
 }
 
 static void
-answered(const struct spf_result *r, void *arg)
+answered(const struct spf_verdict *v, const struct spf_trace *t, void *arg)
 {
 	struct entry	*e = arg;
 	struct stream	*st = e->st;
 	struct spf_json	*j;
+	int		 i;
 
+	(void)t;
 	if ((j = spf_json_new(JSON_MAX)) == NULL) {
 		fail(st);
 		return;
 	}
 	spf_json_object(j, NULL);
-	spf_json_result(j, r, st->cfg);
+	spf_json_verdict(j, v, st->cfg);
+	if (e->nrcpts > 0) {
+		spf_json_array(j, "recipients");
+		for (i = 0; i < e->nrcpts; i++)
+			spf_json_recipient(j, v, st->cfg, e->rcpts[i]);
+		spf_json_end(j);
+	}
 	spf_json_int(j, "line", (long)e->lineno);
 	spf_json_end(j);
 	keep(st, e, j);
@@ -224,8 +257,7 @@ flush(struct stream *st)
 		st->queued--;
 		fputs(e->json, stdout);
 		fputc('\n', stdout);
-		free(e->json);
-		free(e);
+		free_entry(e);
 		wrote = 1;
 	}
 	if (wrote)
@@ -387,8 +419,7 @@ cmd_filter(const struct spf_config *cfg)
 	spf_checker_free(st.checker);
 	while ((e = TAILQ_FIRST(&st.queue)) != NULL) {
 		TAILQ_REMOVE(&st.queue, e, next);
-		free(e->json);
-		free(e);
+		free_entry(e);
 	}
 	event_base_free(st.base);
 	return st.failed ? EXIT_ERROR : 0;

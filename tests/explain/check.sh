@@ -19,7 +19,7 @@ run() {
 	name=$1
 	shift
 	NO_COLOR=1 "$spfgate" check --config /dev/null --zone "$zone" \
-	    --receiver mx.example.net --explain "$@" 2>&1 |
+	    --receiver mx.example.net --explain $helo_check "$@" 2>&1 |
 	    sed -E 's/[0-9]+ ms/N ms/; s/"elapsed_ms":[0-9]+/"elapsed_ms":N/' >"$tmp"
 	if [ $update = 1 ]; then
 		cp "$tmp" "$golden/$name.out"
@@ -34,6 +34,8 @@ run() {
 	fi
 }
 
+# The MAIL FROM traces: the HELO identity off, but where it is named.
+helo_check="--helo-check no"
 run fail-with-exp 198.51.100.99 mallory@example.org mail.attacker.net
 run pass-include-ipv6 2001:db8:ba5e::7 newsletter@example.org out.provider.net
 run softfail 192.0.2.201 bob@legacy.example.org relay.example.net
@@ -52,6 +54,10 @@ run ulabel-sender 192.0.2.1 "anna@$(printf 'M\303\234NCHEN').example.org" \
     "mail.$(printf 'm\303\274nchen').example.org"
 run idna-refused --json 192.0.2.1 "anna@$(printf '\342\230\203').example.org" \
     helo.example
+# The HELO identity checked on its own (RFC 7208 2.3), as by default.
+helo_check=
+run helo-pass 192.0.2.77 alice@example.org mx.partner.example.org
+run helo-literal 192.0.2.1 someone@nowhere.example.org '[192.0.2.1]'
 
 # the trace is coloured only on a terminal: a pipe must get none
 if NO_COLOR= "$spfgate" check --config /dev/null --zone "$zone" --explain \
