@@ -275,6 +275,9 @@ answered(const struct spf_result *r, void *arg)
 		m->v.helo_result = *r;
 		m->v.helo_result.trace = NULL;
 		m->v.helo_result.action = cfg->helo_actions[r->code];
+		/* the message's envelope sender, not the probe's "<>" */
+		(void)strlcpy(m->v.helo_result.sender, m->sender,
+		    sizeof(m->v.helo_result.sender));
 		m->stage = MSG_MAILFROM;
 		if (m->v.helo_result.action == SPF_REJECT ||
 		    m->v.helo_result.action == SPF_DEFER) {
