@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -37,6 +38,7 @@ struct spf_message {
 	char			 ip[SPF_ADDR_LEN];
 	char			 helo[SPF_DOMAIN_LEN];
 	char			*sender;
+	struct timespec		 started;
 	struct spf_verdict	 v;
 };
 
@@ -110,6 +112,7 @@ spf_message_start(struct spf_checker *c, const char *ip, const char *sender,
 		(void)snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	(void)clock_gettime(CLOCK_MONOTONIC, &m->started);
 	m->checker = c;
 	m->done = done;
 	m->arg = arg;
@@ -132,6 +135,16 @@ spf_message_cancel(struct spf_message *m)
 		return;
 	spf_query_cancel(m->query);
 	message_free(m);
+}
+
+long
+spf_message_elapsed_ms(const struct spf_message *m)
+{
+	struct timespec	 now;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - m->started.tv_sec) * 1000 +
+	    (now.tv_nsec - m->started.tv_nsec) / 1000000;
 }
 
 static void

@@ -395,6 +395,8 @@ struct spf_message *spf_message_start(struct spf_checker *, const char *ip,
 		    spf_verdict_fn *, void *, char *err, size_t errlen);
 /* Stop a message's check; its callback will not be called. */
 void		 spf_message_cancel(struct spf_message *);
+/* Milliseconds since the message's check started. */
+long		 spf_message_elapsed_ms(const struct spf_message *);
 
 /* log.c: one line to stderr or syslog (facility mail), as configured. */
 void		 spf_log(const struct spf_config *, const char *, ...)

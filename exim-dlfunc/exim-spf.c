@@ -144,14 +144,16 @@ xspf_call(enum xspf_fn fn, int argc, unsigned char *argv[], char *out,
     size_t outlen, int *tainted, char *note, size_t notelen)
 {
 	const struct spf_verdict *v;
-	const char *ip, *sender, *helo, *path, *value = "";
+	const char *ip, *sender, *helo, *path, *rcpt, *value = "";
+	char reply[SPF_REPLY_LEN];
+	enum spf_action action;
 
 	*tainted = 0;
 	if (note != NULL && notelen > 0)
 		note[0] = '\0';
-	if (argc < 3 || argc > 4) {
-		snprintf(out, outlen, "%s: needs 3 or 4 arguments "
-		    "{ip}{sender}{helo}[{config file}], got %d",
+	if (argc < 3 || argc > 5) {
+		snprintf(out, outlen, "%s: needs 3 to 5 arguments "
+		    "{ip}{sender}{helo}[{config file}[{recipient}]], got %d",
 		    fnname[fn], argc);
 		return XSPF_USAGE;
 	}
@@ -159,6 +161,7 @@ xspf_call(enum xspf_fn fn, int argc, unsigned char *argv[], char *out,
 	sender = arg(argv, argc, 1);
 	helo = arg(argv, argc, 2);
 	path = arg(argv, argc, 3);
+	rcpt = arg(argv, argc, 4);
 	if (*path == '\0')
 		path = DEFAULT_CONFIG;
 	if (!fits(path, sizeof(ctx.path))) {
@@ -168,6 +171,12 @@ xspf_call(enum xspf_fn fn, int argc, unsigned char *argv[], char *out,
 	}
 
 	v = evaluate(path, ip, sender, helo, note, notelen);
+	/* at RCPT TO: the core's answer for this recipient */
+	action = v->result.action;
+	(void)strlcpy(reply, v->reply, sizeof(reply));
+	if (*rcpt != '\0')
+		action = spf_verdict_recipient(v, &ctx.cfg, rcpt, reply,
+		    sizeof(reply));
 
 	/* Text from the client (sender, HELO, explanation) is tainted. */
 	*tainted = fn != XSPF_RESULT && fn != XSPF_ACTION;
@@ -176,7 +185,7 @@ xspf_call(enum xspf_fn fn, int argc, unsigned char *argv[], char *out,
 		value = spf_code_str(v->result.code);
 		break;
 	case XSPF_ACTION:
-		value = spf_action_str(v->result.action);
+		value = spf_action_str(action);
 		break;
 	case XSPF_RECEIVED:
 		/*
@@ -189,7 +198,7 @@ xspf_call(enum xspf_fn fn, int argc, unsigned char *argv[], char *out,
 		value = v->headers ? v->authres_method : "";
 		break;
 	case XSPF_REASON:
-		value = v->reply;
+		value = reply;
 		break;
 	case XSPF_LOG_LINE:
 		value = v->log_line;

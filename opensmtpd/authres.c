@@ -51,9 +51,12 @@ authres_free(struct authres *s)
 void
 authres_reset(struct authres *s)
 {
-	free(s->hdr[0]);
-	free(s->hdr[1]);
-	s->hdr[0] = s->hdr[1] = NULL;
+	int	 i;
+
+	for (i = 0; i < AUTHRES_FIELDS; i++) {
+		free(s->hdr[i]);
+		s->hdr[i] = NULL;
+	}
 	s->strip = 0;
 	s->in_data = s->in_header = 0;
 	s->ar = AR_NONE;
@@ -136,13 +139,14 @@ authres_line_long(struct authres *s, const char *token, const char *prefix)
 static void
 message_begin(struct authres *s, const char *token)
 {
+	int	 i;
+
 	s->in_data = 1;
 	s->in_header = 1;
 	s->ar = AR_NONE;
-	if (s->hdr[0] != NULL)
-		proto_dataline(s->ps, token, s->hdr[0]);
-	if (s->hdr[1] != NULL)
-		proto_dataline(s->ps, token, s->hdr[1]);
+	for (i = 0; i < AUTHRES_FIELDS; i++)
+		if (s->hdr[i] != NULL)
+			proto_dataline(s->ps, token, s->hdr[i]);
 }
 
 static int

@@ -19,6 +19,9 @@ enum ar_state {
 	AR_DROP			/* ours: its continuation lines go too */
 };
 
+/* Received-SPF for HELO and MAIL FROM, Authentication-Results */
+#define AUTHRES_FIELDS	3
+
 struct authres {
 	struct proto_session	*ps;
 	const struct spf_config	*cfg;		/* for the log */
@@ -26,7 +29,7 @@ struct authres {
 
 	/* The transaction: set before the message comes. */
 	int			 strip;		/* remove forged fields */
-	char			*hdr[2];	/* our fields, or NULL */
+	char			*hdr[AUTHRES_FIELDS];	/* ours, or NULL */
 
 	int			 in_data;
 	int			 in_header;

@@ -38,12 +38,15 @@ struct sess {
 	int			 authenticated;
 
 	/* The mail-from request waiting for its SPF result. */
-	struct spf_query	*query;
+	struct spf_message	*query;
 	struct event		*watchdog;
 	char			 token[PROTO_ID_LEN];
 
 	/* The current transaction's message. */
 	struct authres		 msg;
+	/* Its verdict, kept for RCPT TO when recipients are exempted. */
+	struct spf_verdict	*verdict;
+	int			 have_verdict;
 };
 
 static void	 proto_log(const char *);
@@ -63,7 +66,10 @@ static void	 on_data_line(struct proto_session *, const char *,
 		    const char *);
 static enum proto_dataline_verdict on_data_line_long(struct proto_session *,
 		    const char *, const char *);
-static void	 check_done(const struct spf_result *, void *);
+static void	 on_rcpt_to(struct proto_session *, const char *,
+		    const char *);
+static void	 check_done(const struct spf_verdict *,
+		    const struct spf_trace *, void *);
 static void	 answer(struct sess *, const struct spf_verdict *);
 static void	 watchdog_cb(evutil_socket_t, short, void *);
 static void	 answer_pending(struct sess *, const char *);
@@ -78,7 +84,7 @@ static int			 receiver_given;
 static int			 session_timeout = 300;
 static char			 smtpd_version[32];
 
-static const struct proto_callbacks callbacks = {
+static struct proto_callbacks callbacks = {
 	.log = proto_log,
 	.config = on_config,
 	.ready = on_ready,
@@ -173,10 +179,11 @@ session_free(struct proto_session *ps)
 	if (s == NULL)
 		return;
 	if (s->query != NULL)
-		spf_query_cancel(s->query);
+		spf_message_cancel(s->query);
 	evtimer_del(s->watchdog);
 	event_free(s->watchdog);
 	authres_free(&s->msg);
+	free(s->verdict);
 	free(s);
 	ps->data = NULL;
 }
@@ -256,13 +263,13 @@ on_mail_from(struct proto_session *ps, const char *token,
 	if (s->query != NULL)
 		answer_pending(s, "a new mail-from request came first");
 	authres_reset(&s->msg);
+	s->have_verdict = 0;
 
+	/* skip networks and names are the core's: only what smtpd knows */
 	if (s->local != NULL)
 		why = s->local;
 	else if (s->authenticated)
 		why = "authenticated";
-	else if (s->ip[0] != '\0' && spf_config_skips(&cfg, s->ip))
-		why = "skip-network";
 	if (why != NULL) {
 		spf_log(&cfg, "session=%s client=%s mailfrom=<%s> skipped=%s "
 		    "action=proceed", ps->idstr, s->client, address, why);
@@ -285,7 +292,7 @@ on_mail_from(struct proto_session *ps, const char *token,
 		return;
 	}
 	(void)strlcpy(s->token, token, sizeof(s->token));
-	s->query = spf_query_start(checker, s->ip, address, s->helo, 0,
+	s->query = spf_message_start(checker, s->ip, address, s->helo, 0,
 	    check_done, s, err, sizeof(err));
 	if (s->query == NULL) {
 		/* as the Exim module: a temperror, for the policy to handle */
@@ -307,15 +314,36 @@ on_mail_from(struct proto_session *ps, const char *token,
 }
 
 static void
-check_done(const struct spf_result *r, void *arg)
+check_done(const struct spf_verdict *v, const struct spf_trace *t,
+    void *arg)
 {
 	struct sess		*s = arg;
-	struct spf_verdict	 v;
 
+	(void)t;
 	s->query = NULL;
 	evtimer_del(s->watchdog);
-	spf_verdict(r, &cfg, &v);
-	answer(s, &v);
+	answer(s, v);
+}
+
+/* With exemptions, the core's answer for each recipient. */
+static void
+on_rcpt_to(struct proto_session *ps, const char *token, const char *address)
+{
+	struct sess	*s = ps->data;
+	char		 reply[SPF_REPLY_LEN];
+
+	if (!s->have_verdict) {
+		proto_proceed(ps, token);
+		return;
+	}
+	(void)spf_verdict_recipient(s->verdict, &cfg, address, reply,
+	    sizeof(reply));
+	spf_log(&cfg, "session=%s rcpt=<%s> %s", ps->idstr, address,
+	    reply[0] != '\0' ? reply : "accepted");
+	if (reply[0] != '\0')
+		proto_reject(ps, token, reply);
+	else
+		proto_proceed(ps, token);
 }
 
 /* The core's verdict, as smtpd's answer to the mail-from request. */
@@ -324,7 +352,19 @@ answer(struct sess *s, const struct spf_verdict *v)
 {
 	if (v->headers)
 		keep_headers(s, v);
-	if (v->reply[0] != '\0')
+	if (spf_verdict_at_rcpt(&cfg)) {
+		/* the answer waits for each recipient */
+		if (s->verdict == NULL &&
+		    (s->verdict = malloc(sizeof(*s->verdict))) == NULL) {
+			spf_log(&cfg, "session=%s out of memory for the "
+			    "verdict; proceeding", s->ps->idstr);
+			proto_proceed(s->ps, s->token);
+			return;
+		}
+		*s->verdict = *v;
+		s->have_verdict = 1;
+		proto_proceed(s->ps, s->token);
+	} else if (v->reply[0] != '\0')
 		proto_reject(s->ps, s->token, v->reply);
 	else
 		proto_proceed(s->ps, s->token);
@@ -344,9 +384,9 @@ watchdog_cb(evutil_socket_t fd, short events, void *arg)
 static void
 answer_pending(struct sess *s, const char *why)
 {
-	long	 ms = spf_query_elapsed_ms(s->query);
+	long	 ms = spf_message_elapsed_ms(s->query);
 
-	spf_query_cancel(s->query);
+	spf_message_cancel(s->query);
 	s->query = NULL;
 	evtimer_del(s->watchdog);
 	spf_log(&cfg, "session=%s client=%s error=\"%s\" action=proceed ms=%ld",
@@ -357,14 +397,26 @@ answer_pending(struct sess *s, const char *why)
 static void
 keep_headers(struct sess *s, const struct spf_verdict *v)
 {
+	const char	*nl;
+	int		 i = 0;
+
+	/* one Received-SPF a line: the HELO's, then the MAIL FROM's */
 	if (v->received_spf[0] != '\0' &&
-	    (s->msg.hdr[0] = strdup(v->received_spf)) == NULL)
-		spf_log(&cfg, "session=%s out of memory for Received-SPF",
-		    s->ps->idstr);
+	    (nl = strchr(v->received_spf, '\n')) != NULL) {
+		if ((s->msg.hdr[i++] = strndup(v->received_spf,
+		    (size_t)(nl - v->received_spf))) == NULL ||
+		    (s->msg.hdr[i++] = strdup(nl + 1)) == NULL)
+			goto nomem;
+	} else if (v->received_spf[0] != '\0' &&
+	    (s->msg.hdr[i++] = strdup(v->received_spf)) == NULL)
+		goto nomem;
 	if (v->authres[0] != '\0' &&
-	    (s->msg.hdr[1] = strdup(v->authres)) == NULL)
-		spf_log(&cfg, "session=%s out of memory for "
-		    "Authentication-Results", s->ps->idstr);
+	    (s->msg.hdr[i++] = strdup(v->authres)) == NULL)
+		goto nomem;
+	return;
+nomem:
+	spf_log(&cfg, "session=%s out of memory for the SPF headers",
+	    s->ps->idstr);
 }
 
 /* The message goes through authres.c, which knows our headers. */
@@ -406,6 +458,8 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	receiver_given = strcmp(cfg.receiver, defaults.receiver) != 0;
+	if (spf_verdict_at_rcpt(&cfg))
+		callbacks.rcpt_to = on_rcpt_to;
 	if (cfg.log == SPF_LOG_SYSLOG)
 		openlog("filter-spf", LOG_PID | LOG_NDELAY, LOG_MAIL);
 

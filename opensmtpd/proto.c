@@ -596,6 +596,8 @@ do_ready(void)
 		emit("register|filter|smtp-in|ehlo\n");
 	if (p.cb->mail_from != NULL)
 		emit("register|filter|smtp-in|mail-from\n");
+	if (p.cb->rcpt_to != NULL)
+		emit("register|filter|smtp-in|rcpt-to\n");
 	if (p.cb->data_line != NULL)
 		emit("register|filter|smtp-in|data-line\n");
 	emit("register|ready\n");
@@ -709,6 +711,8 @@ do_filter(char **f, int n)
 			proto_dataline(s, tok, param);
 	} else if (strcmp(phase, "mail-from") == 0 && p.cb->mail_from != NULL)
 		p.cb->mail_from(s, tok, param);
+	else if (strcmp(phase, "rcpt-to") == 0 && p.cb->rcpt_to != NULL)
+		p.cb->rcpt_to(s, tok, param);
 	else if (strcmp(phase, "helo") == 0 && p.cb->helo != NULL)
 		p.cb->helo(s, tok, param);
 	else if (strcmp(phase, "ehlo") == 0 && p.cb->ehlo != NULL)

@@ -92,6 +92,9 @@ struct proto_callbacks {
 		    const char *identity);
 	void	 (*mail_from)(struct proto_session *, const char *token,
 		    const char *address);
+	/* Registered only when set: per-recipient answers. */
+	void	 (*rcpt_to)(struct proto_session *, const char *token,
+		    const char *address);
 	void	 (*data_line)(struct proto_session *, const char *token,
 		    const char *line);
 	/*

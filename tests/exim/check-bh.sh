@@ -185,7 +185,7 @@ printf 'EHLO mail.example.org\nMAIL FROM:<alice@pass.example.com>\nQUIT\n' \
 bh 192.0.2.10 "$S/exim-argc.conf" "$S/one.in" "$S/argc.out" "$S/argc.err"
 check_has "wrong argc: the MAIL is deferred" "$S/argc.out" "451 "
 check_has "wrong argc: Exim logs our message" "$S/argc.err" \
-    "spf_result: needs 3 or 4 arguments {ip}{sender}{helo}[{config file}], got 2"
+    "spf_result: needs 3 to 5 arguments {ip}{sender}{helo}[{config file}[{recipient}]], got 2"
 
 # A config file that is not there: temperror, deferred with the reason.
 exim_conf "$S/exim-noconf.conf" "$S/missing.conf"

@@ -156,6 +156,8 @@ spfgate_conf()
 		echo "dnssec no"
 		echo "timeout 2"
 		echo "receiver mx.test.local"
+		# one identity: tests/exim/check-policy.sh checks HELO
+		echo "helo-check no"
 		for l in "$@"; do
 			echo "$l"
 		done
