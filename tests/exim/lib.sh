@@ -219,7 +219,7 @@ EOF
           message   = ${dlfunc{SPF_SO}{spf_reason}SPF_ARGS}
   warn    set acl_m_spf_received = ${dlfunc{SPF_SO}{spf_received}SPF_ARGS}
           condition = ${if def:acl_m_spf_received}
-          add_header = :at_start:$acl_m_spf_received
+          add_header = :at_start:${sg{$acl_m_spf_received}{\n}{\n:at_start:}}
   warn    set acl_m_spf_ar = ${dlfunc{SPF_SO}{spf_auth_results}SPF_ARGS}
           condition = ${if def:acl_m_spf_ar}
           add_header = :at_start:Authentication-Results: $primary_hostname; $acl_m_spf_ar
