@@ -6,6 +6,7 @@ FILTER_SPF_OBJS =	$(B)/opensmtpd/proto.o $(B)/opensmtpd/authres.o \
 
 MORE +=			$(B)/filter-spf
 CHECKS +=		tests/opensmtpd/check-proto.sh \
+			tests/opensmtpd/check-policy-e2e.sh \
 			tests/opensmtpd/check-e2e.sh
 INSTALL_MORE +=		install-filter-spf
 UNINSTALL_MORE +=	uninstall-filter-spf

@@ -1,0 +1,218 @@
+#!/bin/sh
+# check-policy-e2e.sh: the policy keywords of issue 14 through the real
+# smtpd (Debian's OpenSMTPD 6.8) with filter-spf, swaks as the client
+# (PROXY v2, so it can claim any address), the test DNS server, inside
+# private network, mount and pid namespaces (as check-e2e.sh): a HELO
+# -all host rejected at MAIL FROM; a HELO without SPF accepted with both
+# identities in the headers; forwarders accepted by ptr:, helo: and
+# spf: rules while an unknown client with the same sender is rejected;
+# postmaster@ reached while another recipient is refused at RCPT TO;
+# each header choice; dry run; a domain-policy override; a best guess
+# reported but not enforced.
+# Run from the top of the tree after make, as root.  Ends with
+# "N passed, M failed".
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+here=$top/tests/opensmtpd
+DNS_PORT=5353
+P_MAIN=2528
+P_EXEMPT=2530
+P_DRY=2531
+RECEIVER=mx.test.local
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+nok() { fail=$((fail + 1)); echo "FAIL - $*"; }
+
+. "$here/ns.sh"
+
+inner() {
+	W=$1
+	ns_enter
+	ns_dns "$W" $DNS_PORT && ok "test DNS server up" ||
+	    nok "test DNS server did not start: $(cat "$W/dns.out")"
+	if ns_smtpd "$W" $P_MAIN $P_EXEMPT $P_DRY; then
+		ok "smtpd listening with three filter-spf configurations"
+	else
+		nok "smtpd did not start: $(tail -5 "$W/smtpd.err")"
+	fi
+	# case sender helo port source recipients expected-swaks-rc
+	while read -r case sender helo port src rcpts want; do
+		/usr/bin/python3 "$here/e2e_msg.py" make "$case" "$sender" \
+		    "$W/$case.data"
+		swaks -s 127.0.0.1 -p "$port" --proxy-version 2 \
+		    --proxy-family AF_INET --proxy-source "$src" \
+		    --proxy-source-port 40000 --proxy-dest 127.0.0.1 \
+		    --proxy-dest-port "$port" -h "$helo" -f "$sender" \
+		    -t "$rcpts" --data "@$W/$case.data" -ndf \
+		    >"$W/swaks-$case.txt" 2>&1
+		rc=$?
+		if [ "$want" = any ] || [ "$rc" = "$want" ]; then
+			ok "$case: swaks exit $rc"
+		else
+			nok "$case: swaks exit $rc, want $want: $(grep -m1 '^<\*\*' "$W/swaks-$case.txt")"
+		fi
+	done <<-EOF
+	helofail alice@pass.test bad.helo.test $P_MAIN 192.0.2.10 bob@test.local 23
+	helonone alice@pass.test nospf.helo.test $P_MAIN 192.0.2.10 bob@test.local 0
+	fwdptr mallory@fail.test x.example $P_MAIN 192.0.2.50 bob@test.local 0
+	fwdhelo mallory@fail.test mx.helo.fwd.test $P_MAIN 192.0.2.51 bob@test.local 0
+	fwdspf mallory@fail.test x.example $P_MAIN 192.0.2.52 bob@test.local 0
+	unknown mallory@fail.test mx.helo.fwd.test $P_MAIN 192.0.2.66 bob@test.local 23
+	bank a@mail.bank.test x.example $P_MAIN 192.0.2.10 bob@test.local 23
+	guess a@guess.test x.example $P_MAIN 192.0.2.99 bob@test.local 0
+	exempt mallory@fail.test x.example $P_EXEMPT 192.0.2.10 postmaster@test.local,bob@test.local any
+	exempthelo alice@pass.test bad.helo.test $P_EXEMPT 192.0.2.10 postmaster@test.local,bob@test.local any
+	dry mallory@fail.test x.example $P_DRY 192.0.2.10 bob@test.local 0
+	EOF
+	i=0
+	while [ "$(ls "$W/Maildir/new" 2>/dev/null | wc -l)" -lt 8 ] &&
+	    [ $i -lt 1000 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	ns_stop $SMTPD_PID
+	[ $NS_RC = 0 ] && ok "smtpd stopped by pid" || nok "smtpd exit $NS_RC"
+	ns_stop $DNS_PID
+	[ $NS_RC = 0 ] && ok "test DNS server stopped by pid" ||
+	    nok "test DNS server exit $NS_RC"
+	echo "$pass $fail" >"$W/inner.count"
+}
+
+if [ "${1:-}" = --inner ]; then
+	inner "$2"
+	exit 0
+fi
+
+if [ "$(id -u)" != 0 ] || [ ! -x "$top/build/filter-spf" ]; then
+	echo "check-policy-e2e: must run as root after make"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+W=$(mktemp -d /tmp/filter-spf-policy.XXXXXX)
+if ! ns_prepare "$W"; then
+	echo "check-policy-e2e: OpenSMTPD setup failed"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+cp "$top/tests/exim/policy-zone.yml" "$W/zone.yml"
+base="resolver 127.0.0.1@$DNS_PORT
+dnssec no
+timeout 2
+receiver $RECEIVER"
+printf '%s\n%s\n' "$base" "helo-check yes
+skip ptr:ptr.test
+skip helo:helo.fwd.test
+skip spf:spf.fwd.test
+domain-policy .bank.test softfail reject
+best-guess v=spf1 a -all" >"$W/main.conf"
+printf '%s\n%s\n' "$base" "exempt-recipient postmaster@
+header-fields received-spf" >"$W/exempt.conf"
+printf '%s\n%s\n' "$base" "dry-run yes
+header-fields authentication-results" >"$W/dry.conf"
+chmod 644 "$W"/*.conf "$W/zone.yml"
+cat >"$W/smtpd.conf" <<EOF
+table vusers { "@" = "nobody" }
+filter "spf" proc-exec "$W/filter-spf --config $W/main.conf"
+filter "spfx" proc-exec "$W/filter-spf --config $W/exempt.conf"
+filter "spfd" proc-exec "$W/filter-spf --config $W/dry.conf"
+listen on 127.0.0.1 port $P_MAIN hostname $RECEIVER proxy-v2 filter "spf"
+listen on 127.0.0.1 port $P_EXEMPT hostname $RECEIVER proxy-v2 filter "spfx"
+listen on 127.0.0.1 port $P_DRY hostname $RECEIVER proxy-v2 filter "spfd"
+action "deliver" maildir "$W/Maildir" user nobody virtual <vusers>
+match from any for domain "test.local" action "deliver"
+EOF
+
+ns_run "$W"
+if [ -s "$W/inner.count" ]; then
+	read -r p f <"$W/inner.count"
+	pass=$((pass + p))
+	fail=$((fail + f))
+else
+	nok "the namespace run ended early"
+fi
+
+reply() { grep -m1 '^<\*\* ' "$W/swaks-$1.txt" | sed 's/^<\*\* *//'; }
+r=$(reply helofail)
+case "$r" in
+"550 5.7.23 bad.helo.test is not one of our mail servers"*)
+	ok "helo -all: 550 5.7.23 with the HELO's explanation at MAIL FROM" ;;
+*) nok "helo -all: reply \"$r\"" ;;
+esac
+for c in unknown bank; do
+	case "$(reply $c)" in
+	"550 5.7.23 "*) ok "$c: rejected with 550 5.7.23" ;;
+	*) nok "$c: reply \"$(reply $c)\"" ;;
+	esac
+done
+for c in exempt exempthelo; do
+	if grep -q '^<\*\* *550 5.7.23' "$W/swaks-$c.txt" &&
+	    grep -q '^ -> RCPT TO:<bob@test.local>' "$W/swaks-$c.txt" &&
+	    grep -q '^<- *250 .*Ok\|^<- *250 ' "$W/swaks-$c.txt"; then
+		ok "$c: bob refused at RCPT TO, postmaster accepted"
+	else
+		nok "$c: $(grep '^<' "$W/swaks-$c.txt" | tr '\n' ' ')"
+	fi
+done
+
+# What was delivered, by X-Case: substrings that must and must not be
+# in the header block.
+/usr/bin/python3 - "$W/Maildir" <<'EOF' >"$W/verify.out"
+import os, sys
+d = os.path.join(sys.argv[1], "new")
+msgs = {}
+for n in os.listdir(d) if os.path.isdir(d) else []:
+    text = open(os.path.join(d, n), encoding="utf-8", errors="replace").read()
+    head = text.split("\n\n", 1)[0].replace("\n\t", " ")
+    for line in head.split("\n"):
+        if line.startswith("X-Case: "):
+            msgs.setdefault(line[8:], []).append((head, text))
+def check(name, case, must=(), mustnt=(), count=1):
+    got = msgs.get(case, [])
+    ok = len(got) == count and all(
+        all(m in h for m in must) and not any(m in h for m in mustnt)
+        for h, _ in got)
+    print(("ok - " if ok else "FAIL - ") + name +
+          ("" if ok else ": %d delivered; %r" % (len(got),
+                                                [h[:600] for h, _ in got])))
+check("helo none: delivered with both identities", "helonone",
+      ["identity=helo;", "identity=mailfrom;",
+       "spf=none smtp.helo=nospf.helo.test; spf=pass smtp.mailfrom=alice@pass.test"])
+for case, rule in (("fwdptr", "ptr:ptr.test"), ("fwdhelo", "helo:helo.fwd.test"),
+                   ("fwdspf", "spf:spf.fwd.test")):
+    check("forwarder %s: delivered, spf=none naming the rule" % rule, case,
+          ["spf=none (skip %s) smtp.mailfrom=mallory@fail.test" % rule])
+check("unknown client: nothing delivered", "unknown", count=0)
+check("helo -all: nothing delivered", "helofail", count=0)
+check("domain-policy: nothing delivered", "bank", count=0)
+check("best guess: delivered, reported, not enforced", "guess",
+      ["spf=none (best guess fail) smtp.mailfrom=a@guess.test"])
+check("exempt: postmaster's copy delivered with Received-SPF only", "exempt",
+      ["Received-SPF: fail"], ["Authentication-Results: mx.test.local"])
+check("exempt: a HELO reject moved to RCPT TO, postmaster reached",
+      "exempthelo", ["Received-SPF: fail", "identity=helo"])
+check("dry run: a fail delivered, A-R says would=reject, no Received-SPF",
+      "dry", ["spf=fail (dry run, would=reject) smtp.mailfrom=mallory@fail.test"],
+      ["Received-SPF:"])
+EOF
+cat "$W/verify.out"
+pass=$((pass + $(grep -c '^ok - ' "$W/verify.out")))
+fail=$((fail + $(grep -c '^FAIL - ' "$W/verify.out")))
+
+log=$W/smtpd.err
+grep -q "skipped=ptr:ptr.test" "$log" && ok "log: skipped=ptr:ptr.test" ||
+    nok "log: no skipped=ptr:ptr.test line"
+grep -q "would=reject" "$log" && ok "log: would=reject" ||
+    nok "log: no would=reject line"
+grep -q "rcpt=<bob@test.local> 550 5.7.23" "$log" &&
+    ok "log: the refused recipient" || nok "log: no rcpt= line"
+
+if [ "$fail" -eq 0 ]; then
+	rm -rf "$W"
+else
+	echo "work directory kept: $W"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
