@@ -232,6 +232,7 @@ advance(struct spf_message *m)
 			    m->helo, "the HELO name is not a domain name "
 			    "(RFC 7208 2.3)", h);
 			h->action = cfg->helo_actions[SPF_NONE];
+			(void)strlcpy(h->sender, m->sender, sizeof(h->sender));
 		}
 	}
 	if (m->stage == MSG_MAILFROM) {
@@ -285,6 +286,7 @@ answered(const struct spf_result *r, void *arg)
 		}
 		break;
 	case MSG_HELO:
+		m->v.helo_evaluated = 1;
 		m->v.helo_result = *r;
 		m->v.helo_result.trace = NULL;
 		m->v.helo_result.action = cfg->helo_actions[r->code];

@@ -327,6 +327,7 @@ struct spf_verdict {
 	struct spf_result result;	/* the result the action came from */
 	struct spf_result helo_result;	/* the HELO identity's, if checked */
 	int		 helo_checked;
+	int		 helo_evaluated;	/* a domain: not a literal's none */
 	int		 helo_decided;	/* result is helo_result: no mail from */
 	char		 skipped[SPF_DOMAIN_LEN + 8];	/* the rule, or "" */
 	int		 guessed;	/* guess holds the best guess's result */
@@ -354,6 +355,14 @@ void		 spf_verdict_unchecked(const struct spf_config *,
 		    enum spf_code, const char *ip, const char *sender,
 		    const char *helo, const char *problem,
 		    struct spf_verdict *);
+/*
+ * The verdict for a session the MTA vouches for (why: "local",
+ * "authenticated"): accepted unchecked, no headers, and the log line
+ * with the keys of a checked one, skipped=why.
+ */
+void		 spf_verdict_trusted(const struct spf_config *,
+		    const char *ip, const char *sender, const char *helo,
+		    const char *why, struct spf_verdict *);
 /* The verdict for a message without a client address: a local one. */
 void		 spf_verdict_local(const struct spf_config *,
 		    const char *sender, const char *helo,

@@ -70,7 +70,8 @@ compose(struct spf_verdict *v, const struct spf_config *cfg)
 	if (spf_verdict_at_rcpt(cfg) && (r->action == SPF_REJECT ||
 	    r->action == SPF_DEFER))
 		v->headers = 1;
-	two = v->helo_checked && !v->helo_decided &&
+	/* a HELO that is no domain was not evaluated: no field for it */
+	two = v->helo_checked && v->helo_evaluated && !v->helo_decided &&
 	    r->identity == SPF_ID_MAILFROM;
 	(void)snprintf(would, sizeof(would), "would=%s",
 	    spf_action_str(v->would_action));
@@ -230,6 +231,23 @@ spf_verdict_unchecked(const struct spf_config *cfg, enum spf_code code,
 
 	verdict_result_unchecked(cfg, code, ip, sender, helo, problem, &r);
 	spf_verdict(&r, cfg, v);
+}
+
+void
+spf_verdict_trusted(const struct spf_config *cfg, const char *ip,
+    const char *sender, const char *helo, const char *why,
+    struct spf_verdict *v)
+{
+	struct spf_result	 r;
+
+	verdict_result_unchecked(cfg, SPF_NONE, ip, sender, helo, "", &r);
+	r.action = SPF_ACCEPT;
+	memset(v, 0, sizeof(*v));
+	v->result = r;
+	(void)strlcpy(v->skipped, why, sizeof(v->skipped));
+	compose(v, cfg);
+	/* the MTA vouches for it: the message is left as it came */
+	v->headers = 0;
 }
 
 /* A local submission has no client to check: none, said so. */

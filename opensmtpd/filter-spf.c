@@ -271,8 +271,8 @@ on_mail_from(struct proto_session *ps, const char *token,
 	else if (s->authenticated)
 		why = "authenticated";
 	if (why != NULL) {
-		spf_log(&cfg, "session=%s client=%s mailfrom=<%s> skipped=%s "
-		    "action=proceed", ps->idstr, s->client, address, why);
+		spf_verdict_trusted(&cfg, s->ip, address, s->helo, why, &v);
+		spf_log(&cfg, "session=%s %s", ps->idstr, v.log_line);
 		proto_proceed(ps, token);
 		return;
 	}

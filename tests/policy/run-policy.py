@@ -93,9 +93,11 @@ def cases():
          "smtp.helo=nospf.helo.example; spf=pass "
          "smtp.mailfrom=a@sender.example" in j["authentication_results"], j)
     j, rc = check([], "192.0.2.10", "a@sender.example", "[192.0.2.10]")
-    case("an IP literal HELO is none, not looked up",
+    case("an IP literal HELO is none, not looked up, no field of its own",
          j["helo_result"]["result"] == "none" and "2.3" in
-         j["helo_result"]["problem"] and j["action"] == "accept", j)
+         j["helo_result"]["problem"] and j["action"] == "accept" and
+         j["received_spf"].count("Received-SPF:") == 1 and
+         "smtp.helo" not in j["authentication_results"], j)
     j, rc = check(["--helo-check", "no"], "192.0.2.10", "a@sender.example",
                   "bad.helo.example")
     case("helo-check no", rc == 0 and j["helo_result"] is None and
