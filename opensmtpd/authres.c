@@ -102,7 +102,9 @@ authres_line(struct authres *s, const char *token, const char *line)
 	ar_finish(s, token);
 	if (line[0] == '\0')
 		s->in_header = 0;
-	else if (s->strip && is_ar_header(line)) {
+	else if (!s->from_client && strncasecmp(line, "Received:", 9) == 0)
+		s->from_client = 1;
+	else if (s->strip && s->from_client && is_ar_header(line)) {
 		s->ar = AR_PENDING;
 		evbuffer_add_printf(s->held, "%s\n", line);
 		(void)ar_decide(s, token, NULL, 0);
@@ -128,7 +130,9 @@ authres_line_long(struct authres *s, const char *token, const char *prefix)
 		return s->ar == AR_DROP ? PROTO_LINE_DROP : PROTO_LINE_PASS;
 	}
 	ar_finish(s, token);
-	if (s->strip && is_ar_header(prefix)) {
+	if (!s->from_client && strncasecmp(prefix, "Received:", 9) == 0)
+		s->from_client = 1;
+	else if (s->strip && s->from_client && is_ar_header(prefix)) {
 		s->ar = AR_PENDING;
 		if (ar_decide(s, token, prefix, 1) == 0)
 			return PROTO_LINE_DROP;
@@ -143,6 +147,7 @@ message_begin(struct authres *s, const char *token)
 
 	s->in_data = 1;
 	s->in_header = 1;
+	s->from_client = 0;
 	s->ar = AR_NONE;
 	for (i = 0; i < AUTHRES_FIELDS; i++)
 		if (s->hdr[i] != NULL)

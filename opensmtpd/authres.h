@@ -3,7 +3,10 @@
  * requests.  Our header fields go on top; in the header section, an
  * Authentication-Results field with our authserv-id, which a client
  * must not be able to bring in (RFC 8601 5), is taken out; every other
- * line goes back exactly as it came.
+ * line goes back exactly as it came.  Only fields below smtpd's own
+ * Received: came from the client: those above it were put there by a
+ * filter before us in the chain (a DKIM verifier) and stay, so the
+ * chain's order cannot lose them.
  */
 #ifndef AUTHRES_H
 #define AUTHRES_H
@@ -33,6 +36,7 @@ struct authres {
 
 	int			 in_data;
 	int			 in_header;
+	int			 from_client;	/* below smtpd's Received */
 	enum ar_state		 ar;
 	struct evbuffer		*held;		/* a field's lines, '\n' ended */
 };

@@ -8,7 +8,8 @@
 # spf: rules while an unknown client with the same sender is rejected;
 # postmaster@ reached while another recipient is refused at RCPT TO;
 # each header choice; dry run; a domain-policy override; a best guess
-# reported but not enforced.
+# reported but not enforced; a filter adding Authentication-Results
+# chained before filter-spf keeps its field.
 # Run from the top of the tree after make, as root.  Ends with
 # "N passed, M failed".
 set -u
@@ -19,6 +20,7 @@ DNS_PORT=5353
 P_MAIN=2528
 P_EXEMPT=2530
 P_DRY=2531
+P_CHAIN=2532
 RECEIVER=mx.test.local
 
 pass=0
@@ -33,7 +35,7 @@ inner() {
 	ns_enter
 	ns_dns "$W" $DNS_PORT && ok "test DNS server up" ||
 	    nok "test DNS server did not start: $(cat "$W/dns.out")"
-	if ns_smtpd "$W" $P_MAIN $P_EXEMPT $P_DRY; then
+	if ns_smtpd "$W" $P_MAIN $P_EXEMPT $P_DRY $P_CHAIN; then
 		ok "smtpd listening with three filter-spf configurations"
 	else
 		nok "smtpd did not start: $(tail -5 "$W/smtpd.err")"
@@ -66,9 +68,10 @@ inner() {
 	exempt mallory@fail.test x.example $P_EXEMPT 192.0.2.10 postmaster@test.local,bob@test.local any
 	exempthelo alice@pass.test bad.helo.test $P_EXEMPT 192.0.2.10 postmaster@test.local,bob@test.local any
 	dry mallory@fail.test x.example $P_DRY 192.0.2.10 bob@test.local 0
+	chain alice@pass.test x.example $P_CHAIN 192.0.2.10 bob@test.local 0
 	EOF
 	i=0
-	while [ "$(ls "$W/Maildir/new" 2>/dev/null | wc -l)" -lt 8 ] &&
+	while [ "$(ls "$W/Maildir/new" 2>/dev/null | wc -l)" -lt 9 ] &&
 	    [ $i -lt 1000 ]; do
 		sleep 0.01
 		i=$((i + 1))
@@ -113,14 +116,37 @@ header-fields received-spf" >"$W/exempt.conf"
 printf '%s\n%s\n' "$base" "dry-run yes
 header-fields authentication-results" >"$W/dry.conf"
 chmod 644 "$W"/*.conf "$W/zone.yml"
+# A filter that adds this server's own Authentication-Results on top
+# of each message, as filter-auth or a DKIM verifier does, chained
+# BEFORE filter-spf (smtpd filter protocol 0.6, Debian 12's smtpd).
+cat >"$W/addar.py" <<'EOF'
+import sys
+seen = set()
+for line in sys.stdin:
+    f = line.rstrip("\n").split("|", 7)
+    if f[0] == "config" and f[1] == "ready":
+        print("register|filter|smtp-in|data-line\nregister|ready", flush=True)
+    elif f[0] == "filter" and f[4] == "data-line":
+        sid, tok = f[5], f[6]
+        if (sid, tok) not in seen:
+            seen.add((sid, tok))
+            print("filter-dataline|%s|%s|Authentication-Results: "
+                  "mx.test.local; dkim=pass (chained filter)" % (sid, tok))
+        print("filter-dataline|%s|%s|%s" % (sid, tok, f[7]), flush=True)
+EOF
+chmod 644 "$W/addar.py"
 cat >"$W/smtpd.conf" <<EOF
 table vusers { "@" = "nobody" }
 filter "spf" proc-exec "$W/filter-spf --config $W/main.conf"
 filter "spfx" proc-exec "$W/filter-spf --config $W/exempt.conf"
 filter "spfd" proc-exec "$W/filter-spf --config $W/dry.conf"
+filter "addar" proc-exec "/usr/bin/python3 $W/addar.py"
+filter "spfc" proc-exec "$W/filter-spf --config $W/main.conf"
+filter "chain" chain { "addar", "spfc" }
 listen on 127.0.0.1 port $P_MAIN hostname $RECEIVER proxy-v2 filter "spf"
 listen on 127.0.0.1 port $P_EXEMPT hostname $RECEIVER proxy-v2 filter "spfx"
 listen on 127.0.0.1 port $P_DRY hostname $RECEIVER proxy-v2 filter "spfd"
+listen on 127.0.0.1 port $P_CHAIN hostname $RECEIVER proxy-v2 filter "chain"
 action "deliver" maildir "$W/Maildir" user nobody virtual <vusers>
 match from any for domain "test.local" action "deliver"
 EOF
@@ -196,6 +222,14 @@ check("exempt: a HELO reject moved to RCPT TO, postmaster reached",
 check("dry run: a fail delivered, A-R says would=reject, no Received-SPF",
       "dry", ["spf=fail (dry run, would=reject) smtp.mailfrom=mallory@fail.test"],
       ["Received-SPF:"])
+check("chain: another filter's Authentication-Results before filter-spf "
+      "kept, the client's forged one removed", "chain",
+      ["Authentication-Results: mx.test.local; dkim=pass (chained filter)",
+       "spf=pass smtp.mailfrom=alice@pass.test"])
+both = [h.count("Authentication-Results: mx.test.local;")
+        for h, _ in msgs.get("chain", [])]
+print(("ok - " if both == [2] else "FAIL - ") +
+      "chain: exactly ours and the chained filter's field: %r" % both)
 EOF
 cat "$W/verify.out"
 pass=$((pass + $(grep -c '^ok - ' "$W/verify.out")))

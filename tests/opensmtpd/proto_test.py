@@ -539,6 +539,20 @@ def test_strip_ar(f):
     err = f.stderr()
     n = err.count("session=%s removed" % s.sid)
     check("each removal logged (5)", n == 5, "%d log lines" % n)
+    # A filter before us in the chain put its field above smtpd's
+    # Received: ours (this server's), not the client's: it stays.
+    tok = s.request("mail-from", "f@softfail.test")
+    f.wait(lambda l: l.startswith("filter-result|%s|%s|" % (s.sid, tok)))
+    hdr_in = ["Authentication-Results: %s; dkim=pass header.d=x" % RECEIVER,
+              "Received: from forger.example (<unknown> [192.0.2.30])",
+              "Authentication-Results: %s; dkim=pass forged" % RECEIVER,
+              "", "body"]
+    out = message_out(f, s, s.data(hdr_in))
+    got = out[2:]
+    want = [hdr_in[0], hdr_in[1], "", "body", "."]
+    check("chain order: a field an earlier filter added above smtpd's "
+          "Received is kept, the client's below it removed", got == want,
+          "\n    got:  %r\n    want: %r" % (got, want))
     s.disconnect()
 
 
