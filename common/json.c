@@ -198,12 +198,10 @@ spf_json_text(struct spf_json *j)
 	return j->sb.buf;
 }
 
-void
-spf_json_result(struct spf_json *j, const struct spf_result *r,
-    const struct spf_config *cfg)
+/* The members every result object has, from result to elapsed_ms. */
+static void
+result_fields(struct spf_json *j, const struct spf_result *r)
 {
-	char	 hdr[SPF_HEADER_LEN];
-
 	spf_json_str(j, "result", spf_code_str(r->code));
 	spf_json_str(j, "action", spf_action_str(r->action));
 	spf_json_str(j, "domain", r->domain);
@@ -223,6 +221,15 @@ spf_json_result(struct spf_json *j, const struct spf_result *r,
 	spf_json_int(j, "queries", r->queries);
 	spf_json_str(j, "dnssec", spf_dnssec_str(r->dnssec));
 	spf_json_int(j, "elapsed_ms", r->elapsed_ms);
+}
+
+void
+spf_json_result(struct spf_json *j, const struct spf_result *r,
+    const struct spf_config *cfg)
+{
+	char	 hdr[SPF_HEADER_LEN];
+
+	result_fields(j, r);
 	(void)spf_smtp_reply(r, hdr, sizeof(hdr));
 	spf_json_str(j, "reply", hdr);
 	/* a header that does not fit is no JSON: the bounds say it will */
@@ -275,25 +282,7 @@ spf_json_verdict(struct spf_json *j, const struct spf_verdict *v,
 	const struct spf_result	*r = &v->result;
 
 	(void)cfg;
-	spf_json_str(j, "result", spf_code_str(r->code));
-	spf_json_str(j, "action", spf_action_str(r->action));
-	spf_json_str(j, "domain", r->domain);
-	spf_json_str(j, "identity", spf_identity_str(r->identity));
-	spf_json_str(j, "client_ip", r->client_ip);
-	spf_json_str(j, "sender", r->sender);
-	spf_json_str(j, "helo", r->helo);
-	if (!utf8_valid(r->sender))
-		spf_json_bool(j, "sender_invalid_utf8", 1);
-	if (!utf8_valid(r->helo))
-		spf_json_bool(j, "helo_invalid_utf8", 1);
-	spf_json_str(j, "mechanism", r->mechanism);
-	spf_json_str(j, "explanation", r->explanation);
-	spf_json_str(j, "problem", r->problem);
-	spf_json_int(j, "lookups", r->lookups);
-	spf_json_int(j, "void_lookups", r->void_lookups);
-	spf_json_int(j, "queries", r->queries);
-	spf_json_str(j, "dnssec", spf_dnssec_str(r->dnssec));
-	spf_json_int(j, "elapsed_ms", r->elapsed_ms);
+	result_fields(j, r);
 	spf_json_str(j, "reply", v->reply);
 	/* the fields as built: empty for a field header-fields leaves out */
 	spf_json_str(j, "received_spf", v->received_spf);
