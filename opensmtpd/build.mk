@@ -1,7 +1,8 @@
 # opensmtpd/build.mk: filter-spf, the OpenSMTPD filter; included by the
 # top Makefile, which defines CC, CFLAGS, LDLIBS, B, CORE_LIB, CORE_HDRS.
 
-FILTER_SPF_OBJS =	$(B)/opensmtpd/proto.o $(B)/opensmtpd/authres.o \
+FILTER_SPF_OBJS =	$(B)/opensmtpd/proto.o $(B)/opensmtpd/fields.o \
+			$(B)/opensmtpd/authres.o \
 			$(B)/opensmtpd/filter-spf.o
 
 MORE +=			$(B)/filter-spf
@@ -14,7 +15,8 @@ UNINSTALL_MORE +=	uninstall-filter-spf
 $(B)/filter-spf: $(FILTER_SPF_OBJS) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(FILTER_SPF_OBJS) $(CORE_LIB) $(LDLIBS)
 
-$(B)/opensmtpd/%.o: opensmtpd/%.c opensmtpd/proto.h opensmtpd/authres.h \
+$(B)/opensmtpd/%.o: opensmtpd/%.c opensmtpd/proto.h opensmtpd/fields.h \
+    opensmtpd/authres.h \
     $(CORE_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<

@@ -37,7 +37,7 @@ FUZZ_SAN =	-fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS =	$(CFLAGS) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN)
 FUZZ_TARGETS ?=	record macro dnsmsg query filter config \
 		$(if $(wildcard opensmtpd/proto.c),proto)
-FUZZ_PROTO_OBJS = $(FUZZ_B)/opensmtpd/proto.o
+FUZZ_PROTO_OBJS = $(FUZZ_B)/opensmtpd/proto.o $(FUZZ_B)/opensmtpd/fields.o
 FUZZ_CORE =	$(FUZZ_B)/libspfgate.a
 FUZZ_CORE_OBJS = $(CORE_SRCS:%.c=$(FUZZ_B)/%.o)
 FUZZ_BINS =	$(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz-%)
