@@ -85,6 +85,9 @@ resolver 127.0.0.1@$DNS_PORT
 dnssec no
 timeout 2
 receiver mx.test.local
+# the MAIL FROM identity alone; tests/opensmtpd/check-policy-e2e.sh
+# tests the HELO check
+helo-check no
 headers yes
 CONF
 chmod 644 "$W/spfgate.conf" "$W/zone.yml"
