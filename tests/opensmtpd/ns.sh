@@ -27,6 +27,19 @@ ns_run() {
 	unshare --net --mount --pid --fork --mount-proc sh "$0" --inner "$@"
 }
 
+# ns_run, then add the inner run's counts (W/inner.count) to the
+# caller's pass and fail; an inner run that wrote none is one failure.
+ns_run_counted() {
+	ns_run "$@"
+	if [ -s "$1/inner.count" ]; then
+		read -r _p _f <"$1/inner.count"
+		pass=$((pass + _p))
+		fail=$((fail + _f))
+	else
+		nok "the namespace run ended early"
+	fi
+}
+
 ns_enter() {
 	ip link set lo up
 	mount --make-rprivate /
