@@ -31,7 +31,7 @@ struct entry {
 	struct stream		*st;
 	unsigned long		 lineno;
 	char			*json;		/* NULL until answered */
-	char			*rcpts[MAX_RCPTS];	/* the line's recipients */
+	char			**rcpts;	/* the line's recipients, if any */
 	int			 nrcpts;
 };
 
@@ -168,6 +168,7 @@ free_entry(struct entry *e)
 
 	for (i = 0; i < e->nrcpts; i++)
 		free(e->rcpts[i]);
+	free(e->rcpts);
 	free(e->json);
 	free(e);
 }
@@ -195,6 +196,12 @@ handle_line(struct stream *st, char *line, size_t len)
 	}
 	sender = strcmp(f[1], "<>") == 0 ? "" : f[1];
 	if ((e = new_entry(st)) == NULL) {
+		fail(st);
+		return;
+	}
+	/* an entry waits in the queue: only a line's own recipients */
+	if (n > 3 && (e->rcpts = reallocarray(NULL, (size_t)(n - 3),
+	    sizeof(*e->rcpts))) == NULL) {
 		fail(st);
 		return;
 	}
