@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,7 +384,13 @@ end_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	memset(&v, 0, sizeof(v));
+	/*
+	 * Not the whole 13 KiB: compose() writes every header, the reply
+	 * and the log line (zeroing them cost 15,800 instructions, an
+	 * eighth of a warm evaluation in filter mode, in callgrind).
+	 */
+	memset(&v, 0, offsetof(struct spf_verdict, received_spf));
+	v.reply[0] = v.log_line[0] = '\0';
 	if (m->result != NULL)
 		v.result = *m->result;
 	if (m->helo_result != NULL)
