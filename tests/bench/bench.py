@@ -91,7 +91,7 @@ def pct(vals, p):
 
 
 def parse(kind, lines):
-    """(result, latency_us or None) for each output line."""
+    """(result, latency_us, questions[, cached, shared]) per line."""
     out = []
     for line in lines:
         if kind == "spfgate":
@@ -99,14 +99,16 @@ def parse(kind, lines):
                 j = json.loads(line)
                 out.append((j.get("result", "error"), j.get("elapsed_ms",
                                                             0) * 1000,
-                            j.get("queries", 0), j.get("cached")))
+                            j.get("queries", 0)))
             except ValueError:
-                out.append(("error", 0, 0, None))
+                out.append(("error", 0, 0))
         else:
             f = line.decode(errors="replace").split("\t")
             out.append((f[0], int(f[1]) if len(f) > 1 and f[1].isdigit()
                         else 0, int(f[2]) if len(f) > 2 and
-                        f[2].isdigit() else None, None))
+                        f[2].isdigit() else None,
+                        int(f[3]) if len(f) > 4 else None,
+                        int(f[4]) if len(f) > 4 else None))
     return out
 
 
@@ -122,11 +124,12 @@ def checker_cmd(name, build, resolver_addr, inflight=INFLIGHT):
                 "/dev/null", "--resolver", resolver_addr + "@53",
                 "--dnssec", "no", "--receiver", "bench.local",
                 "--helo-check", "no", "--max-inflight", str(inflight)]
-    if name == "spflat":
+    if name in ("spflat", "spflat-count"):
         return [os.path.join(build, "bench", "spflat"), "--config",
                 "/dev/null", "--resolver", resolver_addr + "@53",
                 "--dnssec", "no", "--receiver", "bench.local",
-                "--inflight", str(inflight)]
+                "--inflight", str(inflight)] + (
+                    ["--count-cached"] if name == "spflat-count" else [])
     if name == "libspf2":
         return [os.path.join(build, "bench", "spf2drv"), "-r",
                 "bench.local"]
@@ -228,11 +231,6 @@ def cold_warm(name, srv, work, build, lines):
         # max-inflight allowed
         res["cold_inflight_mean"] = res["cold_eps"] * statistics.mean(
             lat_c) / 1e6
-        # answers from the core's own cache, when the JSON says so
-        for k, ps in (("cold", [cold]), ("warm", warm)):
-            c = [o[3] for p in ps for o in p["out"]]
-            res[k + "_cached"] = sum(c) / len(c) if c and None not in c \
-                else None
     ub, ns = res["cold_ub_us"], res["cold_nsd_us"]
     # the servers alone: unbound and NSD are one process each (one core
     # each at most) and share the machine's two cores
@@ -246,6 +244,25 @@ def cold_warm(name, srv, work, build, lines):
             res["cold_cpu_us"], res["warm_cpu_us"], res["cold_q"],
             res["cold_foreign_cores"], res["warm_foreign_cores"]))
     return res
+
+
+def cache_counts(srv, work, build, lines):
+    """Where the core's answers came from, per evaluation, cold then
+    warm: its answer cache, a question already in flight, or a question
+    to libunbound (spflat --count-cached: traced, so a pass of its
+    own)."""
+    srv.restart_unbound()
+    c = Checker(checker_cmd("spflat-count", build, UB_ADDR), work,
+                "spflat-count")
+    out = {}
+    for k in ("cold", "warm"):
+        res = parse("driver", c.feed(lines))
+        n = float(len(res))
+        out[k] = {"cached": sum(r[3] or 0 for r in res) / n,
+                  "shared": sum(r[4] or 0 for r in res) / n,
+                  "asked": sum(r[2] or 0 for r in res) / n}
+    c.close()
+    return out
 
 
 def combine(runs):
@@ -522,6 +539,7 @@ def main():
                 R["pyspf"]["rounds"] = []
         for name in runs:
             R[name] = combine(runs[name])
+        R["origins"] = cache_counts(srv, work, a.build, lines)
         base = R["pyspf"]["results"]
         R["agreement"] = {}
         for name in ("spfgate", "libspf2"):

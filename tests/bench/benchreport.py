@@ -209,9 +209,15 @@ def targets(R):
         DELAY_MS, None, "%s ms, %s questions (libspf2 %s ms, %.2fx)" % (
             fmt(s["spfgate"]["ms"]), s["spfgate"]["questions"],
             fmt(s["libspf2"]["ms"]), r))
-    add("cache hits per evaluation (core's cache), cold / warm", None,
-        "%s / %s" % (fmt(sg.get("cold_cached"), 2),
-                     fmt(sg.get("warm_cached"), 2)))
+    o = R["origins"]
+    add("answers per evaluation from the core's cache / joined in "
+        "flight / asked of libunbound, cold; warm", None,
+        "%.2f / %.2f / %.2f; %.2f / %.2f / %.2f (%.0f%% cache hits warm)"
+        % (o["cold"]["cached"], o["cold"]["shared"], o["cold"]["asked"],
+           o["warm"]["cached"], o["warm"]["shared"], o["warm"]["asked"],
+           100 * o["warm"]["cached"] / max(1e-9, o["warm"]["cached"] +
+                                           o["warm"]["shared"] +
+                                           o["warm"]["asked"])))
     a = R["agreement"]["spfgate"]
     unexplained = sum(x["count"] for x in a["diffs"] if x["why"] ==
                       "UNEXPLAINED")
