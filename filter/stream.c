@@ -39,7 +39,7 @@ struct entry {
 	struct stream		*st;
 	unsigned long		 lineno;
 	char			*json;		/* NULL until answered */
-	char			**rcpts;	/* the line's recipients, if any */
+	char			**rcpts;	/* its recipients, if any */
 	int			 nrcpts;
 };
 
