@@ -188,12 +188,15 @@ def targets(R):
         "%.2f (%s of %s evals/s); busy during the pass: spfgate %.2f, "
         "unbound %.2f, NSD %.2f cores, other work %.2f; %.0f of %d in "
         "flight on average; unbound's queue %.0f (max %.0f), %.1f ms per "
-        "answer; %.2f of what the machine had left" % (
+        "answer; %.2f of what the machine had left; 0.9 of the ceiling "
+        "needs %.2f cores for checker and servers" % (
             r, fmt(sg["cold_eps"]), fmt(sg["ceiling_eps"]),
             sg["cold_busy"], sg["cold_ub_busy"], sg["cold_nsd_busy"],
             sg["cold_foreign_cores"], sg["cold_inflight_mean"], INFLIGHT,
             sg["cold_ub_reqlist_avg"], sg["cold_ub_reqlist_max"],
-            sg["cold_ub_rec_ms"], sg["cold_eps"] / sg["machine_eps"]))
+            sg["cold_ub_rec_ms"], sg["cold_eps"] / sg["machine_eps"],
+            0.9 * sg["ceiling_eps"] * (sg["cold_cpu_us"] + sg["cold_ub_us"] +
+                                       sg["cold_nsd_us"]) / 1e6))
     add("cold: no more DNS questions per evaluation than libspf2",
         sg["cold_q"] <= l2["cold_q"] * 1.005, "%.3f vs %.3f (at unbound)" % (
             sg["cold_q"], l2["cold_q"]))
