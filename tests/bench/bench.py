@@ -310,6 +310,7 @@ def rss_run(name, srv, work, build, lines, resolver, inflight):
         r["proxy_q"] = (px1["udp_queries"] + px1["tcp_queries"] -
                         px0["udp_queries"] - px0["tcp_queries"]) / n
         r["proxy_dropped"] = px1["dropped"] - px0["dropped"]
+        r["proxy_outstanding_max"] = px1.get("udp_outstanding_max")
     return r
 
 
@@ -595,6 +596,9 @@ def main():
                      MEM_LOW)
         R["mem16"] = {"n": len(mq), "hi_kb": hi["hwm_kb"],
                       "lo_kb": lo["hwm_kb"], "hi_eps": hi["eps"],
+                      # questions out at once at the proxy, at most
+                      "hi_q_max": hi.get("proxy_outstanding_max"),
+                      "lo_q_max": lo.get("proxy_outstanding_max"),
                       "lo_eps": lo["eps"],
                       "kib": (hi["hwm_kb"] - lo["hwm_kb"]) /
                       float(INFLIGHT - MEM_LOW)}

@@ -205,8 +205,10 @@ def targets(R):
         DELAY_MS, INFLIGHT), r >= 100, "%.0fx" % r)
     add("memory: <= 8 KiB RSS per evaluation in flight, (peak at %d - "
         "peak at %d) / %d" % (INFLIGHT, MEM_LOW, INFLIGHT - MEM_LOW),
-        m["kib"] <= 8, "%.2f KiB (%s - %s KiB, %d queries)" % (
-            m["kib"], fmt(m["hi_kb"]), fmt(m["lo_kb"]), m["n"]))
+        m["kib"] <= 8, "%.2f KiB (%s - %s KiB, %d queries); at most %s "
+        "and %s questions out at once at the proxy" % (
+            m["kib"], fmt(m["hi_kb"]), fmt(m["lo_kb"]), m["n"],
+            fmt(m.get("hi_q_max")), fmt(m.get("lo_q_max"))))
     r = s["spfgate"]["ms"] / s["libspf2"]["ms"]
     add("one evaluation at %d ms: report it; no extra questions" %
         DELAY_MS, None, "%s ms, %s questions (libspf2 %s ms, %.2fx)" % (
