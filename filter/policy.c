@@ -347,8 +347,9 @@ decided(struct instance *inst, const struct spf_verdict *v)
 		}
 		(void)spf_verdict_recipient(inst->v, &P.cfg, w->rcpt, reply,
 		    sizeof(reply));
-		if (reply[0] != '\0' || spf_recipient_exempt(&P.cfg,
-		    w->rcpt))
+		/* a refused message: each recipient's fate is worth a line */
+		if (inst->v->result.action == SPF_REJECT ||
+		    inst->v->result.action == SPF_DEFER)
 			spf_log(&P.cfg, "policy: instance=%s rcpt=<%s> %s",
 			    inst->key, w->rcpt, reply[0] != '\0' ? reply :
 			    "exempt: accepted");
