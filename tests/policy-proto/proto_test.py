@@ -217,6 +217,13 @@ def check_mapping():
     T.check("domain-policy (the core's): fail tagged",
             len(a) == 1 and a[0].startswith("PREPEND Received-SPF: fail"),
             a)
+    dns.clear_queries()
+    a, _, _, _ = run_stdin(req(client="", sender="a@pass.example"),
+                           ["--header-fields", "received-spf"])
+    T.check("no client_address (a local submission): the core's local "
+            "verdict, none, no DNS query", len(a) == 1 and
+            a[0].startswith("PREPEND Received-SPF: none") and
+            not dns.queries(), (a, dns.queries()))
     a, _, _, _ = run_stdin(req(client="not-an-address"))
     T.check("an unusable client_address: the core's temperror",
             len(a) == 1 and a[0].startswith("451 4.7.24 "), a)
