@@ -505,6 +505,39 @@ def check_listen_tcp():
             b"expected unix:PATH" in q.stderr, q.stderr)
 
 
+def check_out_of_fds():
+    """Out of descriptors, accept() fails and the socket stays readable:
+    the service must rest, not spin logging, and serve again after."""
+    import resource
+    port = free_port()
+    logpath = os.path.join(tmp, "fds.log")
+    log = open(logpath, "wb")
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48))
+    p = subprocess.Popen([SPFGATE, "policy"] + base_args() +
+                         ["--listen", str(port)], stdout=log, stderr=log,
+                         preexec_fn=limit)
+    held = [connect(str(port))]
+    ask(held[0], req(instance="fd0"), 1)
+    for _ in range(60):
+        held.append(socket.create_connection(("127.0.0.1", port)))
+    time.sleep(2.5)
+    for s in held:
+        s.close()
+    s = connect(str(port))
+    a = ask(s, req(client="192.0.2.99", instance="fd1"), 1)
+    s.close()
+    stop(p)
+    with open(logpath, "rb") as f:
+        text = f.read()
+    rests = text.count(b"not accepting for 1 s")
+    T.check("out of descriptors: accept rests (%d log lines in 2.5 s), "
+            "never spins" % rests, 1 <= rests <= 5, text[-300:])
+    T.check("... and serves again once descriptors are free",
+            a[:1] and a[0].startswith("550"), a)
+
+
 def check_listen_v6_and_user():
     port = free_port()
     p = start_listen("[::1]:%d" % port)
@@ -561,7 +594,7 @@ def main():
         for part in (check_basic, check_instance, check_mapping,
                      check_malformed, check_pipelining, check_spawn,
                      check_listen_unix, check_listen_tcp,
-                     check_listen_v6_and_user):
+                     check_out_of_fds, check_listen_v6_and_user):
             try:
                 part()
             except Exception as e:      # a broken part is a failure
