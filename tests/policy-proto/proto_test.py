@@ -129,6 +129,17 @@ def check_basic():
     T.check("null sender: the HELO identity decides",
             len(a) == 1 and "Received-SPF: pass" in a[0] and
             "identity=helo" in a[0], a)
+    path = os.path.join(tmp, "requests")
+    with open(path, "wb") as f:
+        f.write(req() + req(client="192.0.2.99", instance="f2"))
+    with open(path, "rb") as f:
+        p = subprocess.run([SPFGATE, "policy"] + base_args(), stdin=f,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=WAIT)
+    a = answers(p.stdout)
+    T.check("requests from a regular file (no polling): both answered",
+            len(a) == 2 and a[0].startswith("PREPEND") and
+            a[1].startswith("550") and p.returncode == 0, (a, p.stderr))
     a, _, _, _ = run_stdin(req(client="2001:db8::1"))
     T.check("an IPv6 client_address, as Postfix writes it: fail",
             len(a) == 1 and a[0].startswith("550 5.7.23 "), a)
