@@ -160,7 +160,7 @@ else
 	    "first $probe, then $rest"
 fi
 if [ "$all" -eq $((N - 1)) ]; then
-	ok "unvalidatable path: the next $((N - 1)) connections asked one question each"
+	ok "unvalidatable path: the next $((N - 1)) connections, one question each"
 else
 	not_ok "unvalidatable path: one question per later connection" \
 	    "$all questions for $((N - 1)) connections"
