@@ -27,7 +27,7 @@ bench: bench-deps
 
 bench-exim: bench-deps
 	@sh tests/deps.sh exim
-	@$(MAKE) --no-print-directory $(EXIM_SO) $(B)/bench/conncost \
+	@$(MAKE) --no-print-directory $(EXIM_SO) $(B)/spfgate $(B)/bench/conncost \
 	    $(B)/bench/ubstart
 	$(BENCH_PY) tests/bench/exim_bench.py
 

@@ -18,16 +18,19 @@
 # nothing of the host is written.  Exim runs as a daemon (exim -bdf,
 # queue_only: no deliveries, the same for every row); the client
 # connects from 192.0.2.10 and sends one message per connection, one
-# connection at a time.  Per row: messages/s, Exim's CPU per message
-# (perf stat's task clock of the daemon and every process it forks),
-# DNS questions per message and the DNSKEY and DS among them
-# (unbound's counters), the MAIL FROM reply's latency (median), the
-# "validation off" lines in Exim's log and the dnssec= value of the
-# results.  Medians over the rounds; the rows of one round run one
-# after the other, so a busy machine slows all of them.  Then, without
-# Exim, the CPU of a forked process that only runs libunbound
-# (tests/bench/ubstart.c) beside one that runs the module
-# (tests/bench/conncost.c): the floor under the module's cost.
+# connection at a time.  The last two rows ask "spfgate policy
+# --listen" (started with the row, its cache empty) by the README's
+# ${readsocket} statements instead.  Per row: messages/s, the CPU per
+# message (perf stat's task clock of Exim's daemon and every process
+# it forks, plus the service's), DNS questions per message and the
+# DNSKEY and DS among them (unbound's counters), the wait from MAIL
+# FROM to the RCPT TO reply (median), the "validation off" lines in
+# the log and the dnssec= value of the results.  Medians over the
+# rounds; the rows of one round run one after the other, so a busy
+# machine slows all of them.  Then, without Exim, the CPU of a forked
+# process that only runs libunbound (tests/bench/ubstart.c) beside one
+# that runs the module (tests/bench/conncost.c): the floor under the
+# module's cost.
 import argparse
 import os
 import shutil
@@ -45,13 +48,16 @@ EXIM = "/usr/sbin/exim4"
 NSD_ADDR, UB_ADDR, CLIENT = "127.0.0.1", "127.0.0.2", "192.0.2.10"
 PORT = 2525
 STATE = "/var/spool/exim4/spfgate-dnssec.state"    # the module's default
-ROWS = ["nospf", "builtin", "dnssec-no", "anchor", "default"]
+ROWS = ["nospf", "builtin", "dnssec-no", "anchor", "default", "rs-no",
+        "rs-anchor"]
 LABEL = {
     "nospf": "no SPF",
     "builtin": "Exim's built-in `spf =` (libspf2)",
     "dnssec-no": "exim-spf.so, `dnssec no`",
     "anchor": "exim-spf.so, private trust anchor",
     "default": "exim-spf.so, default config",
+    "rs-no": "`spfgate policy` by `${readsocket}`, `dnssec no`",
+    "rs-anchor": "`spfgate policy` by `${readsocket}`, private trust anchor",
 }
 
 
@@ -253,6 +259,7 @@ queue_only = true
 smtp_accept_max = 50
 acl_smtp_mail = acl_check_mail
 acl_smtp_rcpt = acl_check_rcpt
+acl_smtp_data = acl_check_data
 SPFSO = %(d)s/exim-spf.so
 SPFARGS = {$sender_host_address}{$sender_address}{$sender_helo_name}{%(conf)s}
 
@@ -288,8 +295,12 @@ ACL = {
 
 EXIM_TAIL = """
 acl_check_rcpt:
-  accept  domains = +local_domains
-  deny    message = relay not permitted
+  deny    domains = !+local_domains
+          message = relay not permitted
+%(rcpt)s  accept
+
+acl_check_data:
+%(data)s  accept
 """
 
 # The built-in checks the MAIL FROM identity only: so do these rows
@@ -301,6 +312,26 @@ SPFCONF = {
     # nothing: /etc/resolv.conf, the root key, the default state file
     "default": "",
 }
+SPFCONF["rs-no"] = SPFCONF["dnssec-no"]
+SPFCONF["rs-anchor"] = SPFCONF["anchor"]
+
+
+def readsocket_snippets(d):
+    """The README's ${readsocket} macros and statements, as a reader
+    copies them (tests/snippets/extract.py), the socket moved into d."""
+    snip = os.path.join(d, "snip")
+    os.makedirs(snip, exist_ok=True)
+    sh([PY, os.path.join(TOP, "tests", "snippets", "extract.py"), TOP,
+        snip], stdout=subprocess.DEVNULL)
+    get = lambda n: open(os.path.join(snip, n)).read()
+    macros = "".join(
+        "SPF_SOCKET = %s\n" % os.path.join(d, "policy.sock")
+        if line.startswith("SPF_SOCKET =") else line
+        for line in get("exim-readsocket-macros").splitlines(True)
+        if not line.startswith("CHECK_"))
+    ind = lambda t: "".join("  " + l for l in t.splitlines(True))
+    return macros, ind(get("exim-readsocket-rcpt")), \
+        ind(get("exim-readsocket-data"))
 
 
 def exim_conf(d, row, anchor):
@@ -310,10 +341,13 @@ def exim_conf(d, row, anchor):
         f.write(SPFCONF.get(row, "") % {"anchor": anchor})
     os.chmod(spfconf, 0o644)
     econf = os.path.join(d, row + ".exim.conf")
+    macros, rcpt, data = readsocket_snippets(d) if row.startswith("rs-") \
+        else ("", "", "")
     with open(econf, "w") as f:
+        f.write(macros)
         f.write(EXIM_HEAD % {"d": d, "port": PORT, "conf": spfconf})
-        f.write(ACL.get(row, ACL["module"]))
-        f.write(EXIM_TAIL)
+        f.write("  accept\n" if macros else ACL.get(row, ACL["module"]))
+        f.write(EXIM_TAIL % {"rcpt": rcpt, "data": data})
     os.chmod(econf, 0o644)
     return econf
 
@@ -328,7 +362,8 @@ def smtp_reply(f):
 
 
 def one_message(i):
-    """One connection, one message; the MAIL FROM reply's latency (s)
+    """One connection, one message; the latency (s) from MAIL FROM to
+    the RCPT TO reply (the module checks at MAIL, the service at RCPT)
     and whether the message was taken."""
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.bind((CLIENT, 0))
@@ -340,11 +375,10 @@ def one_message(i):
         smtp_reply(f)
         t = time.monotonic()
         s.sendall(b"MAIL FROM:<alice@example.bench>\r\n")
-        r = smtp_reply(f)
-        lat = time.monotonic() - t
-        ok = r.startswith(b"250")
+        ok = smtp_reply(f).startswith(b"250")
         s.sendall(b"RCPT TO:<bob@bench.local>\r\n")
         ok = smtp_reply(f).startswith(b"250") and ok
+        lat = time.monotonic() - t
         s.sendall(b"DATA\r\n")
         smtp_reply(f)
         s.sendall(b"From: <alice@example.bench>\r\nTo: <bob@bench.local>\r\n"
@@ -385,13 +419,50 @@ def children(pid):
         return []
 
 
-def run_row(d, row, econf, n, ubconf):
-    """Start a daemon, send n messages, stop it: the figures.  Each row
-    starts as a newly started Exim would: no state file of an earlier
-    row or round.  The daemon's own start and stop are in its CPU, the
-    same for every row."""
+def task_clock(perfout):
+    """perf stat -x's task-clock, in seconds."""
+    with open(perfout) as f:
+        for line in f:
+            x = line.split(",")
+            if len(x) > 2 and x[2] == "task-clock":
+                return float(x[0]) / 1000          # ms -> s
+    raise RuntimeError("no task-clock from perf stat:\n" +
+                       open(perfout).read())
+
+
+def start_service(d, row, spfgate):
+    """The shared service for a readsocket row, started with the row
+    (its start is in its CPU) under perf stat."""
+    sock = os.path.join(d, "policy.sock")
+    if os.path.exists(sock):
+        os.unlink(sock)
+    out = open(os.path.join(d, "service.%s.log" % row), "w")
+    p = subprocess.Popen(["perf", "stat", "-x", ",", "-e", "task-clock",
+                          "-o", os.path.join(d, "perf.svc.%s" % row), "--",
+                          spfgate, "policy", "--config",
+                          os.path.join(d, row + ".spfgate.conf"),
+                          "--listen", "unix:" + sock, "--listen-owner",
+                          "Debian-exim", "--listen-mode", "0600"],
+                         stdout=out, stderr=out)
+    end = time.monotonic() + 10
+    while not os.path.exists(sock):
+        if p.poll() is not None or time.monotonic() > end:
+            raise RuntimeError("spfgate policy did not start: " +
+                               open(out.name).read()[-300:])
+        time.sleep(0.01)
+    return p, out
+
+
+def run_row(d, row, econf, n, ubconf, spfgate):
+    """Start a daemon (and for readsocket rows the service), send n
+    messages, stop them: the figures.  Each row starts as a newly
+    started Exim would: no state file of an earlier row or round, no
+    service's cache.  The daemon's and the service's own start and stop
+    are in their CPU."""
     if os.path.exists(STATE):
         os.unlink(STATE)
+    svc = start_service(d, row, spfgate) if row.startswith("rs-") \
+        else None
     mainlog = os.path.join(d, "log", "mainlog")
     skip = os.path.getsize(mainlog) if os.path.exists(mainlog) else 0
     ub_stats(ubconf)
@@ -418,18 +489,19 @@ def run_row(d, row, econf, n, ubconf):
     os.kill(daemon, 15)
     p.wait()
     err = p.stderr.read().decode("latin-1")
-    cpu = None
-    with open(perfout) as f:
-        for line in f:
-            x = line.split(",")
-            if len(x) > 2 and x[2] == "task-clock":
-                cpu = float(x[0]) / 1000          # ms -> s
-    if cpu is None:
-        raise RuntimeError("no task-clock from perf stat:\n" +
-                           open(perfout).read())
+    cpu = task_clock(perfout)
+    svc_cpu = 0.0
     with open(mainlog, "rb") as f:
         f.seek(skip)
         text = f.read().decode("latin-1")
+    if svc is not None:
+        sp, out = svc
+        os.kill(int(children(sp.pid)[0]), 15)
+        sp.wait()
+        out.close()
+        svc_cpu = task_clock(os.path.join(d, "perf.svc.%s" % row))
+        # the service logs its results, with dnssec=, not Exim
+        text += open(out.name, encoding="latin-1").read()
     dnssec = {}
     for line in text.splitlines():
         if " dnssec=" in line:
@@ -437,7 +509,8 @@ def run_row(d, row, econf, n, ubconf):
             dnssec[v] = dnssec.get(v, 0) + 1
     return {
         "msgs_s": n / wall,
-        "cpu_ms": cpu * 1000 / n,
+        "cpu_ms": (cpu + svc_cpu) * 1000 / n,
+        "svc_ms": svc_cpu * 1000 / n,
         "q": stats.get("total.num.queries", 0) / n,
         "dnskey": (stats.get("num.query.type.DNSKEY", 0) +
                    stats.get("num.query.type.DS", 0)) / n,
@@ -511,7 +584,7 @@ def med(runs, k):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--so", default=os.path.join(TOP, "build", "exim-spf.so"))
-    ap.add_argument("-n", type=int, default=300)
+    ap.add_argument("-n", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--rows", default=",".join(ROWS))
     ap.add_argument("--out", default=os.path.join(TOP, "build", "bench"))
@@ -522,10 +595,11 @@ def main():
     ap.add_argument("--ubstart",
                     default=os.path.join(TOP, "build", "bench", "ubstart"))
     ap.add_argument("--no-forked", action="store_true")
+    ap.add_argument("--spfgate", default=os.path.join(TOP, "build", "spfgate"))
     a = ap.parse_args()
     a.so = os.path.abspath(a.so)
     a.out = os.path.abspath(a.out)
-    need = [t for t in ("perf", "ldns-keygen", "ldns-signzone",
+    need = [t for t in ("perf", "ldns-keygen", "ldns-signzone", "cc",
                         "ldns-key2ds", "openssl", "nsd",
                         "unbound", "unbound-control", EXIM)
             if shutil.which(t) is None]
@@ -569,15 +643,18 @@ def main():
         os.chmod(os.path.join(d, "exim-spf.so"), 0o644)
         confs = {r: exim_conf(d, r, anchor) for r in rows}
         # unbound's cache warm for every row: the built-in's questions
-        run_row(d, "builtin", exim_conf(d, "builtin", anchor), 3, ubconf)
+        run_row(d, "builtin", exim_conf(d, "builtin", anchor), 3, ubconf,
+                a.spfgate)
         res = {r: [] for r in rows}
         for rnd in range(a.rounds):
             for r in rows:
-                x = run_row(d, r, confs[r], a.n, ubconf)
+                x = run_row(d, r, confs[r], a.n, ubconf, a.spfgate)
                 res[r].append(x)
-                log("round %d %-10s %6.1f msg/s %6.2f ms CPU %5.2f q "
+                log("round %d %-10s %6.1f msg/s %6.2f ms CPU (service "
+                    "%.3f) %5.2f q "
                     "%5.2f DNSKEY+DS %6.2f ms MAIL, %d off lines, %s%s" %
-                    (rnd + 1, r, x["msgs_s"], x["cpu_ms"], x["q"],
+                    (rnd + 1, r, x["msgs_s"], x["cpu_ms"], x["svc_ms"],
+                     x["q"],
                      x["dnskey"], x["lat_ms"], x["off_lines"], x["dnssec"],
                      " REFUSED %d" % x["refused"] if x["refused"] else ""))
         fk = []
@@ -611,9 +688,10 @@ def main():
     lines = [
         "%d messages per row and round, one per connection, %d rounds, "
         "medians; module %s" % (a.n, a.rounds, a.so), "",
-        "| configuration | messages/s | Exim CPU per message | vs built-in "
-        "| DNS questions per message | of them DNSKEY + DS | MAIL FROM "
-        "answered in | 'validation off' lines | dnssec= |",
+        "| configuration | messages/s | CPU per message (Exim + service) "
+        "| vs built-in | DNS questions per message | of them DNSKEY + DS "
+        "| MAIL FROM to RCPT TO reply | 'validation off' lines "
+        "| dnssec= |",
         "|---|---|---|---|---|---|---|---|---|"]
     base = med(res["builtin"], "cpu_ms") if "builtin" in res else None
     for r in rows:
@@ -622,9 +700,11 @@ def main():
         for x in runs:
             for k, v in x["dnssec"].items():
                 dn[k] = dn.get(k, 0) + v
-        lines.append("| %s | %.1f | %.2f ms | %s | %.2f | %.2f | %.2f ms | "
-                     "%d in %d connections | %s |" % (
+        svc = med(runs, "svc_ms")
+        lines.append("| %s | %.1f | %.2f ms%s | %s | %.2f | %.2f | %.2f ms "
+                     "| %d in %d connections | %s |" % (
                          LABEL[r], med(runs, "msgs_s"), med(runs, "cpu_ms"),
+                         " (service %.3f ms)" % svc if svc else "",
                          "%+.2f ms" % (med(runs, "cpu_ms") - base)
                          if base is not None else "",
                          med(runs, "q"), med(runs, "dnskey"),
