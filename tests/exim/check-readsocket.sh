@@ -12,9 +12,10 @@
 # and Authentication-Results, once each also for two recipients, and
 # without the forged Authentication-Results it came with; a fail is
 # refused at RCPT with 550 5.7.23 and the domain's explanation; a
-# temperror deferred with 451 4.7.24; an authenticated client not
-# checked; a sender with "=" and values with line breaks stay one
-# attribute each; with the service stopped, the documented 451 4.7.24.
+# temperror deferred with 451 4.7.24; two messages of one session
+# checked each; an authenticated client not checked; a sender with "="
+# and values with line breaks stay one attribute each; with the service
+# stopped, the documented 451 4.7.24.
 # Run from the repository top, as root, after make.
 . "$(dirname "$0")/lib.sh"
 enter_test "$@"
@@ -241,6 +242,25 @@ else
 	not_ok "pass to two recipients: each field once" \
 	    "$(grep '^<' "$S/pass2.out" | tail -n 6)" \
 	    "$([ -n "$m" ] && sed '/^$/q' "$m")"
+fi
+
+# 2b. two messages in one session: an instance each, so the second is
+# checked (and gets its fields) too
+n0=$(grep -c 'instance=mx\.test\.local/.* result=pass' "$S/service.log")
+printf '%s\r\n' 'EHLO mail.example.org' \
+    'MAIL FROM:<two.a@pass.example.com>' 'RCPT TO:<bob@test.local>' \
+    'DATA' 'Subject: one' '' 'one' '.' \
+    'MAIL FROM:<two.a@pass.example.com>' 'RCPT TO:<bob@test.local>' \
+    'QUIT' | "$EXIM" -C "$S/exim.conf" -bh 192.0.2.10 >"$S/two.out" 2>&1
+n=$(($(grep -c 'instance=mx\.test\.local/.* result=pass' \
+    "$S/service.log") - n0))
+i=$(grep 'instance=mx\.test\.local/.* result=pass' "$S/service.log" |
+    tail -n 2 | sed 's/.*instance=\([^ ]*\).*/\1/' | sort -u | wc -l)
+if [ "$n" -eq 2 ] && [ "$i" -eq 2 ]; then
+	ok "two messages in one session: two instances, each checked"
+else
+	not_ok "two messages in one session: two instances" \
+	    "$n evaluations, $i instances" "$(tail -n 4 "$S/service.log")"
 fi
 
 # 3. fail: refused at RCPT with the service's code and explanation
