@@ -14,8 +14,9 @@
 # refused at RCPT with 550 5.7.23 and the domain's explanation; a
 # temperror deferred with 451 4.7.24; two messages of one session
 # checked each; an authenticated client not checked; a sender with "="
-# and values with line breaks stay one attribute each; with the service
-# stopped, the documented 451 4.7.24.
+# and values with line breaks stay one attribute each; a local
+# submission not asked about; with the service stopped, the documented
+# 451 4.7.24.
 # Run from the repository top, as root, after make.
 . "$(dirname "$0")/lib.sh"
 enter_test "$@"
@@ -120,7 +121,6 @@ EOF
 begin acl
 
 acl_check_rcpt:
-  accept  hosts = :
   deny    domains = !+local_domains
           message = relay not permitted
 .ifdef CHECK_RCPT_LOCAL_ACL_FILE
@@ -311,6 +311,29 @@ if [ "$(grep -c . "$S/attrs.out")" -eq 5 ] &&
 else
 	not_ok "a line break in a value: one attribute" \
 	    "$(cat "$S/attrs.out")"
+fi
+
+# 6c. a local submission (no client address; no exemption in front of
+# the statements here): not asked about, accepted without our fields
+before=$(grep -c . "$S/service.log")
+printf '%s\r\n' 'EHLO local' 'MAIL FROM:<mallory@fail.example.com>' \
+    'RCPT TO:<bob@test.local>' 'DATA' 'Subject: local' '' 'local' '.' \
+    'QUIT' | "$EXIM" -C "$S/exim.conf" -bs >"$S/local.out" 2>&1
+m=$(delivered local)
+i=0
+while [ -z "$m" ] && [ $i -lt 200 ]; do
+	i=$((i + 1))
+	sleep 0.05
+	m=$(delivered local)
+done
+if grep -q '^250 Accepted' "$S/local.out" && [ -n "$m" ] &&
+    [ "$(fields "$m" '^Received-SPF:')" -eq 0 ] &&
+    [ "$(grep -c . "$S/service.log")" -eq "$before" ]; then
+	ok "local submission: accepted, the service not asked"
+else
+	not_ok "local submission: accepted, the service not asked" \
+	    "$(tr -d '\r' <"$S/local.out" | tail -n 6)" \
+	    "$(tail -n 2 "$S/service.log")"
 fi
 
 # 7. the service down: the documented 451 4.7.24, nothing accepted
