@@ -604,8 +604,8 @@ def main():
                         "unbound", "unbound-control", EXIM)
             if shutil.which(t) is None]
     if need or not os.path.exists(a.so):
-        sys.exit("exim_bench: missing %s (packages linux-perf ldnsutils openssl "
-                 "nsd unbound exim4-daemon-heavy; make)" %
+        sys.exit("exim_bench: missing %s (packages linux-perf ldnsutils "
+                 "openssl nsd unbound exim4-daemon-heavy; make)" %
                  " ".join(need + ([] if os.path.exists(a.so) else [a.so])))
     enter_namespaces()
     os.makedirs(a.out, exist_ok=True)
