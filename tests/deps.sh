@@ -22,7 +22,7 @@ pkgs_exim="exim4-daemon-heavy exim4-dev swaks libio-socket-inet6-perl python3 py
 # never installed: tests/opensmtpd/setup.sh)
 pkgs_opensmtpd="libevent-2.1-7$t64 libdb5.3$t64 libssl3$t64 libpam0g adduser swaks libio-socket-inet6-perl python3 python3-yaml iproute2 procps"
 pkgs_dnssec="ldnsutils nsd python3 iproute2"
-pkgs_bench="nsd unbound libspf2-dev python3 python3-spf valgrind iproute2 linux-perf ldnsutils exim4-daemon-heavy swaks"
+pkgs_bench="nsd unbound libspf2-dev python3 python3-spf valgrind iproute2 linux-perf ldnsutils exim4-daemon-heavy swaks openssl"
 pkgs_docs="mandoc"
 pkgs_deb="debhelper devscripts lintian fakeroot dpkg-dev exim4-dev nettle-dev"
 # make check-fresh, on the host: the throwaway Debian roots
