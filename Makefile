@@ -80,10 +80,12 @@ $(CORE_LIB): $(CORE_OBJS)
 	$(AR) rcs $@ $(CORE_OBJS)
 
 $(B)/spfgate: $(B)/filter/main.o $(B)/filter/check.o $(B)/filter/stream.o \
-    $(B)/filter/lint.o $(CORE_LIB)
+    $(B)/filter/lint.o $(B)/filter/policy.o $(B)/filter/policyconn.o \
+    $(B)/filter/policylisten.o $(B)/filter/policyproto.o $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/filter/%.o: filter/%.c $(CORE_HDRS) filter/spfgate.h
+$(B)/filter/%.o: filter/%.c $(CORE_HDRS) filter/spfgate.h \
+    filter/policyproto.h filter/policyconn.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 

@@ -386,6 +386,19 @@ enum spf_action	 spf_verdict_recipient(const struct spf_verdict *,
 		    char *reply, size_t);
 
 /*
+ * The verdict's header fields one at a time, for an MTA that takes one
+ * field an answer (Postfix's PREPEND), the most telling first: n = 0
+ * the Received-SPF of the result the action came from, then
+ * Authentication-Results, then the HELO identity's Received-SPF when
+ * both identities were checked; each only as header-fields allows.
+ * Copies field n into buf (SPF_HEADER_LEN suffices) and returns its
+ * length, or -1 past the last (buf then holds "").  Whether the fields
+ * go on at all is the verdict's headers flag.
+ */
+int		 spf_verdict_field(const struct spf_verdict *, int n,
+		    char *buf, size_t len);
+
+/*
  * message.c: the whole check of one message, as the site's policy
  * says: the skip rules (networks, then ptr:, helo:, spf: names), the
  * HELO identity on its own (RFC 7208 2.3; an IP literal or a name
