@@ -20,7 +20,9 @@
 # with one Received-SPF and one Authentication-Results (also over IPv6,
 # and to two recipients: each copy has each field once), softfail
 # tagged, fail refused at RCPT with 550 5.7.23 and the domain's
-# explanation, temperror (a SERVFAIL, and a server that never answers)
+# explanation, a HELO name's fail refused there too (helo-check is on,
+# as by default; a message then has three fields, one an answer: the
+# HELO's comes with a second recipient), temperror (a SERVFAIL, and a server that never answers)
 # deferred with 451 4.7.24 (not Postfix's 451 4.3.5 for a failed
 # service), postmaster exempt, an authenticated (SASL) client not
 # checked.  Postfix's log (maillog_file) is printed when anything fails.
@@ -56,7 +58,7 @@ send() {
 	shift 6
 	_dst=127.0.0.1
 	case $_src in *:*) _dst=::1 ;; esac
-	swaks -s $_dst -p "$_port" -li "$_src" -h "client.example" \
+	swaks -s $_dst -p "$_port" -li "$_src" -h "${HELO:-client.example}" \
 	    -f "$_from" -t "$_to" --header "Subject: $_tag" "$@" \
 	    >"$_out" 2>&1
 	echo $? >"$_out.rc"
@@ -128,6 +130,10 @@ inner() {
 		send $mode $port softfail 192.0.2.12 sam@softfail.test \
 		    bob@test.local
 		send $mode $port fail 192.0.2.10 mallory@fail.test bob@test.local
+		HELO=evil.helo.test
+		send $mode $port helofail 192.0.2.10 alice@pass.test \
+		    bob@test.local
+		HELO=
 		send $mode $port servfail 192.0.2.13 dave@servfail.test \
 		    bob@test.local
 		send $mode $port postmaster 192.0.2.10 mallory@fail.test \
@@ -215,6 +221,8 @@ servfail.test:
   - TXT: "v=spf1 +all"
 timeout.test:
   - TIMEOUT
+evil.helo.test:
+  - TXT: "v=spf1 -all"
 EOF
 
 cat >"$W/spfgate.conf" <<EOF
@@ -224,7 +232,6 @@ dnssec no
 timeout 2
 receiver $RECEIVER
 headers yes
-helo-check no
 exempt-recipient postmaster@
 EOF
 chmod 644 "$W/spfgate.conf" "$W/zone.yml"
@@ -283,27 +290,35 @@ for m in $MODES; do
 		ok "$mode fail: the reply carries the domain's explanation" ;;
 	*) nok "$mode fail: no explanation in \"$r\"" ;;
 	esac
+	expect $mode helofail 24 "550 5.7.23 *"
+	r=$(grep -m1 '^<\*\* ' "$W/swaks-$mode-helofail.txt")
+	case "$r" in
+	*"evil.helo.test"*)
+		ok "$mode helofail: the reply names the HELO domain" ;;
+	*) nok "$mode helofail: no HELO domain in \"$r\"" ;;
+	esac
 	expect $mode servfail 24 "451 4.7.24 *"
 	expect $mode timeout 24 "451 4.7.24 *"
 	expect $mode postmaster 0
 	[ $mode = chroot ] || expect $mode auth 0
 
 	# what was delivered, and with which fields
-	while read -r case box result client; do
+	# (two recipients: three answers, so the HELO's field too)
+	while read -r case box result client helo; do
 		[ $mode = chroot ] && [ $case = auth ] && continue
 		out=$(/usr/bin/python3 "$here/pf_msg.py" "$W/mail/$box" \
-		    "pf-$mode-$case" "$result" "$client" "$RECEIVER")
+		    "pf-$mode-$case" "$result" "$client" "$RECEIVER" $helo)
 		echo "$out"
 		pass=$((pass + $(echo "$out" | grep -c '^ok - ')))
 		fail=$((fail + $(echo "$out" | grep -c '^FAIL - ')))
 	done <<-EOF
-	pass bob pass 192.0.2.10
-	pass6 bob pass 2001:db8::25
-	two bob pass 192.0.2.11
-	two carol pass 192.0.2.11
-	softfail bob softfail 192.0.2.12
-	postmaster postmaster fail 192.0.2.10
-	auth bob none-added -
+	pass bob pass 192.0.2.10 0
+	pass6 bob pass 2001:db8::25 0
+	two bob pass 192.0.2.11 1
+	two carol pass 192.0.2.11 1
+	softfail bob softfail 192.0.2.12 0
+	postmaster postmaster fail 192.0.2.10 0
+	auth bob none-added - 0
 	EOF
 done
 
@@ -311,8 +326,8 @@ done
 # or silent service is Postfix's "451 4.3.5" and a warning).
 log=$W/maillog
 n=$(grep -c 'reject: RCPT from .*550 5.7.23' "$log")
-[ "$n" = 3 ] && ok "maillog: three 550 5.7.23 rejects" ||
-    nok "maillog: $n 550 5.7.23 rejects, want 3"
+[ "$n" = 6 ] && ok "maillog: six 550 5.7.23 rejects" ||
+    nok "maillog: $n 550 5.7.23 rejects, want 6"
 n=$(grep -c 'reject: RCPT from .*451 4.7.24' "$log")
 [ "$n" = 6 ] && ok "maillog: six 451 4.7.24 deferrals" ||
     nok "maillog: $n 451 4.7.24 deferrals, want 6"

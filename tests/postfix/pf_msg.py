@@ -1,15 +1,19 @@
 #!/usr/bin/python3
 # pf_msg.py: what a message delivered by Postfix's virtual(8) carries.
 #
-#   pf_msg.py MAILDIR TAG RESULT CLIENT RECEIVER
+#   pf_msg.py MAILDIR TAG RESULT CLIENT RECEIVER HELO-FIELDS
 #
 # Finds the one message in MAILDIR/new whose Subject is TAG and prints
 # one "ok - " or "FAIL - " line per check:
 #   RESULT "none-added": no Received-SPF and no Authentication-Results
-#   (an unchecked message); else exactly one Received-SPF, saying RESULT
-#   for CLIENT, and exactly one Authentication-Results of RECEIVER saying
-#   spf=RESULT, above Postfix's own Received: (prepended by smtpd, so
-#   each was added once however many recipients the message had).
+#   (an unchecked message); else exactly one Received-SPF of the MAIL
+#   FROM identity, saying RESULT for CLIENT, exactly one
+#   Authentication-Results of RECEIVER saying spf=RESULT, and
+#   HELO-FIELDS (0 or 1) Received-SPF of the HELO identity, all above
+#   Postfix's own Received: (prepended by smtpd, so each was added once
+#   however many recipients the message had).  One policy answer adds
+#   one field: a message gets as many as it had answers at RCPT and
+#   DATA, the HELO identity's field last.
 
 import email.parser
 import email.policy
@@ -19,6 +23,7 @@ import sys
 
 def main():
     maildir, tag, result, client, receiver = sys.argv[1:6]
+    helo_fields = int(sys.argv[6]) if len(sys.argv) > 6 else 0
     fails = 0
 
     def check(name, ok, detail=""):
@@ -41,15 +46,19 @@ def main():
         return 1
     msg = found[0]
     names = [k.lower() for k in msg.keys()]
-    rs = [" ".join(v.split()) for k, v in msg.items()
-          if k.lower() == "received-spf"]
+    rs_all = [" ".join(v.split()) for k, v in msg.items()
+              if k.lower() == "received-spf"]
+    rs = [v for v in rs_all if "identity=helo;" not in v]
+    rs_helo = [v for v in rs_all if "identity=helo;" in v]
     ar = [" ".join(v.split()) for k, v in msg.items()
           if k.lower() == "authentication-results"]
     if result == "none-added":
-        check("no Received-SPF (unchecked)", not rs, rs)
+        check("no Received-SPF (unchecked)", not rs_all, rs_all)
         check("no Authentication-Results (unchecked)", not ar, ar)
         return 1 if fails else 0
-    check("exactly one Received-SPF", len(rs) == 1, rs)
+    check("exactly one Received-SPF of MAIL FROM", len(rs) == 1, rs_all)
+    check("%d Received-SPF of HELO" % helo_fields,
+          len(rs_helo) == helo_fields, rs_all)
     if rs:
         check("Received-SPF: %s" % result,
               rs[0].split(" ", 1)[0] == result, rs[0])
