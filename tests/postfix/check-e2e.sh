@@ -22,10 +22,13 @@
 # tagged, fail refused at RCPT with 550 5.7.23 and the domain's
 # explanation, a HELO name's fail refused there too (helo-check is on,
 # as by default; a message then has three fields, one an answer: the
-# HELO's comes with a second recipient), temperror (a SERVFAIL, and a server that never answers)
-# deferred with 451 4.7.24 (not Postfix's 451 4.3.5 for a failed
-# service), postmaster exempt, an authenticated (SASL) client not
-# checked.  Postfix's log (maillog_file) is printed when anything fails.
+# HELO's comes with a second recipient), temperror (a SERVFAIL, and a
+# server that never answers) deferred with 451 4.7.24 (not Postfix's
+# 451 4.3.5 for a failed service), postmaster exempt, an authenticated
+# (SASL) client not checked.  The service's log lines are checked: the
+# shared one's on its stderr, spawn's in syslog (its stderr is smtpd's
+# socket), caught by a /dev/log of the namespace's own.  Postfix's log
+# (maillog_file) is printed when anything fails.
 #
 # Run from the top of the tree after make, as root.  Ends with
 # "N passed, M failed".
@@ -81,9 +84,37 @@ expect() {
 	esac
 }
 
+# scenarios MODE PORT: one listener's sessions, then W/done-MODE
+scenarios() {
+	send $1 $2 timeout 192.0.2.13 erin@timeout.test bob@test.local &
+	send $1 $2 pass 192.0.2.10 alice@pass.test bob@test.local
+	send $1 $2 pass6 2001:db8::25 alice@pass.test bob@test.local
+	send $1 $2 two 192.0.2.11 alice@pass.test \
+	    bob@test.local,carol@test.local
+	send $1 $2 softfail 192.0.2.12 sam@softfail.test bob@test.local
+	send $1 $2 fail 192.0.2.10 mallory@fail.test bob@test.local
+	HELO=evil.helo.test
+	send $1 $2 helofail 192.0.2.10 alice@pass.test bob@test.local
+	HELO=
+	send $1 $2 servfail 192.0.2.13 dave@servfail.test bob@test.local
+	send $1 $2 postmaster 192.0.2.10 mallory@fail.test \
+	    postmaster@test.local
+	# SASL: the chrooted smtpd cannot reach the sasldb
+	[ $1 = chroot ] ||
+	    send $1 $2 auth 198.51.100.7 mallory@fail.test bob@test.local \
+	    -a PLAIN -au alice -ap "$SASL_PASS"
+	wait
+	: >"$W/done-$1"
+}
+
 inner() {
 	W=$1
 	pf_enter
+	if pf_syslog "$W"; then
+		ok "the namespace's /dev/log up (pid $SYSLOG_PID)"
+	else
+		nok "no /dev/log: $(cat "$W/syslog.out")"
+	fi
 	if ns_dns "$W" $DNS_PORT --fault servfail.test=servfail@TXT; then
 		ok "test DNS server up (pid $DNS_PID)"
 	else
@@ -109,45 +140,22 @@ inner() {
 	fi
 	t0=$(date +%s%N)
 	if pf_master "$W" 2601 2602 2603; then
-		ok "Postfix master (pid $MASTER_PID) listening after $((($(date +%s%N) - t0) / 1000000)) ms"
+		ok "Postfix master (pid $MASTER_PID) listening after" \
+		    "$((($(date +%s%N) - t0) / 1000000)) ms"
 	else
 		nok "Postfix did not start: $(cat "$W/postconf.out" "$W/master.out")"
 	fi
 
-	# The slow ones (a DNS server that never answers: spfgate's
-	# timeout) in the background, all at once.
+	# The three listeners' sessions side by side, each one's in turn
+	# (the slow one first: a DNS server that never answers).
 	for m in $MODES; do
-		send "${m%:*}" "${m#*:}" timeout 192.0.2.13 erin@timeout.test \
-		    bob@test.local &
+		scenarios ${m%:*} ${m#*:} &
 	done
-	for m in $MODES; do
-		mode=${m%:*}
-		port=${m#*:}
-		send $mode $port pass 192.0.2.10 alice@pass.test bob@test.local
-		send $mode $port pass6 2001:db8::25 alice@pass.test bob@test.local
-		send $mode $port two 192.0.2.11 alice@pass.test \
-		    bob@test.local,carol@test.local
-		send $mode $port softfail 192.0.2.12 sam@softfail.test \
-		    bob@test.local
-		send $mode $port fail 192.0.2.10 mallory@fail.test bob@test.local
-		HELO=evil.helo.test
-		send $mode $port helofail 192.0.2.10 alice@pass.test \
-		    bob@test.local
-		HELO=
-		send $mode $port servfail 192.0.2.13 dave@servfail.test \
-		    bob@test.local
-		send $mode $port postmaster 192.0.2.10 mallory@fail.test \
-		    postmaster@test.local
-		# SASL: the chrooted smtpd cannot reach the sasldb
-		[ $mode = chroot ] ||
-		    send $mode $port auth 198.51.100.7 mallory@fail.test \
-		    bob@test.local -a PLAIN -au alice -ap "$SASL_PASS"
-	done
-	wait_swaks=0
-	while [ "$(ls "$W"/swaks-*-timeout.txt.rc 2>/dev/null | wc -l)" -lt 3 ] &&
-	    [ $wait_swaks -lt 3000 ]; do
+	i=0
+	while [ "$(ls "$W"/done-* 2>/dev/null | wc -l)" -lt 3 ] &&
+	    [ $i -lt 6000 ]; do
 		sleep 0.01
-		wait_swaks=$((wait_swaks + 1))
+		i=$((i + 1))
 	done
 
 	# Wait for the deliveries, then stop everything by pid.
@@ -166,6 +174,7 @@ inner() {
 	[ $NS_RC = 0 ] && ok "spfgate policy --listen stopped by pid, exit 0" ||
 	    nok "spfgate policy --listen exit $NS_RC after SIGTERM"
 	ns_stop $DNS_PID
+	ns_stop $SYSLOG_PID
 	i=0
 	while pgrep -f "$W/" >/dev/null && [ $i -lt 300 ]; do
 		sleep 0.01
@@ -339,19 +348,45 @@ n=$(grep -c -e 'fatal:' -e 'panic:' "$log")
 [ "$n" = 0 ] && ok "maillog: no fatal or panic" ||
     nok "maillog: $n fatal or panic lines"
 
-# The shared service's log: one line per message it evaluated.
+# The shared service's log: one line per message it evaluated, from
+# the unchrooted and the chrooted smtpd (mallory's twice in each).
 plog=$W/policy.err
-for c in "pass alice@pass.test 192.0.2.10" "fail mallory@fail.test 192.0.2.10" \
-    "temperror dave@servfail.test 192.0.2.13" "softfail sam@softfail.test 192.0.2.12"; do
-	set -- $c
-	# shared and chroot: one each
-	n=$(grep "result=$1" "$plog" | grep "$3" | grep -c "$2")
-	[ "$n" -ge 2 ] && ok "policy log: $2 from $3 result=$1" ||
-	    nok "policy log: $n lines for $2 from $3 result=$1"
-done
+while read -r res sender client want; do
+	n=$(grep "result=$res" "$plog" | grep "client=$client " |
+	    grep -c "sender=\"$sender\"")
+	[ "$n" = "$want" ] && ok "policy log: $sender from $client result=$res" ||
+	    nok "policy log: $n lines for $sender from $client result=$res, want $want"
+done <<EOF
+pass alice@pass.test 192.0.2.10 2
+fail mallory@fail.test 192.0.2.10 4
+temperror dave@servfail.test 192.0.2.13 2
+softfail sam@softfail.test 192.0.2.12 2
+temperror erin@timeout.test 192.0.2.13 2
+EOF
 n=$(grep -c 'authenticated' "$plog")
 [ "$n" = 1 ] && ok "policy log: the authenticated client not checked" ||
     nok "policy log: $n lines for the authenticated client, want 1"
+
+# Under spawn(8) the service logs to syslog, its stderr being smtpd's
+# socket: the spawn listener's messages are there (and only those: the
+# shared service logs to its stderr).
+slog=$W/syslog
+# (mallory twice: to bob, refused, and to postmaster)
+while read -r res sender client want; do
+	n=$(grep 'spfgate\[[0-9]*\]: .*policy: ' "$slog" | grep "result=$res" |
+	    grep "client=$client " | grep -c "sender=\"$sender\"")
+	[ "$n" = "$want" ] && ok "syslog (spawn): $sender from $client result=$res" ||
+	    nok "syslog (spawn): $n lines for $sender from $client result=$res, want $want"
+done <<EOF
+pass alice@pass.test 192.0.2.10 1
+fail mallory@fail.test 192.0.2.10 2
+temperror dave@servfail.test 192.0.2.13 1
+softfail sam@softfail.test 192.0.2.12 1
+temperror erin@timeout.test 192.0.2.13 1
+EOF
+n=$(grep 'spfgate\[[0-9]*\]: .*policy: ' "$slog" | grep -c 'authenticated')
+[ "$n" = 1 ] && ok "syslog (spawn): the authenticated client not checked" ||
+    nok "syslog (spawn): $n lines for the authenticated client, want 1"
 
 if [ "$fail" -eq 0 ]; then
 	rm -rf "$W"
@@ -360,6 +395,8 @@ else
 	sed 's/^/    /' "$W/maillog"
 	echo "--- spfgate policy --listen's log:"
 	sed 's/^/    /' "$W/policy.err"
+	echo "--- syslog (the spawn(8) services):"
+	sed 's/^/    /' "$W/syslog"
 	echo "work directory kept: $W"
 fi
 echo "$pass passed, $fail failed"

@@ -11,6 +11,8 @@
 # Inside:   pf_enter        loopback up; 192.0.2.0/24, 198.51.100.0/24
 #                           and 2001:db8::25 local, so that a client
 #                           can connect from any of them
+#           pf_syslog W     a /dev/log of the namespace's own, into
+#                           W/syslog (spawn(8) services log there)
 #           pf_master W PORT...  master -d, waits until it listens on
 #                           every PORT; sets MASTER_PID
 # $top must be set to the top of the tree.
@@ -115,6 +117,29 @@ pf_enter() {
 	ip -6 addr add 2001:db8::25/128 dev lo nodad
 }
 
+# A /dev of the namespace's own: the host's devices bound in, and a
+# /dev/log socket (syslog_sink.py) that no host has to provide.
+pf_syslog() {
+	_w=$1
+	mkdir -p "$_w/dev"
+	for _n in null zero full random urandom tty; do
+		[ -e "/dev/$_n" ] || continue
+		: >"$_w/dev/$_n"
+		mount --bind "/dev/$_n" "$_w/dev/$_n" || return 1
+	done
+	ln -s /proc/self/fd "$_w/dev/fd"
+	/usr/bin/python3 "$top/tests/postfix/syslog_sink.py" "$_w/dev/log" \
+	    "$_w/syslog" "$_w/syslog.pid" >"$_w/syslog.out" 2>&1 &
+	SYSLOG_PID=$!
+	_i=0
+	while [ ! -s "$_w/syslog.pid" ] && [ $_i -lt 500 ]; do
+		kill -0 $SYSLOG_PID 2>/dev/null || return 1
+		sleep 0.01
+		_i=$((_i + 1))
+	done
+	[ -s "$_w/syslog.pid" ] && mount --rbind "$_w/dev" /dev
+}
+
 # postconf first: a configuration error is then a line of the test's
 # output, not a master that dies before its log exists.
 pf_master() {
@@ -123,6 +148,10 @@ pf_master() {
 	LD_LIBRARY_PATH=$(cat "$_w/postfix.root")/usr/lib/postfix
 	export LD_LIBRARY_PATH
 	_r=$(cat "$_w/postfix.root")
+	# Postfix reads a main.cf written in this second again and again,
+	# 300 ms apart, until its time is past (a file still being
+	# written): the suite has just written it.
+	touch -d "@$(($(date +%s) - 10))" "$_w/etc/main.cf" "$_w/etc/master.cf"
 	"$_r/usr/sbin/postconf" -c "$_w/etc" -n >"$_w/postconf.out" 2>&1 ||
 	    return 1
 	# master -d stays a child of ours; its own session, so that its
