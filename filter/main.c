@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "spfgate.h"
 
@@ -129,7 +130,7 @@ main(int argc, char *argv[])
 	struct cmd_flags	 flags;
 	char			 err[512];
 	const char		*cmd;
-	int			 n;
+	int			 n, guarded;
 
 	if (argc < 2)
 		usage();
@@ -141,12 +142,16 @@ main(int argc, char *argv[])
 		fprintf(stderr, "spfgate: unknown command '%s'\n", cmd);
 		usage();
 	}
+	/* under spawn(8) stderr is the client: nothing may go there */
+	guarded = strcmp(cmd, "policy") == 0 && policy_stderr_guard();
 	memset(&flags, 0, sizeof(flags));
 	flags.listen_mode = -1;
 	flags.max_connections = DEFAULT_MAX_CONNECTIONS;
 	spf_config_init(&cfg);
 	if ((n = spf_config_args(&cfg, argc - 1, argv + 1, flag_option,
 	    &flags, err, sizeof(err))) == -1) {
+		if (guarded)
+			syslog(LOG_MAIL | LOG_ERR, "spfgate: %s", err);
 		fprintf(stderr, "spfgate: %s\n", err);
 		return EXIT_ERROR;
 	}

@@ -24,6 +24,7 @@
 #include <sys/tree.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -97,6 +98,8 @@ static int	owner_ids(const struct cmd_flags *, struct policy_listen *,
 
 RB_GENERATE_STATIC(instances, instance, entry, instance_cmp);
 #undef __unused
+
+static int	 stderr_guarded;
 
 static struct {
 	struct spf_config	 cfg;
@@ -344,8 +347,9 @@ decided(struct instance *inst, const struct spf_verdict *v)
 		}
 		(void)spf_verdict_recipient(inst->v, &P.cfg, w->rcpt, reply,
 		    sizeof(reply));
-		if (reply[0] != '\0' || spf_recipient_exempt(&P.cfg,
-		    w->rcpt))
+		/* a refused message: each recipient's fate is worth a line */
+		if (inst->v->result.action == SPF_REJECT ||
+		    inst->v->result.action == SPF_DEFER)
 			spf_log(&P.cfg, "policy: instance=%s rcpt=<%s> %s",
 			    inst->key, w->rcpt, reply[0] != '\0' ? reply :
 			    "exempt: accepted");
@@ -475,12 +479,32 @@ owner_ids(const struct cmd_flags *flags, struct policy_listen *pl, char *err,
 }
 
 int
+policy_stderr_guard(void)
+{
+	struct stat	 sb;
+	int		 fd;
+
+	if (fstat(STDERR_FILENO, &sb) == -1 || !S_ISSOCK(sb.st_mode))
+		return 0;
+	openlog("spfgate", LOG_PID | LOG_NDELAY, LOG_MAIL);
+	if ((fd = open("/dev/null", O_WRONLY)) == -1 ||
+	    dup2(fd, STDERR_FILENO) == -1) {
+		/* no /dev/null: better no stderr at all than the client */
+		syslog(LOG_MAIL | LOG_ERR, "spfgate: /dev/null: %m");
+		(void)close(STDERR_FILENO);
+	}
+	if (fd > STDERR_FILENO)
+		(void)close(fd);
+	stderr_guarded = 1;
+	return 1;
+}
+
+int
 cmd_policy(const struct spf_config *cfg, const struct cmd_flags *flags)
 {
 	struct policy_callbacks	 cb;
 	struct policy_listen	 pl;
 	struct event		*ev_term = NULL, *ev_int = NULL;
-	struct stat		 sb;
 	char			 err[512];
 	const char		*path = NULL;
 	int			 fd = -1, status = EXIT_ERROR;
@@ -489,12 +513,8 @@ cmd_policy(const struct spf_config *cfg, const struct cmd_flags *flags)
 	RB_INIT(&P.table);
 	TAILQ_INIT(&P.lru);
 	P.cfg = *cfg;
-	/*
-	 * Under spawn(8) standard error is the socket too: a log line
-	 * there would be read by smtpd as an answer.  syslog, then.
-	 */
-	if (flags->listen == NULL && fstat(STDERR_FILENO, &sb) == 0 &&
-	    S_ISSOCK(sb.st_mode))
+	/* policy_stderr_guard: standard error was the client */
+	if (stderr_guarded)
 		P.cfg.log = SPF_LOG_SYSLOG;
 	if (P.cfg.log == SPF_LOG_SYSLOG)
 		openlog("spfgate", LOG_PID | LOG_NDELAY, LOG_MAIL);

@@ -421,6 +421,8 @@ process(struct conn *c)
 	struct evbuffer_ptr	 eol;
 	size_t			 buffered;
 
+	if (c->busy)
+		return;		/* the outer call goes on with the lines */
 	c->busy = 1;
 	while (c->pending < POLICY_PIPELINE_MAX &&
 	    c->srv->pending < c->srv->max_pending &&

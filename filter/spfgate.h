@@ -43,6 +43,14 @@ int	cmd_check(const struct spf_config *, const struct cmd_flags *, int,
 int	cmd_filter(const struct spf_config *);
 /* policy.c: "policy", Postfix's policy protocol; 0, or 1 on a failure. */
 int	cmd_policy(const struct spf_config *, const struct cmd_flags *);
+/*
+ * policy.c: before anything else of "policy" runs: when standard error
+ * is a socket (spawn(8) joins it to the client's), every later line
+ * goes to syslog and standard error to /dev/null, so that nothing,
+ * libunbound's messages included, reaches the client.  Returns 1 then,
+ * else 0.
+ */
+int	policy_stderr_guard(void);
 /* lint.c: "lint DOMAIN..."; returns the worst domain's exit status. */
 int	cmd_lint(const struct spf_config *, const struct cmd_flags *, int,
 	    char **);

@@ -38,7 +38,7 @@ if command -v valgrind >/dev/null 2>&1; then
 	echo "== spfgate policy under valgrind"
 	cat >"$tmp/vg.sh" <<-WRAP
 	#!/bin/sh
-	exec valgrind -q --error-exitcode=99 --leak-check=full \\
+	exec valgrind -q --vgdb=no --error-exitcode=99 --leak-check=full \\
 	    --show-leak-kinds=definite,indirect \\
 	    --errors-for-leak-kinds=definite,indirect \\
 	    --log-file=$tmp/vg.%p.log "$spfgate" "\$@"
