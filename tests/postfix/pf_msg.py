@@ -3,7 +3,8 @@
 #
 #   pf_msg.py MAILDIR TAG RESULT CLIENT RECEIVER HELO-FIELDS
 #
-# Finds the one message in MAILDIR/new whose Subject is TAG and prints
+# Finds the one message in MAILDIR/new (or in the mbox file MAILDIR, as
+# local(8) delivers) whose Subject is TAG and prints
 # one "ok - " or "FAIL - " line per check:
 #   RESULT "none-added": no Received-SPF and no Authentication-Results
 #   (an unchecked message); else exactly one Received-SPF of the MAIL
@@ -17,8 +18,24 @@
 
 import email.parser
 import email.policy
+import mailbox
 import os
 import sys
+
+
+def messages(path):
+    """Every message's header, from a maildir or an mbox file."""
+    parser = email.parser.BytesParser(policy=email.policy.compat32)
+    if os.path.isfile(path):
+        box = mailbox.mbox(path, create=False)
+        for key in box.keys():
+            with box.get_file(key) as f:
+                yield parser.parse(f, headersonly=True)
+        return
+    new = os.path.join(path, "new")
+    for name in sorted(os.listdir(new)) if os.path.isdir(new) else []:
+        with open(os.path.join(new, name), "rb") as f:
+            yield parser.parse(f, headersonly=True)
 
 
 def main():
@@ -32,14 +49,8 @@ def main():
                                  "" if ok else " (%s)" % detail))
         fails += 0 if ok else 1
 
-    new = os.path.join(maildir, "new")
-    found = []
-    for name in sorted(os.listdir(new)) if os.path.isdir(new) else []:
-        with open(os.path.join(new, name), "rb") as f:
-            msg = email.parser.BytesParser(
-                policy=email.policy.compat32).parse(f, headersonly=True)
-        if msg.get("Subject", "").strip() == tag:
-            found.append(msg)
+    found = [m for m in messages(maildir)
+             if m.get("Subject", "").strip() == tag]
     check("delivered once to %s" % maildir, len(found) == 1,
           "%d copies" % len(found))
     if len(found) != 1:

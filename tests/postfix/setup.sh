@@ -7,7 +7,8 @@
 # only its run-time libraries are installed (tests/deps.sh postfix).
 # Postfix looks for its own shared libraries in /usr/lib/postfix: the
 # tests point LD_LIBRARY_PATH at the unpacked copy.  Idempotent; must
-# run as root.  Prints the root of the unpacked package on its last line.
+# run as root.  Prints the root of the unpacked package on its last
+# line; the package itself is left in build/postfix/deb.
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -32,10 +33,12 @@ fi
 	exit 1
 }
 root=$top/build/postfix/$version
+# the .deb too: check-snippets.sh installs it into a throwaway root
+deb=$top/build/postfix/deb
 
-if [ ! -x "$root/usr/lib/postfix/sbin/master" ]; then
-	deb=$top/build/postfix/deb
-	rm -rf "$deb" "$root.tmp"
+if [ ! -x "$root/usr/lib/postfix/sbin/master" ] ||
+    ! ls "$deb"/postfix_*.deb >/dev/null 2>&1; then
+	rm -rf "$deb" "$root" "$root.tmp"
 	mkdir -p "$deb"
 	# apt downloads as _apt where it can write (no "unsandboxed" warning)
 	chmod 755 "$top/build" "$top/build/postfix" "$deb"
@@ -45,7 +48,6 @@ if [ ! -x "$root/usr/lib/postfix/sbin/master" ]; then
 	    apt-get download -q postfix >/dev/null; }; })
 	dpkg-deb -x "$deb"/postfix_*.deb "$root.tmp"
 	mv "$root.tmp" "$root"
-	rm -rf "$deb"
 fi
 
 # A library the release renamed shows up here, not as a daemon that
