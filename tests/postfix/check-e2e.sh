@@ -5,7 +5,7 @@
 # pid namespaces, so that nothing touches the host's mail system and
 # nothing outlives the test.
 #
-# One Postfix, three smtpd listeners, the same scenarios on each:
+# One Postfix, four smtpd listeners, the same scenarios on each:
 #   2601  spawn    check_policy_service unix:private/spfgate-spawn, a
 #                  spawn(8) service running "spfgate policy" as user
 #                  daemon (spawn refuses root and the mail owner)
@@ -15,6 +15,8 @@
 #   2603  chroot   the same shared service from a chrooted smtpd
 #                  (Debian's default master.cf), where the path resolves
 #                  inside the queue directory
+#   2604  tcp      check_policy_service inet:127.0.0.1:10040, a second
+#                  shared service, "--listen 127.0.0.1:10040"
 # The check is in smtpd_recipient_restrictions and, for the second
 # header field, smtpd_data_restrictions.  Scenarios: pass delivered
 # with one Received-SPF and one Authentication-Results (also over IPv6,
@@ -24,7 +26,8 @@
 # as by default; a message then has three fields, one an answer: the
 # HELO's comes with a second recipient), temperror (a SERVFAIL, and a
 # server that never answers) deferred with 451 4.7.24 (not Postfix's
-# 451 4.3.5 for a failed service), postmaster exempt, an authenticated
+# 451 4.3.5 for a failed service), postmaster exempt (alone, and beside
+# a refused recipient of the same message), an authenticated
 # (SASL) client not checked.  The service's log lines are checked: the
 # shared one's on its stderr, spawn's in syslog (its stderr is smtpd's
 # socket), caught by a /dev/log of the namespace's own.  Postfix's log
@@ -38,7 +41,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 here=$top/tests/postfix
 DNS_PORT=5353
 RECEIVER=mx.test.local
-MODES="spawn:2601 shared:2602 chroot:2603"
+MODES="spawn:2601 shared:2602 chroot:2603 tcp:2604"
+TCP_PORT=10040
 
 pass=0
 fail=0
@@ -99,6 +103,9 @@ scenarios() {
 	send $1 $2 servfail 192.0.2.13 dave@servfail.test bob@test.local
 	send $1 $2 postmaster 192.0.2.10 mallory@fail.test \
 	    postmaster@test.local
+	# one message, one exempt recipient: it alone gets the message
+	send $1 $2 mixed 192.0.2.10 mallory@fail.test \
+	    bob@test.local,postmaster@test.local
 	# SASL: the chrooted smtpd cannot reach the sasldb
 	[ $1 = chroot ] ||
 	    send $1 $2 auth 198.51.100.7 mallory@fail.test bob@test.local \
@@ -138,28 +145,45 @@ inner() {
 	else
 		nok "spfgate policy --listen did not start: $(cat "$W/policy.err")"
 	fi
+	# The same on TCP, on loopback.
+	"$W/spfgate" policy --config "$W/spfgate.conf" \
+	    --listen 127.0.0.1:$TCP_PORT --user daemon \
+	    >"$W/policy-tcp.out" 2>"$W/policy-tcp.err" &
+	TCP_PID=$!
+	i=0
+	while ! ns_listening $TCP_PORT && [ $i -lt 500 ]; do
+		kill -0 $TCP_PID 2>/dev/null || break
+		sleep 0.01
+		i=$((i + 1))
+	done
+	if ns_listening $TCP_PORT; then
+		ok "spfgate policy --listen 127.0.0.1:$TCP_PORT up (pid $TCP_PID)"
+	else
+		nok "spfgate policy --listen 127.0.0.1:$TCP_PORT did not start:" \
+		    "$(cat "$W/policy-tcp.err")"
+	fi
 	t0=$(date +%s%N)
-	if pf_master "$W" 2601 2602 2603; then
+	if pf_master "$W" 2601 2602 2603 2604; then
 		ok "Postfix master (pid $MASTER_PID) listening after" \
 		    "$((($(date +%s%N) - t0) / 1000000)) ms"
 	else
 		nok "Postfix did not start: $(cat "$W/postconf.out" "$W/master.out")"
 	fi
 
-	# The three listeners' sessions side by side, each one's in turn
+	# The listeners' sessions side by side, each one's in turn
 	# (the slow one first: a DNS server that never answers).
 	for m in $MODES; do
 		scenarios ${m%:*} ${m#*:} &
 	done
 	i=0
-	while [ "$(ls "$W"/done-* 2>/dev/null | wc -l)" -lt 3 ] &&
+	while [ "$(ls "$W"/done-* 2>/dev/null | wc -l)" -lt $(echo $MODES | wc -w) ] &&
 	    [ $i -lt 6000 ]; do
 		sleep 0.01
 		i=$((i + 1))
 	done
 
 	# Wait for the deliveries, then stop everything by pid.
-	want=$(( $(echo $MODES | wc -w) * 7 - 1))
+	want=$(( $(echo $MODES | wc -w) * 8 - 1))
 	i=0
 	while [ "$(find "$W/mail" -path '*/new/*' -type f | wc -l)" -lt $want ] &&
 	    [ $i -lt 1000 ]; do
@@ -173,6 +197,9 @@ inner() {
 	ns_stop $POLICY_PID
 	[ $NS_RC = 0 ] && ok "spfgate policy --listen stopped by pid, exit 0" ||
 	    nok "spfgate policy --listen exit $NS_RC after SIGTERM"
+	ns_stop $TCP_PID
+	[ $NS_RC = 0 ] && ok "spfgate policy --listen (TCP) stopped, exit 0" ||
+	    nok "spfgate policy --listen (TCP) exit $NS_RC after SIGTERM"
 	ns_stop $DNS_PID
 	ns_stop $SYSLOG_PID
 	i=0
@@ -264,6 +291,7 @@ cat >>"$W/etc/main.cf" <<EOF
 spfgate-spawn_time_limit = 3600s
 spfgate_spawn = check_policy_service unix:private/spfgate-spawn
 spfgate_shared = check_policy_service unix:private/spfgate
+spfgate_tcp = check_policy_service inet:127.0.0.1:$TCP_PORT
 smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = cyrus
 smtpd_sasl_path = smtpd
@@ -280,6 +308,9 @@ cat >>"$W/etc/master.cf" <<EOF
   -o smtpd_recipient_restrictions=reject_unauth_destination,\$spfgate_shared
   -o smtpd_data_restrictions=\$spfgate_shared
   -o smtpd_sasl_auth_enable=no
+2604      inet  n       -       n       -       -       smtpd
+  -o smtpd_recipient_restrictions=reject_unauth_destination,\$spfgate_tcp
+  -o smtpd_data_restrictions=\$spfgate_tcp
 spfgate-spawn unix -    n       n       -       0       spawn
   user=daemon argv=$W/spfgate policy --config $W/spfgate.conf
 EOF
@@ -309,6 +340,14 @@ for m in $MODES; do
 	expect $mode servfail 24 "451 4.7.24 *"
 	expect $mode timeout 24 "451 4.7.24 *"
 	expect $mode postmaster 0
+	# swaks goes on to DATA after a refused recipient
+	expect $mode mixed 0
+	r=$(grep -m1 '^<\*\* ' "$W/swaks-$mode-mixed.txt")
+	case "$r" in
+	*"550 5.7.23 <bob@test.local>"*)
+		ok "$mode mixed: bob refused with 550 5.7.23" ;;
+	*) nok "$mode mixed: bob's answer \"$r\"" ;;
+	esac
 	[ $mode = chroot ] || expect $mode auth 0
 
 	# what was delivered, and with which fields
@@ -327,6 +366,7 @@ for m in $MODES; do
 	two carol pass 192.0.2.11 1
 	softfail bob softfail 192.0.2.12 0
 	postmaster postmaster fail 192.0.2.10 0
+	mixed postmaster fail 192.0.2.10 0
 	auth bob none-added - 0
 	EOF
 done
@@ -335,11 +375,13 @@ done
 # or silent service is Postfix's "451 4.3.5" and a warning).
 log=$W/maillog
 n=$(grep -c 'reject: RCPT from .*550 5.7.23' "$log")
-[ "$n" = 6 ] && ok "maillog: six 550 5.7.23 rejects" ||
-    nok "maillog: $n 550 5.7.23 rejects, want 6"
+# (each listener: fail, helofail, mixed's bob; servfail, timeout)
+nmodes=$(echo $MODES | wc -w)
+[ "$n" = $((nmodes * 3)) ] && ok "maillog: $n 550 5.7.23 rejects" ||
+    nok "maillog: $n 550 5.7.23 rejects, want $((nmodes * 3))"
 n=$(grep -c 'reject: RCPT from .*451 4.7.24' "$log")
-[ "$n" = 6 ] && ok "maillog: six 451 4.7.24 deferrals" ||
-    nok "maillog: $n 451 4.7.24 deferrals, want 6"
+[ "$n" = $((nmodes * 2)) ] && ok "maillog: $n 451 4.7.24 deferrals" ||
+    nok "maillog: $n 451 4.7.24 deferrals, want $((nmodes * 2))"
 n=$(grep -c -e '4\.3\.5' -e 'problem talking to' -e 'policy.*warning' \
     -e 'warning:.*policy' "$log")
 [ "$n" = 0 ] && ok "maillog: no failed policy service (4.3.5)" ||
@@ -348,45 +390,39 @@ n=$(grep -c -e 'fatal:' -e 'panic:' "$log")
 [ "$n" = 0 ] && ok "maillog: no fatal or panic" ||
     nok "maillog: $n fatal or panic lines"
 
-# The shared service's log: one line per message it evaluated, from
-# the unchrooted and the chrooted smtpd (mallory's twice in each).
-plog=$W/policy.err
-while read -r res sender client want; do
-	n=$(grep "result=$res" "$plog" | grep "client=$client " |
-	    grep -c "sender=\"$sender\"")
-	[ "$n" = "$want" ] && ok "policy log: $sender from $client result=$res" ||
-	    nok "policy log: $n lines for $sender from $client result=$res, want $want"
-done <<EOF
-pass alice@pass.test 192.0.2.10 2
-fail mallory@fail.test 192.0.2.10 4
-temperror dave@servfail.test 192.0.2.13 2
-softfail sam@softfail.test 192.0.2.12 2
-temperror erin@timeout.test 192.0.2.13 2
-EOF
-n=$(grep -c 'authenticated' "$plog")
-[ "$n" = 1 ] && ok "policy log: the authenticated client not checked" ||
-    nok "policy log: $n lines for the authenticated client, want 1"
-
+# The services' logs: one line per message each evaluated.
+# service_log WHAT FILE LISTENERS AUTHENTICATED: each message's line
+# once per listener that used the service; mallory's three times a
+# listener (fail, postmaster, mixed).
+service_log() {
+	while read -r res sender client want; do
+		n=$(grep 'policy: ' "$2" | grep "result=$res" |
+		    grep "client=$client " | grep -c "sender=\"$sender\"")
+		want=$((want * $3))
+		[ "$n" = "$want" ] && ok "$1: $sender from $client result=$res" ||
+		    nok "$1: $n lines for $sender from $client result=$res, want $want"
+	done <<-EOF
+	pass alice@pass.test 192.0.2.10 1
+	fail mallory@fail.test 192.0.2.10 3
+	temperror dave@servfail.test 192.0.2.13 1
+	softfail sam@softfail.test 192.0.2.12 1
+	temperror erin@timeout.test 192.0.2.13 1
+	EOF
+	n=$(grep 'policy: ' "$2" | grep -c 'authenticated')
+	[ "$n" = "$4" ] && ok "$1: the authenticated client not checked" ||
+	    nok "$1: $n lines for the authenticated client, want $4"
+}
+# the shared service: its stderr, for the plain and the chrooted smtpd
+# (no SASL there)
+service_log "policy log (shared)" "$W/policy.err" 2 1
+service_log "policy log (TCP)" "$W/policy-tcp.err" 1 1
 # Under spawn(8) the service logs to syslog, its stderr being smtpd's
-# socket: the spawn listener's messages are there (and only those: the
-# shared service logs to its stderr).
-slog=$W/syslog
-# (mallory twice: to bob, refused, and to postmaster)
-while read -r res sender client want; do
-	n=$(grep 'spfgate\[[0-9]*\]: .*policy: ' "$slog" | grep "result=$res" |
-	    grep "client=$client " | grep -c "sender=\"$sender\"")
-	[ "$n" = "$want" ] && ok "syslog (spawn): $sender from $client result=$res" ||
-	    nok "syslog (spawn): $n lines for $sender from $client result=$res, want $want"
-done <<EOF
-pass alice@pass.test 192.0.2.10 1
-fail mallory@fail.test 192.0.2.10 2
-temperror dave@servfail.test 192.0.2.13 1
-softfail sam@softfail.test 192.0.2.12 1
-temperror erin@timeout.test 192.0.2.13 1
-EOF
-n=$(grep 'spfgate\[[0-9]*\]: .*policy: ' "$slog" | grep -c 'authenticated')
-[ "$n" = 1 ] && ok "syslog (spawn): the authenticated client not checked" ||
-    nok "syslog (spawn): $n lines for the authenticated client, want 1"
+# socket; only spawn's lines are there.
+grep 'spfgate\[[0-9]*\]: ' "$W/syslog" >"$W/syslog.spfgate"
+service_log "syslog (spawn)" "$W/syslog.spfgate" 1 1
+n=$(grep -c -v 'spfgate\[[0-9]*\]: ' "$W/syslog")
+[ "$n" = 0 ] && ok "syslog: only spawn's spfgate wrote there" ||
+    nok "syslog: $n lines of others: $(grep -v 'spfgate\[' "$W/syslog" | head -n 3)"
 
 if [ "$fail" -eq 0 ]; then
 	rm -rf "$W"
@@ -395,6 +431,8 @@ else
 	sed 's/^/    /' "$W/maillog"
 	echo "--- spfgate policy --listen's log:"
 	sed 's/^/    /' "$W/policy.err"
+	echo "--- spfgate policy --listen (TCP)'s log:"
+	sed 's/^/    /' "$W/policy-tcp.err"
 	echo "--- syslog (the spawn(8) services):"
 	sed 's/^/    /' "$W/syslog"
 	echo "work directory kept: $W"
