@@ -273,8 +273,8 @@ EOF
 chmod 644 "$W/spfgate.conf" "$W/zone.yml"
 
 # Cyrus SASL's sasldb, read by the (unchrooted) smtpd as the mail
-# owner.  Debian's Postfix reads smtpd.conf from the sasl directory of
-# its configuration directory (cyrus_sasl_config_path was not consulted).
+# owner.  Debian 12's Postfix reads smtpd.conf from the sasl directory
+# of its configuration directory, Debian 13's from cyrus_sasl_config_path.
 SASL_PASS=pw$$
 mkdir -p "$W/etc/sasl"
 cat >"$W/etc/sasl/smtpd.conf" <<EOF
@@ -296,6 +296,7 @@ smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = cyrus
 smtpd_sasl_path = smtpd
 smtpd_sasl_local_domain = test.local
+cyrus_sasl_config_path = $W/etc/sasl
 EOF
 cat >>"$W/etc/master.cf" <<EOF
 2601      inet  n       -       n       -       -       smtpd
