@@ -237,6 +237,12 @@ at_rcpt(struct policy_ticket *t, const struct policy_request *rq)
 	}
 	if (inst->msg != NULL)
 		return;		/* its first recipient started the check */
+	if (rq->client_address[0] == '\0') {
+		/* no client (Exim's local submission): the core's local one */
+		spf_verdict_local(&P.cfg, rq->sender, rq->helo_name, &v);
+		decided(inst, &v);
+		return;
+	}
 	inst->msg = spf_message_start(P.checker, rq->client_address,
 	    rq->sender, rq->helo_name, 0, evaluated, inst, err, sizeof(err));
 	if (inst->msg == NULL) {

@@ -30,6 +30,7 @@
 #define READ_CHUNK	16384
 #define OUT_HIGH	(256 * 1024)	/* answers unread: stop reading */
 #define LOG_LEN		512
+#define ACCEPT_REST_S	1	/* after accept() failed for want of fds */
 
 struct policy_ticket {
 	TAILQ_ENTRY(policy_ticket) next;
@@ -76,7 +77,9 @@ struct policy_server {
 	int			 pending, max_pending;
 	int			 listen_fd;
 	struct event		*ev_accept;
+	struct event		*ev_retry;	/* accept again after a failure */
 	int			 accepting;
+	int			 resting;	/* accept failed: wait a while */
 	unsigned long		 nextid;
 };
 
@@ -99,6 +102,7 @@ static void	write_cb(evutil_socket_t, short, void *);
 static void	idle_cb(evutil_socket_t, short, void *);
 static void	accept_cb(evutil_socket_t, short, void *);
 static void	accept_pace(struct policy_server *);
+static void	retry_cb(evutil_socket_t, short, void *);
 
 static void
 slog(struct policy_server *srv, const char *fmt, ...)
@@ -209,7 +213,8 @@ policy_server_listen(struct policy_server *srv, int fd, char *err,
 {
 	srv->listen_fd = fd;
 	if ((srv->ev_accept = event_new(srv->base, fd, EV_READ | EV_PERSIST,
-	    accept_cb, srv)) == NULL) {
+	    accept_cb, srv)) == NULL ||
+	    (srv->ev_retry = evtimer_new(srv->base, retry_cb, srv)) == NULL) {
 		(void)snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -221,7 +226,7 @@ policy_server_listen(struct policy_server *srv, int fd, char *err,
 static void
 accept_pace(struct policy_server *srv)
 {
-	int	 want = srv->ev_accept != NULL &&
+	int	 want = srv->ev_accept != NULL && !srv->resting &&
 	    srv->nconns < srv->max_conns;
 
 	if (want && !srv->accepting)
@@ -232,19 +237,39 @@ accept_pace(struct policy_server *srv)
 }
 
 static void
+retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct policy_server	*srv = arg;
+
+	(void)fd;
+	(void)what;
+	srv->resting = 0;
+	accept_pace(srv);
+}
+
+static void
 accept_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct policy_server	*srv = arg;
 	struct conn		*c;
 	char			 err[128];
 	int			 s;
+	struct timeval		 tv = { ACCEPT_REST_S, 0 };
 
 	(void)what;
 	while (srv->nconns < srv->max_conns) {
 		if ((s = accept(fd, NULL, NULL)) == -1) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR && errno != ECONNABORTED)
-				slog(srv, "accept: %s", strerror(errno));
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR || errno == ECONNABORTED)
+				break;
+			/*
+			 * Out of descriptors, say: the socket stays readable,
+			 * and trying again at once would spin.  Rest a while.
+			 */
+			slog(srv, "accept: %s: not accepting for %d s",
+			    strerror(errno), ACCEPT_REST_S);
+			srv->resting = 1;
+			(void)evtimer_add(srv->ev_retry, &tv);
 			break;
 		}
 		if ((c = conn_new(srv, s, s, 0, err, sizeof(err))) == NULL) {
@@ -589,6 +614,10 @@ policy_server_stop(struct policy_server *srv)
 		event_free(srv->ev_accept);
 		srv->ev_accept = NULL;
 		srv->accepting = 0;
+	}
+	if (srv->ev_retry != NULL) {
+		event_free(srv->ev_retry);
+		srv->ev_retry = NULL;
 	}
 	if (srv->listen_fd != -1) {
 		(void)close(srv->listen_fd);

@@ -129,6 +129,17 @@ def check_basic():
     T.check("null sender: the HELO identity decides",
             len(a) == 1 and "Received-SPF: pass" in a[0] and
             "identity=helo" in a[0], a)
+    path = os.path.join(tmp, "requests")
+    with open(path, "wb") as f:
+        f.write(req() + req(client="192.0.2.99", instance="f2"))
+    with open(path, "rb") as f:
+        p = subprocess.run([SPFGATE, "policy"] + base_args(), stdin=f,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=WAIT)
+    a = answers(p.stdout)
+    T.check("requests from a regular file (no polling): both answered",
+            len(a) == 2 and a[0].startswith("PREPEND") and
+            a[1].startswith("550") and p.returncode == 0, (a, p.stderr))
     a, _, _, _ = run_stdin(req(client="2001:db8::1"))
     T.check("an IPv6 client_address, as Postfix writes it: fail",
             len(a) == 1 and a[0].startswith("550 5.7.23 "), a)
@@ -217,6 +228,13 @@ def check_mapping():
     T.check("domain-policy (the core's): fail tagged",
             len(a) == 1 and a[0].startswith("PREPEND Received-SPF: fail"),
             a)
+    dns.clear_queries()
+    a, _, _, _ = run_stdin(req(client="", sender="a@pass.example"),
+                           ["--header-fields", "received-spf"])
+    T.check("no client_address (a local submission): the core's local "
+            "verdict, none, no DNS query", len(a) == 1 and
+            a[0].startswith("PREPEND Received-SPF: none") and
+            not dns.queries(), (a, dns.queries()))
     a, _, _, _ = run_stdin(req(client="not-an-address"))
     T.check("an unusable client_address: the core's temperror",
             len(a) == 1 and a[0].startswith("451 4.7.24 "), a)
@@ -498,6 +516,39 @@ def check_listen_tcp():
             b"expected unix:PATH" in q.stderr, q.stderr)
 
 
+def check_out_of_fds():
+    """Out of descriptors, accept() fails and the socket stays readable:
+    the service must rest, not spin logging, and serve again after."""
+    import resource
+    port = free_port()
+    logpath = os.path.join(tmp, "fds.log")
+    log = open(logpath, "wb")
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48))
+    p = subprocess.Popen([SPFGATE, "policy"] + base_args() +
+                         ["--listen", str(port)], stdout=log, stderr=log,
+                         preexec_fn=limit)
+    held = [connect(str(port))]
+    ask(held[0], req(instance="fd0"), 1)
+    for _ in range(60):
+        held.append(socket.create_connection(("127.0.0.1", port)))
+    time.sleep(2.5)
+    for s in held:
+        s.close()
+    s = connect(str(port))
+    a = ask(s, req(client="192.0.2.99", instance="fd1"), 1)
+    s.close()
+    stop(p)
+    with open(logpath, "rb") as f:
+        text = f.read()
+    rests = text.count(b"not accepting for 1 s")
+    T.check("out of descriptors: accept rests (%d log lines in 2.5 s), "
+            "never spins" % rests, 1 <= rests <= 5, text[-300:])
+    T.check("... and serves again once descriptors are free",
+            a[:1] and a[0].startswith("550"), a)
+
+
 def check_listen_v6_and_user():
     port = free_port()
     p = start_listen("[::1]:%d" % port)
@@ -554,7 +605,7 @@ def main():
         for part in (check_basic, check_instance, check_mapping,
                      check_malformed, check_pipelining, check_spawn,
                      check_listen_unix, check_listen_tcp,
-                     check_listen_v6_and_user):
+                     check_out_of_fds, check_listen_v6_and_user):
             try:
                 part()
             except Exception as e:      # a broken part is a failure

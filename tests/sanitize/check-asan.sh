@@ -9,6 +9,8 @@
 #             shadow and quarantine would swamp)
 #   proto     the OpenSMTPD protocol test (tests/opensmtpd/proto_test.py)
 #             through build/asan/filter-spf, when opensmtpd/ is there
+#   policy    the Postfix policy protocol test
+#             (tests/policy-proto/proto_test.py) through build/asan/spfgate
 #   unit      the cmocka unit tests (tests/unit/check.sh), built with the
 #             same flags into build/asan/unit
 # Every sanitizer report (ASan, LSan leaks at exit, UBSan) is written
@@ -63,6 +65,12 @@ if [ -x "$B/asan/filter-spf" ] && [ -f tests/opensmtpd/proto_test.py ]; then
 	# time limits; check-proto.sh's own valgrind pass is not for ASan
 	step proto env PROTO_TEST_SLOW=1 /usr/bin/python3 \
 	    tests/opensmtpd/proto_test.py "$B/asan/filter-spf"
+fi
+if [ -f tests/policy-proto/proto_test.py ]; then
+	# spfgate policy, every connection layer path; its valgrind pass
+	# is check.sh's
+	step policy env PROTO_TEST_SLOW=1 /usr/bin/python3 \
+	    tests/policy-proto/proto_test.py "$B/asan/spfgate"
 fi
 
 if [ -f tests/unit/check.sh ]; then
