@@ -13,11 +13,15 @@
 # 198.51.100.x (RCPT 550 5.7.23).  Prints a summary, the first wrong
 # answers, and "N passed, M failed" (a session passes when every answer
 # is the right one).  The times are printed to read, never asserted.
+# A session that gets no answer within SESSION_LIMIT seconds counts as
+# wrong: a stuck server ends the run, not the test machine's patience.
 
 import asyncio
 import statistics
 import sys
 import time
+
+SESSION_LIMIT = 120
 
 
 async def reply(reader):
@@ -79,8 +83,19 @@ async def session(k, port, rcpt, prefix, go, ready, gate, out):
         rec["ok"] = True
     except Exception as e:  # noqa: BLE001 - counted and printed
         rec["err"] = "%s: %r" % (src, e)
+    finally:
+        # also when cancelled (bounded): the start must not wait for it
         if not released:
             ready.release()
+
+
+async def bounded(coro, k, out):
+    try:
+        await asyncio.wait_for(coro, SESSION_LIMIT)
+    except asyncio.TimeoutError:
+        for r in out:
+            if r["k"] == k:
+                r["err"] = "no answer within %d s" % SESSION_LIMIT
 
 
 async def main(port, n, rcpt, prefix):
@@ -88,8 +103,9 @@ async def main(port, n, rcpt, prefix):
     ready = asyncio.Semaphore(0)
     gate = asyncio.Semaphore(8)
     out = []
-    tasks = [asyncio.create_task(session(k, port, rcpt, prefix, go, ready,
-                                         gate, out)) for k in range(n)]
+    tasks = [asyncio.create_task(bounded(session(k, port, rcpt, prefix, go,
+                                                 ready, gate, out), k, out))
+             for k in range(n)]
     for _ in range(n):
         await ready.acquire()
     t0 = time.monotonic()
