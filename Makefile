@@ -95,7 +95,7 @@ demo: all
 # Every test's packages at once (one apt run), the Debian packaging
 # tools included: make check builds and tests the packages too.
 check: all
-	@sh tests/deps.sh check deb exim opensmtpd dnssec docs
+	@sh tests/deps.sh check deb exim opensmtpd postfix dnssec docs
 	@sh tests/run-all.sh $(CHECKS)
 
 install: all $(INSTALL_MORE)
