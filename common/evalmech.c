@@ -42,6 +42,7 @@ ts_reset(struct term_state *ts)
 		free(ts->names[i]);
 	free(ts->text);
 	free(ts->errname);
+	answer_release(ts->answer);
 	memset(ts, 0, sizeof(*ts));
 }
 
