@@ -35,11 +35,23 @@
 /* Longest anything is kept, as unbound's cache-max-ttl default. */
 #define CACHE_MAX_TTL	86400
 
+/*
+ * Every lookup reads the clock: the coarse one costs a few nanoseconds
+ * and lags by at most its resolution, which an entry's expiry takes off
+ * so that nothing is served past its TTL.
+ */
+#ifdef CLOCK_MONOTONIC_COARSE
+#define CACHE_CLOCK	CLOCK_MONOTONIC_COARSE
+#else
+#define CACHE_CLOCK	CLOCK_MONOTONIC
+#endif
+
 struct cache {
 	RB_HEAD(answer_tree, answer)	 tree;
 	TAILQ_HEAD(, answer)		 lru;	/* least recent first */
 	size_t				 bytes, max;
 	int				 entries;
+	int64_t				 lag_ms;	/* the clock's */
 	char				*scratch;	/* SPF_RECORD_MAX + 1 */
 };
 
@@ -72,7 +84,7 @@ now_ms(void)
 {
 	struct timespec	 ts;
 
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	(void)clock_gettime(CACHE_CLOCK, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -80,9 +92,13 @@ struct cache *
 cache_new(size_t max)
 {
 	struct cache	*c;
+	struct timespec	 res;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
+	c->lag_ms = 1000;
+	if (clock_getres(CACHE_CLOCK, &res) == 0 && res.tv_sec == 0)
+		c->lag_ms = res.tv_nsec / 1000000 + 1;
 	if ((c->scratch = malloc(SPF_RECORD_MAX + 1)) == NULL) {
 		free(c);
 		return NULL;
@@ -151,7 +167,7 @@ cache_put(struct cache *c, struct answer *a)
 	while (c->bytes + a->cost > c->max &&
 	    (lru = TAILQ_FIRST(&c->lru)) != NULL)
 		drop(c, lru);
-	a->expires = now_ms() + (int64_t)a->ttl * 1000;
+	a->expires = now_ms() + (int64_t)a->ttl * 1000 - c->lag_ms;
 	a->cached = 1;
 	(void)RB_INSERT(answer_tree, &c->tree, a);
 	TAILQ_INSERT_TAIL(&c->lru, a, lru);

@@ -277,7 +277,10 @@ dns_iter_next(struct dns_iter *it, char *buf, size_t buflen, size_t *outlen,
 void
 dns_iter_rrs(struct dns_iter *it, const struct dns_rr *rrs, int n, int qtype)
 {
-	memset(it, 0, sizeof(*it));
+	/* every field but owner, which only a packet's iterator reads */
+	it->pkt = NULL;
+	it->len = it->answers = it->off = it->ownerlen = 0;
+	it->rcode = it->ancount = it->next = 0;
 	it->rrs = rrs;
 	it->nrrs = n;
 	it->qtype = qtype;

@@ -175,11 +175,15 @@ int
 lookup_ask(struct lookup_set *s, const char *name, int type,
     lookup_fn *handler, void *arg)
 {
-	struct lookup_hub	*hub = s->hub;
 	struct lookup		*l;
 	struct answer		*a;
 	char			 key[DNS_NAME_TEXT];
 	size_t			 len = strlen(name);
+	int			 haskey;
+	union {
+		struct lookup	 l;
+		char		 room[sizeof(struct lookup) + DNS_NAME_TEXT];
+	}			 hit;
 
 	if (s->timed_out) {
 		handler(s->owner.arg, arg, NULL, DNS_TIMEOUT, NULL);
@@ -187,6 +191,27 @@ lookup_ask(struct lookup_set *s, const char *name, int type,
 	}
 	if (s->max_queries > 0 && s->asked >= s->max_queries)
 		return -1;
+	s->asked++;
+	haskey = make_key(name, key, sizeof(key)) == 0;
+	/*
+	 * A cached answer is handed over before this returns: its lookup
+	 * lives on the stack, in no list (len < DNS_NAME_TEXT: the key
+	 * was made).
+	 */
+	if (haskey && (a = cache_get(s->hub->cache, key, type)) != NULL) {
+		memset(&hit.l, 0, sizeof(hit.l));
+		memcpy(hit.l.name, name, len + 1);
+		hit.l.set = s;
+		hit.l.handler = handler;
+		hit.l.arg = arg;
+		hit.l.type = type;
+		hit.l.origin = LOOKUP_CACHED;
+		s->pending++;
+		s->cached++;
+		deliver(&hit.l, a->status, a, a->sec, NULL);
+		answer_release(a);
+		return 0;
+	}
 	if ((l = calloc(1, sizeof(*l) + len + 1)) == NULL) {
 		handler(s->owner.arg, arg, NULL, DNS_ERROR, NULL);
 		return 0;
@@ -198,19 +223,10 @@ lookup_ask(struct lookup_set *s, const char *name, int type,
 	l->type = type;
 	TAILQ_INSERT_TAIL(&s->lookups, l, entry);
 	s->pending++;
-	s->asked++;
-	if (make_key(name, key, sizeof(key)) == -1) {
+	if (!haskey)
 		deliver(l, DNS_ERROR, NULL, 0, NULL);
-		return 0;
-	}
-	if ((a = cache_get(hub->cache, key, type)) != NULL) {
-		l->origin = LOOKUP_CACHED;
-		s->cached++;
-		deliver(l, a->status, a, a->sec, NULL);
-		answer_release(a);
-		return 0;
-	}
-	ask(s, l, key);
+	else
+		ask(s, l, key);
 	return 0;
 }
 

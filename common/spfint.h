@@ -517,7 +517,7 @@ struct term_state {
 	size_t		 textlen;
 	struct answer	*answer;	/* held: its SPF record, parsed */
 	int		 count;		/* records of that kind seen */
-	char		 target[SPF_DOMAIN_LEN];
+	char		 target[SPF_DOMAIN_LEN];	/* last: ts_reset */
 };
 
 enum p_state {
