@@ -202,7 +202,7 @@ answer_release(struct answer *a)
 /*
  * Copy the records of it into a->rr and the data after them: twice
  * over the message, once to size the block (fill NULL) and once to
- * fill it.  The walk ends within the message's answer count.
+ * fill it.  The walk ends within the answer count (DNS_MAX_RRS).
  */
 static int
 decode(struct answer *a, struct dns_iter *it, char *scratch, int n,
@@ -213,7 +213,7 @@ decode(struct answer *a, struct dns_iter *it, char *scratch, int n,
 	int		 i, r, pref, text;
 
 	text = a->type != DNS_T_A && a->type != DNS_T_AAAA;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && i < DNS_MAX_RRS; i++) {
 		pref = 0;
 		if ((r = dns_iter_next(&walk, scratch, SPF_RECORD_MAX + 1,
 		    &len, &pref)) != 1)
@@ -228,7 +228,7 @@ decode(struct answer *a, struct dns_iter *it, char *scratch, int n,
 		}
 		total += len + (text ? 1 : 0);
 	}
-	/* at most 65,535 records of at most 4 * 255 octets (a name) */
+	/* at most DNS_MAX_RRS records of at most 4 * 255 octets (a name) */
 	return (int)total;
 }
 
@@ -240,7 +240,7 @@ parse_spf(struct answer *a)
 	int	 i, first = -1;
 
 	a->spf.redirect = a->spf.exp = -1;
-	for (i = 0; i < a->nrr; i++)
+	for (i = 0; i < a->nrr && i < DNS_MAX_RRS; i++)
 		if (record_is_spf(a->rr[i].data, a->rr[i].len) &&
 		    a->spf_count++ == 0)
 			first = i;

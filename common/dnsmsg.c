@@ -361,7 +361,7 @@ dns_type_str(int type)
  * negative answer also the least of the SOA's own TTL and its MINIMUM
  * field, and without an SOA in the authority section it is not to be
  * kept at all.  A TTL with the top bit set counts as 0.  The walk ends
- * within the message's counts (at most 65,535 RRs each).  0 with *ttl
+ * within the message's counts (DNS_MAX_RRS each).  0 with *ttl
  * set, or -1: keep nothing.
  */
 int
@@ -381,7 +381,8 @@ dns_msg_ttl(const unsigned char *pkt, size_t len, int negative,
 	    off + 4 > len)
 		return -1;
 	off += 4;
-	for (i = 0; i < ancount + (negative ? nscount : 0); i++) {
+	for (i = 0; i < ancount + (negative ? nscount : 0) &&
+	    i < 2 * DNS_MAX_RRS; i++) {
 		if (skip_rr(pkt, len, &off, owner, &ownerlen, &type, &rdoff,
 		    &rdlen) == -1)
 			return -1;

@@ -23,6 +23,8 @@
 #define SPF_RECORD_MAX		65535
 /* Longest sender evaluated: far beyond SMTP's 256-octet path. */
 #define SPF_SENDER_MAX		4096
+/* RRs in one section of a message: its count is 16 bits. */
+#define DNS_MAX_RRS		65535
 /* Longest CNAME chain we follow inside one answer. */
 #define DNS_MAX_CHAIN		16
 /* Presentation form of a wire name: 255 octets, each up to \DDD. */
