@@ -52,7 +52,7 @@ CORE_SRCS =	common/addr.c common/domain.c common/record.c \
 		common/checker.c common/dnssecstate.c common/result.c \
 		common/header.c common/verdict.c common/sbuf.c \
 		common/json.c common/utf8.c common/idn.c common/config.c \
-		common/sync.c common/trace.c \
+		common/sync.c common/trace.c common/cache.c \
 		common/log.c common/lint/lint.c common/lint/lintrecord.c \
 		common/lint/lintrules.c common/lint/lintterms.c common/policy.c \
 		common/message.c

@@ -493,7 +493,13 @@ resolver_new(const struct spf_config *cfg, struct event_base *base, int novalida
 	 * answers some names late is not written off because others came
 	 * back fast (the defaults turned slow answers into SERVFAIL).
 	 */
-	cache = cfg->cache_size > 0 ? cfg->cache_size : 4 * 1024 * 1024;
+	/*
+	 * cache-size is shared: half for the checker's own cache of
+	 * decoded answers (cache.c, which serves the hot names), half here,
+	 * where the rest lives (delegations, DNSSEC keys, the names that
+	 * cache.c let go).
+	 */
+	cache = (cfg->cache_size > 0 ? cfg->cache_size : 4 * 1024 * 1024) / 2;
 	/*
 	 * A full mesh answers SERVFAIL, so it holds every lookup that can
 	 * be out at once: up to 11 per evaluation (an mx term's hosts).

@@ -131,7 +131,7 @@ struct spf_config {
 	enum spf_action	 actions[SPF_NCODES];
 	int		 max_inflight;
 	int		 max_void_lookups;
-	size_t		 cache_size;	/* bytes, rrset cache; msg is half */
+	size_t		 cache_size;	/* half cache.c, half libunbound */
 	/*
 	 * Where the DNSSEC probe's "cannot validate" verdict is shared
 	 * between processes ("" for nowhere), and for how many seconds.

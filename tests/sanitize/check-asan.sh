@@ -7,6 +7,7 @@
 #   faults    the DNS fault tests (tests/faults/run-faults.py), the same
 #             way, without the flood (it measures memory, which ASan's
 #             shadow and quarantine would swamp)
+#   cache     the answer cache's tests (tests/cache/cache_test.py)
 #   proto     the OpenSMTPD protocol test (tests/opensmtpd/proto_test.py)
 #             through build/asan/filter-spf, when opensmtpd/ is there
 #   policy    the Postfix policy protocol test
@@ -59,6 +60,11 @@ step rfc7208 env SPFGATE="$B/asan/spfgate" \
 if [ -f tests/faults/run-faults.py ]; then
 	step faults env SPFGATE="$B/asan/spfgate" FAULTS_FLOOD=0 \
 	    /usr/bin/python3 tests/faults/run-faults.py
+fi
+if [ -f tests/cache/cache_test.py ]; then
+	# the answer cache and shared questions: entries held and evicted
+	step cache env SPFGATE="$B/asan/spfgate" \
+	    /usr/bin/python3 tests/cache/cache_test.py
 fi
 if [ -x "$B/asan/filter-spf" ] && [ -f tests/opensmtpd/proto_test.py ]; then
 	# its slow mode: no RSS measurement (ASan's shadow memory), wider

@@ -8,7 +8,7 @@
 
 UNIT_NAMES =	record macro addr domain dnsmsg dnsbad config cfgargs \
 		header json dnssecstate lookup eval lint jsonbuild verdict \
-		idn policy policyproto
+		idn policy policyproto cache
 UNIT_HELPERS =	tests/unit/helper.c tests/unit/jsoncheck.c \
 		tests/unit/scripted.c
 UNIT_BINS =	$(UNIT_NAMES:%=$(B)/tests/unit/test_%)
