@@ -238,6 +238,15 @@ def check_mapping():
     a, _, _, _ = run_stdin(req(client="not-an-address"))
     T.check("an unusable client_address: the core's temperror",
             len(a) == 1 and a[0].startswith("451 4.7.24 "), a)
+    long_helo = ".".join(["h" * 60] * 5) + ".example"
+    a, _, _, _ = run_stdin(req(helo=long_helo))
+    T.check("a HELO over 255 octets is no identity: MAIL FROM decides, "
+            "no deferral", len(a) == 1 and
+            a[0].startswith("PREPEND Received-SPF: pass"), a)
+    a, _, _, _ = run_stdin(req(sender="", helo=long_helo))
+    T.check("a HELO over 255 octets with a null sender: none, accepted",
+            len(a) == 1 and a[0].startswith("PREPEND Received-SPF: none"),
+            a)
     a, _, _, _ = run_stdin(req(client="192.0.2.99").replace(b"\n", b"\r\n"))
     T.check("CRLF line ends are taken", len(a) == 1 and
             a[0].startswith("550 5.7.23 "), a)
