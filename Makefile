@@ -52,7 +52,7 @@ CORE_SRCS =	common/addr.c common/domain.c common/record.c \
 		common/checker.c common/dnssecstate.c common/result.c \
 		common/header.c common/verdict.c common/sbuf.c \
 		common/json.c common/utf8.c common/idn.c common/config.c \
-		common/sync.c common/trace.c \
+		common/sync.c common/trace.c common/cache.c \
 		common/log.c common/lint/lint.c common/lint/lintrecord.c \
 		common/lint/lintrules.c common/lint/lintterms.c common/policy.c \
 		common/message.c
@@ -80,10 +80,12 @@ $(CORE_LIB): $(CORE_OBJS)
 	$(AR) rcs $@ $(CORE_OBJS)
 
 $(B)/spfgate: $(B)/filter/main.o $(B)/filter/check.o $(B)/filter/stream.o \
-    $(B)/filter/lint.o $(CORE_LIB)
+    $(B)/filter/lint.o $(B)/filter/policy.o $(B)/filter/policyconn.o \
+    $(B)/filter/policylisten.o $(B)/filter/policyproto.o $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/filter/%.o: filter/%.c $(CORE_HDRS) filter/spfgate.h
+$(B)/filter/%.o: filter/%.c $(CORE_HDRS) filter/spfgate.h \
+    filter/policyproto.h filter/policyconn.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -93,7 +95,7 @@ demo: all
 # Every test's packages at once (one apt run), the Debian packaging
 # tools included: make check builds and tests the packages too.
 check: all
-	@sh tests/deps.sh check deb exim opensmtpd dnssec docs
+	@sh tests/deps.sh check deb exim opensmtpd postfix dnssec docs
 	@sh tests/run-all.sh $(CHECKS)
 
 install: all $(INSTALL_MORE)

@@ -78,10 +78,29 @@ addr_equal(const struct spf_addr *addr, int af, const unsigned char *a)
 	return memcmp(addr->a, a, af == AF_INET ? 4 : 16) == 0;
 }
 
-/* The readable form: %{c}, client-ip=. */
+/*
+ * The readable form: %{c}, client-ip=.  Every result needs it: an IPv4
+ * address is written here, not by inet_ntop's sprintf per octet.
+ */
 void
 addr_text(const struct spf_addr *addr, char *buf, size_t len)
 {
+	unsigned int	 v;
+	char		*p = buf;
+	int		 i;
+
+	if (addr->af == AF_INET && len >= INET_ADDRSTRLEN) {
+		for (i = 0; i < 4; i++) {
+			v = addr->a[i];
+			if (v >= 100)
+				*p++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+		return;
+	}
 	if (inet_ntop(addr->af, addr->a, buf, len) == NULL && len > 0)
 		buf[0] = '\0';
 }

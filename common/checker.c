@@ -88,6 +88,12 @@ spf_checker_new(const struct spf_config *cfg, struct event_base *base,
 	if ((c->resolver = resolver_new(cfg, base, recorded, err,
 	    errlen)) == NULL)
 		goto fail;
+	/* half of cache-size is ours, half libunbound's (resolver.c) */
+	if ((c->hub = lookup_hub_new(c->resolver, cfg->cache_size / 2)) ==
+	    NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (recorded) {
 		if (gmtime_r(&expires, &tm) == NULL ||
 		    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
@@ -131,6 +137,7 @@ spf_checker_new(const struct spf_config *cfg, struct event_base *base,
 	resolver_free(c->resolver);
 	if ((c->resolver = resolver_new(cfg, base, 1, err, errlen)) == NULL)
 		goto fail;
+	lookup_hub_set_resolver(c->hub, c->resolver);
 	(void)snprintf(c->notice, sizeof(c->notice), "DNSSEC validation "
 	    "off: %s", why);
 	resolver_set_describe(c->resolver, c->notice);
@@ -143,6 +150,7 @@ spf_checker_new(const struct spf_config *cfg, struct event_base *base,
 	}
 	return c;
 fail:
+	lookup_hub_free(c->hub);
 	resolver_free(c->resolver);
 	free(c->txtbuf);
 	free(c);
@@ -158,6 +166,7 @@ spf_checker_free(struct spf_checker *c)
 		return;
 	while ((q = LIST_FIRST(&c->queries)) != NULL)
 		spf_query_cancel(q);
+	lookup_hub_free(c->hub);
 	resolver_free(c->resolver);
 	free(c->txtbuf);
 	free(c);

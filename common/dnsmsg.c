@@ -23,6 +23,7 @@ static int	name_text(const unsigned char *, size_t, char *, size_t,
 static int	skip_rr(const unsigned char *, size_t, size_t *, unsigned char *,
 		    size_t *, int *, size_t *, size_t *);
 static int	follow_chain(struct dns_iter *);
+static int	rrs_next(struct dns_iter *, char *, size_t, size_t *, int *);
 
 /*
  * Read the possibly compressed name at *off into wire (at most 255
@@ -211,6 +212,8 @@ dns_iter_next(struct dns_iter *it, char *buf, size_t buflen, size_t *outlen,
 	size_t		 ownerlen, namelen, rdoff, rdlen, p, end, o, l;
 	int		 type;
 
+	if (it->rrs != NULL)
+		return rrs_next(it, buf, buflen, outlen, pref);
 	while (it->next < it->ancount) {
 		it->next++;
 		if (skip_rr(it->pkt, it->len, &it->off, owner, &ownerlen, &type,
@@ -271,6 +274,39 @@ dns_iter_next(struct dns_iter *it, char *buf, size_t buflen, size_t *outlen,
 	return 0;
 }
 
+void
+dns_iter_rrs(struct dns_iter *it, const struct dns_rr *rrs, int n, int qtype)
+{
+	/* every field but owner, which only a packet's iterator reads */
+	it->pkt = NULL;
+	it->len = it->answers = it->off = it->ownerlen = 0;
+	it->rcode = it->ancount = it->next = 0;
+	it->rrs = rrs;
+	it->nrrs = n;
+	it->qtype = qtype;
+}
+
+/* A decoded answer's next record, as dns_iter_next gives it. */
+static int
+rrs_next(struct dns_iter *it, char *buf, size_t buflen, size_t *outlen,
+    int *pref)
+{
+	const struct dns_rr	*rr;
+	int			 text;
+
+	if (it->next >= it->nrrs)
+		return 0;
+	rr = &it->rrs[it->next++];
+	text = it->qtype != DNS_T_A && it->qtype != DNS_T_AAAA;
+	if (rr->len + (text ? 1 : 0) > buflen)
+		return -1;
+	memcpy(buf, rr->data, rr->len + (text ? 1 : 0));
+	*outlen = rr->len;
+	if (pref != NULL)
+		*pref = rr->pref;
+	return 1;
+}
+
 int
 dns_iter_count(const struct dns_iter *start)
 {
@@ -279,6 +315,8 @@ dns_iter_count(const struct dns_iter *start)
 	size_t		 ownerlen, rdoff, rdlen;
 	int		 type, n = 0;
 
+	if (it.rrs != NULL)
+		return it.nrrs - it.next;
 	while (it.next < it.ancount) {
 		it.next++;
 		if (skip_rr(it.pkt, it.len, &it.off, owner, &ownerlen, &type,
@@ -315,4 +353,67 @@ dns_type_str(int type)
 		return "DNSKEY";
 	}
 	return "?";
+}
+
+/*
+ * How long an answer may be kept (RFC 2308, RFC 2181 8): the least TTL
+ * of the answer section (the CNAME chain and the RRset used); for a
+ * negative answer also the least of the SOA's own TTL and its MINIMUM
+ * field, and without an SOA in the authority section it is not to be
+ * kept at all.  A TTL with the top bit set counts as 0.  The walk ends
+ * within the message's counts (DNS_MAX_RRS each).  0 with *ttl
+ * set, or -1: keep nothing.
+ */
+int
+dns_msg_ttl(const unsigned char *pkt, size_t len, int negative,
+    uint32_t *ttl)
+{
+	unsigned char	 owner[256];
+	size_t		 off = 12, ownerlen, rdoff, rdlen, p;
+	uint32_t	 least = UINT32_MAX, t, minimum;
+	int		 ancount, nscount, i, type, soa = 0;
+
+	if (pkt == NULL || len < 12 || ((pkt[4] << 8) | pkt[5]) != 1)
+		return -1;
+	ancount = (pkt[6] << 8) | pkt[7];
+	nscount = (pkt[8] << 8) | pkt[9];
+	if (read_name(pkt, len, &off, owner, &ownerlen) == -1 ||
+	    off + 4 > len)
+		return -1;
+	off += 4;
+	for (i = 0; i < ancount + (negative ? nscount : 0) &&
+	    i < 2 * DNS_MAX_RRS; i++) {
+		if (skip_rr(pkt, len, &off, owner, &ownerlen, &type, &rdoff,
+		    &rdlen) == -1)
+			return -1;
+		p = rdoff - 6;
+		t = ((uint32_t)pkt[p] << 24) | ((uint32_t)pkt[p + 1] << 16) |
+		    ((uint32_t)pkt[p + 2] << 8) | pkt[p + 3];
+		if (t & 0x80000000U)
+			t = 0;
+		if (i >= ancount) {
+			if (type != DNS_T_SOA)
+				continue;
+			/* the MINIMUM field ends the SOA's rdata */
+			if (rdlen < 22)
+				return -1;
+			p = rdoff + rdlen - 4;
+			minimum = ((uint32_t)pkt[p] << 24) |
+			    ((uint32_t)pkt[p + 1] << 16) |
+			    ((uint32_t)pkt[p + 2] << 8) | pkt[p + 3];
+			if (minimum & 0x80000000U)
+				minimum = 0;
+			if (minimum < t)
+				t = minimum;
+			soa = 1;
+		}
+		if (t < least)
+			least = t;
+	}
+	if (negative && !soa)
+		return -1;
+	if (least == UINT32_MAX)
+		return -1;
+	*ttl = least;
+	return 0;
 }

@@ -42,6 +42,7 @@ static int	follow_redirect(struct spf_query *, struct frame *);
 static int	expand_target(struct spf_query *, struct frame *,
 		    const struct spf_term *, char *, size_t);
 static void	free_frames(struct spf_query *);
+static void	drop_record(struct frame *);
 static enum spf_code qualifier_code(char);
 
 void
@@ -50,7 +51,7 @@ eval_start(struct spf_query *q)
 	struct lookup_owner	 owner = { q, seen, expired };
 
 	q->ev_step = event_new(q->checker->base, -1, 0, step, q);
-	if (lookup_init(&q->dns, q->checker->resolver, q->checker->base,
+	if (lookup_init(&q->dns, q->checker->hub, q->checker->base,
 	    q->checker->cfg.timeout_ms, &owner) == -1 || q->ev_step == NULL) {
 		/* without events nothing can run: report at the next turn */
 		q->code = SPF_TEMPERROR;
@@ -184,9 +185,11 @@ trace_answer(struct spf_query *q, const struct lookup *l,
 		    status == DNS_BOGUS ? "failed DNSSEC validation" :
 		    "DNS error (SERVFAIL, refused or malformed)";
 	trace_add(q->trace, q->frame != NULL ? q->frame->depth + 2 : 2,
-	    "%s %s -> %s%s", lookup_name(l), dns_type_str(type), what,
+	    "%s %s -> %s%s%s", lookup_name(l), dns_type_str(type), what,
 	    sec == SPF_DNSSEC_UNVALIDATED ? "" : sec == SPF_DNSSEC_SECURE ?
-	    " [secure]" : sec == SPF_DNSSEC_BOGUS ? " [bogus]" : " [insecure]");
+	    " [secure]" : sec == SPF_DNSSEC_BOGUS ? " [bogus]" : " [insecure]",
+	    lookup_origin(l) == LOOKUP_CACHED ? " (cached)" :
+	    lookup_origin(l) == LOOKUP_SHARED ? " (shared)" : "");
 }
 
 /* Cancel what is outstanding and free every lookup. */
@@ -280,9 +283,22 @@ free_frames(struct spf_query *q)
 
 	while ((f = q->frame) != NULL) {
 		q->frame = f->parent;
-		record_free(&f->rec);
+		drop_record(f);
 		free(f);
 	}
+}
+
+/* The frame's record: its own, or the cached answer's it holds. */
+static void
+drop_record(struct frame *f)
+{
+	if (f->answer != NULL) {
+		answer_release(f->answer);
+		f->answer = NULL;
+		memset(&f->rec, 0, sizeof(f->rec));
+	} else
+		record_free(&f->rec);
+	f->rec.redirect = f->rec.exp = -1;
 }
 
 /* Evaluate until a lookup is outstanding or the result is known. */
@@ -376,14 +392,30 @@ fetch_record(struct spf_query *q, struct frame *f)
 	(void)lookup_ask(&q->dns, f->domain, DNS_T_TXT, record_answer, NULL);
 }
 
-/* Keep the one TXT record that starts with "v=spf1" (4.5). */
+/*
+ * Keep the one TXT record that starts with "v=spf1" (4.5): the decoded
+ * answer has it parsed already, shared with every evaluation that
+ * fetches it while it is cached.
+ */
 static void
 record_answer(void *owner, void *arg, const struct lookup *l,
     enum dns_status status, struct dns_iter *it)
 {
+	struct spf_query	*q = owner;
+	const struct answer	*a = lookup_answer(l);
+
 	(void)arg;
-	(void)l;
-	eval_txt_answer(owner, status, it, record_is_spf);
+	if (status == DNS_OK && a != NULL) {
+		q->ts.status = status;
+		q->ts.count = a->spf_count;
+		answer_release(q->ts.answer);
+		q->ts.answer = answer_hold((struct answer *)a);
+		return;
+	}
+	eval_txt_answer(q, status, it, record_is_spf);
+	if (status == DNS_ERROR && lookup_malformed(l) &&
+	    q->ts.errname == NULL)
+		q->ts.errname = strdup("malformed answer");
 }
 
 /*
@@ -456,7 +488,16 @@ use_record(struct spf_query *q, struct frame *f)
 		    f->domain, ts->count);
 		return -1;
 	}
-	if (record_parse(ts->text, ts->textlen, &f->rec, err,
+	if (ts->answer != NULL) {
+		if (ts->answer->spf_err != NULL) {
+			eval_finish(q, SPF_PERMERROR, "syntax error in the SPF "
+			    "record of %s: %s", f->domain,
+			    ts->answer->spf_err);
+			return -1;
+		}
+		f->rec = ts->answer->spf;
+		f->answer = answer_hold(ts->answer);
+	} else if (record_parse(ts->text, ts->textlen, &f->rec, err,
 	    sizeof(err)) == -1) {
 		eval_finish(q, SPF_PERMERROR, "syntax error in the SPF record "
 		    "of %s: %s", f->domain, err);
@@ -579,8 +620,7 @@ follow_redirect(struct spf_query *q, struct frame *f)
 	trace_add(q->trace, f->depth + 1, "%.*s (lookup %d of %d)",
 	    (int)t->len, f->rec.text + t->off, q->lookups_used,
 	    SPF_MAX_DNS_TERMS);
-	record_free(&f->rec);
-	f->rec.redirect = f->rec.exp = -1;
+	drop_record(f);
 	f->have_rec = 0;
 	f->redirected = 1;
 	f->pos = 0;
@@ -626,7 +666,7 @@ frame_result(struct spf_query *q, enum spf_code code, const char *term,
 	}
 	trace_add(q->trace, f->depth, "%s: %s", f->domain, spf_code_str(code));
 	q->frame = parent;
-	record_free(&f->rec);
+	drop_record(f);
 	free(f);
 	f = parent;
 	if (code == SPF_PASS) {

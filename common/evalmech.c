@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,11 +39,14 @@ ts_reset(struct term_state *ts)
 {
 	int	 i;
 
-	for (i = 0; i < SPF_MAX_PTR_NAMES; i++)
+	/* run between every two terms: only what was set */
+	for (i = 0; i < ts->nnames; i++)
 		free(ts->names[i]);
 	free(ts->text);
 	free(ts->errname);
-	memset(ts, 0, sizeof(*ts));
+	answer_release(ts->answer);
+	memset(ts, 0, offsetof(struct term_state, target));
+	ts->target[0] = '\0';
 }
 
 static int

@@ -4,17 +4,28 @@
  * keeps the questions in flight, hands each answer to the handler its
  * asker gave, keeps the DNSSEC tally, bounds the whole set by one timer
  * and, when asked to, the number of questions.  It knows neither of its
- * users; a record cache belongs here too, behind lookup_ask().
+ * users.
  *
- * libunbound may answer inside the call that asks, so a handler may run
- * before lookup_ask() returns; the users make progress only from their
- * own event, never from a handler.
+ * Every set of a checker shares one hub: the answer cache (cache.c) is
+ * asked first, and a question already in flight for the same name and
+ * type is joined rather than asked again, so evaluations that need the
+ * same record at the same moment wait on one question.  A lookup leaves
+ * its flight when its set gives up on it (time-out, release); the
+ * question is cancelled at libunbound only when no lookup waits on it.
+ *
+ * libunbound may answer inside the call that asks, and a cached answer
+ * always comes at once, so a handler may run before lookup_ask()
+ * returns; the users make progress only from their own event, never
+ * from a handler.
  *
  * It is also the one place that says what RFC 7208 4.6.4 counts: which
  * terms cost a lookup, and which answers are void.
  */
 #include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/tree.h>
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,33 +33,118 @@
 
 #include "spfint.h"
 
-struct lookup {
+/* One question at libunbound, and the lookups waiting on it. */
+struct flight {
 	struct resolver_cb	 cb;	/* first: libunbound's mydata */
+	struct lookup_hub	*hub;
+	RB_ENTRY(flight)	 node;
+	TAILQ_HEAD(, lookup)	 waiters;
+	int			 id;
+	int			 type;
+	int			 asking;	/* inside resolver_query */
+	int			 answered;
+	const char		*key;		/* in keybuf */
+	char			 keybuf[];
+};
+
+struct lookup_hub {
+	struct resolver		*resolver;
+	struct cache		*cache;
+	RB_HEAD(flight_tree, flight) flights;
+};
+
+struct lookup {
 	struct lookup_set	*set;
 	TAILQ_ENTRY(lookup)	 entry;
+	struct flight		*flight;	/* while waiting on it */
+	TAILQ_ENTRY(lookup)	 wait;
 	lookup_fn		*handler;
 	void			*arg;
-	int			 id;
+	const struct answer	*answer;	/* while its handlers run */
 	int			 done;
 	int			 type;
+	enum lookup_origin	 origin;
+	int			 malformed;
 	enum spf_dnssec		 dnssec;
 	size_t			 size;
 	char			 name[];
 };
 
+static int	flight_cmp(const struct flight *, const struct flight *);
 static void	answered(void *, enum dns_status, const unsigned char *,
 		    size_t, int, const char *);
+static void	deliver(struct lookup *, enum dns_status, struct answer *,
+		    int, const char *);
+static void	ask(struct lookup_set *, struct lookup *, const char *);
+static void	leave(struct lookup *);
 static void	expire(evutil_socket_t, short, void *);
+static int	make_key(const char *, char *, size_t);
+
+/*
+ * libbsd's tree.h marks its static functions __unused, which libbsd
+ * leaves undefined (a Linux struct has a member of that name): define
+ * it only where the macros expand, after every header.
+ */
+#define __unused	__attribute__((__unused__))
+RB_PROTOTYPE_STATIC(flight_tree, flight, node, flight_cmp);
+RB_GENERATE_STATIC(flight_tree, flight, node, flight_cmp)
+
+static int
+flight_cmp(const struct flight *a, const struct flight *b)
+{
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	return strcmp(a->key, b->key);
+}
+
+struct lookup_hub *
+lookup_hub_new(struct resolver *r, size_t cache_bytes)
+{
+	struct lookup_hub	*h;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return NULL;
+	if ((h->cache = cache_new(cache_bytes)) == NULL) {
+		free(h);
+		return NULL;
+	}
+	h->resolver = r;
+	RB_INIT(&h->flights);
+	return h;
+}
+
+void
+lookup_hub_free(struct lookup_hub *h)
+{
+	if (h == NULL)
+		return;
+	/* every set was released first: no flight is left */
+	cache_free(h->cache);
+	free(h);
+}
+
+struct resolver *
+lookup_hub_resolver(const struct lookup_hub *h)
+{
+	return h->resolver;
+}
+
+void
+lookup_hub_set_resolver(struct lookup_hub *h, struct resolver *r)
+{
+	h->resolver = r;
+}
 
 int
-lookup_init(struct lookup_set *s, struct resolver *r, struct event_base *base,
-    int timeout_ms, const struct lookup_owner *owner)
+lookup_init(struct lookup_set *s, struct lookup_hub *hub,
+    struct event_base *base, int timeout_ms, const struct lookup_owner *owner)
 {
 	struct timeval	 tv;
 
 	memset(s, 0, sizeof(*s));
 	TAILQ_INIT(&s->lookups);
-	s->resolver = r;
+	s->hub = hub;
+	s->resolver = hub->resolver;
 	s->owner = *owner;
 	if ((s->ev_timeout = evtimer_new(base, expire, s)) == NULL)
 		return -1;
@@ -58,52 +154,174 @@ lookup_init(struct lookup_set *s, struct resolver *r, struct event_base *base,
 	return 0;
 }
 
+/* The cache's key: lower case, no final dot; -1 if it cannot be one. */
+static int
+make_key(const char *name, char *key, size_t keylen)
+{
+	size_t	 i;
+
+	for (i = 0; name[i] != '\0'; i++) {
+		if (i + 1 >= keylen)
+			return -1;
+		key[i] = (char)tolower((unsigned char)name[i]);
+	}
+	if (i > 1 && key[i - 1] == '.')
+		i--;
+	key[i] = '\0';
+	return 0;
+}
+
 int
 lookup_ask(struct lookup_set *s, const char *name, int type,
     lookup_fn *handler, void *arg)
 {
-	struct lookup	*l;
-	size_t		 len = strlen(name);
+	struct lookup		*l;
+	struct answer		*a;
+	char			 key[DNS_NAME_TEXT];
+	size_t			 len = strlen(name);
+	int			 haskey;
+	union {
+		struct lookup	 l;
+		char		 room[sizeof(struct lookup) + DNS_NAME_TEXT];
+	}			 hit;
 
 	if (s->timed_out) {
 		handler(s->owner.arg, arg, NULL, DNS_TIMEOUT, NULL);
 		return 0;
 	}
-	if (s->max_queries > 0 && s->queries >= s->max_queries)
+	if (s->max_queries > 0 && s->asked >= s->max_queries)
 		return -1;
+	s->asked++;
+	haskey = make_key(name, key, sizeof(key)) == 0;
+	/*
+	 * A cached answer is handed over before this returns: its lookup
+	 * lives on the stack, in no list (len < DNS_NAME_TEXT: the key
+	 * was made).
+	 */
+	if (haskey && (a = cache_get(s->hub->cache, key, type)) != NULL) {
+		memset(&hit.l, 0, sizeof(hit.l));
+		memcpy(hit.l.name, name, len + 1);
+		hit.l.set = s;
+		hit.l.handler = handler;
+		hit.l.arg = arg;
+		hit.l.type = type;
+		hit.l.origin = LOOKUP_CACHED;
+		s->pending++;
+		s->cached++;
+		deliver(&hit.l, a->status, a, a->sec, NULL);
+		answer_release(a);
+		return 0;
+	}
 	if ((l = calloc(1, sizeof(*l) + len + 1)) == NULL) {
 		handler(s->owner.arg, arg, NULL, DNS_ERROR, NULL);
 		return 0;
 	}
 	memcpy(l->name, name, len + 1);
-	l->cb.fn = answered;
-	l->cb.arg = l;
 	l->set = s;
 	l->handler = handler;
 	l->arg = arg;
 	l->type = type;
 	TAILQ_INSERT_TAIL(&s->lookups, l, entry);
 	s->pending++;
-	s->queries++;
-	if (resolver_query(s->resolver, name, type, &l->cb, &l->id) == -1)
-		answered(l, DNS_ERROR, NULL, 0, 0, NULL);
+	if (!haskey)
+		deliver(l, DNS_ERROR, NULL, 0, NULL);
+	else
+		ask(s, l, key);
 	return 0;
 }
 
+/* Join the question in flight for key, or put it to libunbound. */
+static void
+ask(struct lookup_set *s, struct lookup *l, const char *key)
+{
+	struct lookup_hub	*hub = s->hub;
+	struct flight		*f, find;
+	size_t			 keylen;
+	int			 rc;
+
+	find.type = l->type;
+	find.key = key;
+	if ((f = RB_FIND(flight_tree, &hub->flights, &find)) != NULL) {
+		l->origin = LOOKUP_SHARED;
+		l->flight = f;
+		TAILQ_INSERT_TAIL(&f->waiters, l, wait);
+		return;
+	}
+	keylen = strlen(key);
+	if ((f = calloc(1, sizeof(*f) + keylen + 1)) == NULL) {
+		deliver(l, DNS_ERROR, NULL, 0, NULL);
+		return;
+	}
+	memcpy(f->keybuf, key, keylen + 1);
+	f->key = f->keybuf;
+	f->type = l->type;
+	f->hub = hub;
+	f->cb.fn = answered;
+	f->cb.arg = f;
+	TAILQ_INIT(&f->waiters);
+	TAILQ_INSERT_TAIL(&f->waiters, l, wait);
+	l->flight = f;
+	l->origin = LOOKUP_ASKED;
+	s->queries++;
+	(void)RB_INSERT(flight_tree, &hub->flights, f);
+	f->asking = 1;
+	rc = resolver_query(hub->resolver, l->name, l->type, &f->cb, &f->id);
+	if (rc == -1 && !f->answered)
+		answered(f, DNS_ERROR, NULL, 0, 0, NULL);
+	f->asking = 0;
+	/* answered inside resolver_query: only now may it go */
+	if (f->answered)
+		free(f);
+}
+
+/*
+ * libunbound's answer to a flight: decoded once, kept if it may be,
+ * and handed to every lookup waiting on it, each to its own set.
+ */
 static void
 answered(void *cbarg, enum dns_status status, const unsigned char *pkt,
     size_t len, int sec, const char *why)
 {
-	struct lookup		*l = cbarg;
+	struct flight		*f = cbarg;
+	struct lookup_hub	*hub = f->hub;
+	struct answer		*a;
+	struct lookup		*l;
+	int			 malformed;
+
+	if (f->answered)
+		return;
+	f->answered = 1;
+	RB_REMOVE(flight_tree, &hub->flights, f);
+	a = answer_new(hub->cache, f->key, f->type, status, pkt, len, sec,
+	    &malformed);
+	if (a != NULL) {
+		status = a->status;
+		cache_put(hub->cache, a);
+	} else if (status == DNS_OK || status == DNS_NXDOMAIN)
+		status = DNS_ERROR;	/* malformed, or no memory */
+	while ((l = TAILQ_FIRST(&f->waiters)) != NULL) {
+		TAILQ_REMOVE(&f->waiters, l, wait);
+		l->flight = NULL;
+		l->malformed = malformed;
+		deliver(l, status, a, sec, why);
+	}
+	answer_release(a);
+	if (!f->asking)
+		free(f);
+}
+
+/* One lookup's answer: the tally, its handler, the owner's hook. */
+static void
+deliver(struct lookup *l, enum dns_status status, struct answer *a, int sec,
+    const char *why)
+{
 	struct lookup_set	*s = l->set;
 	struct dns_iter		 it, *itp = NULL;
 
-	if (l->done)
-		return;
 	l->done = 1;
 	s->pending--;
 	l->dnssec = lookup_dnssec_of(s, status, sec);
-	l->size = status == DNS_OK ? len : 0;
+	l->size = a != NULL && status != DNS_NXDOMAIN ? a->pktlen : 0;
 	if (l->dnssec == SPF_DNSSEC_BOGUS)
 		s->sec_bogus++;
 	else if (l->dnssec == SPF_DNSSEC_SECURE)
@@ -111,19 +329,39 @@ answered(void *cbarg, enum dns_status status, const unsigned char *pkt,
 	else if (l->dnssec == SPF_DNSSEC_INSECURE && status != DNS_ERROR)
 		s->sec_insecure++;
 	if (status == DNS_OK) {
-		if (dns_iter_init(&it, pkt, len, l->type) == -1)
-			status = DNS_ERROR;
-		else if (dns_iter_count(&it) == 0)
-			status = DNS_NODATA;	/* the name, none of the type */
-		else
-			itp = &it;
+		dns_iter_rrs(&it, a->rr, a->nrr, l->type);
+		itp = &it;
 	}
+	l->answer = a;
 	l->handler(s->owner.arg, l->arg, l, status, itp);
-	if (s->owner.seen == NULL)
+	if (s->owner.seen != NULL) {
+		if (itp != NULL)	/* the handler read it: start over */
+			dns_iter_rrs(itp, a->rr, a->nrr, l->type);
+		s->owner.seen(s->owner.arg, l, status, itp, why);
+	}
+	l->answer = NULL;
+}
+
+/*
+ * The lookup no longer waits on its flight; the last one to leave
+ * cancels the question.
+ */
+static void
+leave(struct lookup *l)
+{
+	struct flight	*f = l->flight;
+
+	if (f == NULL)
 		return;
-	if (itp != NULL)	/* the handler read it: start over */
-		(void)dns_iter_init(itp, pkt, len, l->type);
-	s->owner.seen(s->owner.arg, l, status, itp, why);
+	l->flight = NULL;
+	TAILQ_REMOVE(&f->waiters, l, wait);
+	if (!TAILQ_EMPTY(&f->waiters))
+		return;
+	RB_REMOVE(flight_tree, &f->hub->flights, f);
+	resolver_cancel(f->hub->resolver, f->id);
+	f->answered = 1;	/* no late answer may reach it */
+	if (!f->asking)
+		free(f);
 }
 
 /* The time is up: the owner decides what that means. */
@@ -151,7 +389,7 @@ lookup_abandon(struct lookup_set *s)
 	TAILQ_FOREACH(l, &s->lookups, entry) {
 		if (l->done)
 			continue;
-		resolver_cancel(s->resolver, l->id);
+		leave(l);
 		l->done = 1;
 		l->dnssec = lookup_dnssec_of(s, DNS_TIMEOUT, 0);
 		s->pending--;
@@ -180,7 +418,7 @@ lookup_release(struct lookup_set *s)
 	while ((l = TAILQ_FIRST(&s->lookups)) != NULL) {
 		TAILQ_REMOVE(&s->lookups, l, entry);
 		if (!l->done)
-			resolver_cancel(s->resolver, l->id);
+			leave(l);
 		free(l);
 	}
 	s->pending = 0;
@@ -213,6 +451,24 @@ size_t
 lookup_size(const struct lookup *l)
 {
 	return l != NULL ? l->size : 0;
+}
+
+enum lookup_origin
+lookup_origin(const struct lookup *l)
+{
+	return l != NULL ? l->origin : LOOKUP_ASKED;
+}
+
+int
+lookup_malformed(const struct lookup *l)
+{
+	return l != NULL && l->malformed;
+}
+
+const struct answer *
+lookup_answer(const struct lookup *l)
+{
+	return l != NULL ? l->answer : NULL;
 }
 
 enum spf_dnssec

@@ -109,11 +109,13 @@ spf_message_start(struct spf_checker *c, const char *ip, const char *sender,
 		    ip != NULL ? ip : "");
 		return NULL;
 	}
-	if (strlen(helo) >= SPF_DOMAIN_LEN) {
-		(void)snprintf(err, errlen, "HELO name longer than %d octets",
-		    SPF_DOMAIN_LEN - 1);
-		return NULL;
-	}
+	/*
+	 * A name over 255 octets is no domain name (RFC 1035 2.3.4): such a
+	 * HELO gives no identity, the same as an empty one, in every front
+	 * end (filter-spf's buffer drops it the same way).
+	 */
+	if (strlen(helo) >= SPF_DOMAIN_LEN)
+		helo = "";
 	if (sender_parse(sender, helo, &sp) == -1) {
 		(void)snprintf(err, errlen, "sender longer than %d octets",
 		    SPF_SENDER_MAX);

@@ -131,7 +131,7 @@ struct spf_config {
 	enum spf_action	 actions[SPF_NCODES];
 	int		 max_inflight;
 	int		 max_void_lookups;
-	size_t		 cache_size;	/* bytes, rrset cache; msg is half */
+	size_t		 cache_size;	/* half cache.c, half libunbound */
 	/*
 	 * Where the DNSSEC probe's "cannot validate" verdict is shared
 	 * between processes ("" for nowhere), and for how many seconds.
@@ -384,6 +384,19 @@ int		 spf_recipient_exempt(const struct spf_config *,
 enum spf_action	 spf_verdict_recipient(const struct spf_verdict *,
 		    const struct spf_config *, const char *rcpt,
 		    char *reply, size_t);
+
+/*
+ * The verdict's header fields one at a time, for an MTA that takes one
+ * field an answer (Postfix's PREPEND), the most telling first: n = 0
+ * the Received-SPF of the result the action came from, then
+ * Authentication-Results, then the HELO identity's Received-SPF when
+ * both identities were checked; each only as header-fields allows.
+ * Copies field n into buf (SPF_HEADER_LEN suffices) and returns its
+ * length, or -1 past the last (buf then holds "").  Whether the fields
+ * go on at all is the verdict's headers flag.
+ */
+int		 spf_verdict_field(const struct spf_verdict *, int n,
+		    char *buf, size_t len);
 
 /*
  * message.c: the whole check of one message, as the site's policy

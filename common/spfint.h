@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/tree.h>
 
 #include <stdint.h>
 #include <time.h>
@@ -22,6 +23,8 @@
 #define SPF_RECORD_MAX		65535
 /* Longest sender evaluated: far beyond SMTP's 256-octet path. */
 #define SPF_SENDER_MAX		4096
+/* RRs in one section of a message: its count is 16 bits. */
+#define DNS_MAX_RRS		65535
 /* Longest CNAME chain we follow inside one answer. */
 #define DNS_MAX_CHAIN		16
 /* Presentation form of a wire name: 255 octets, each up to \DDD. */
@@ -208,6 +211,14 @@ int	 macro_expand(const char *, size_t, int, const struct macro_env *,
 #define DNS_T_AAAA	28
 #define DNS_T_CNAME	5
 #define DNS_T_DNSKEY	48
+#define DNS_T_SOA	6
+
+/* One record of a decoded answer (cache.c). */
+struct dns_rr {
+	const char	*data;	/* TXT or name text, NUL-ended; A/AAAA octets */
+	size_t		 len;
+	int		 pref;	/* MX preference */
+};
 
 struct dns_iter {
 	const unsigned char	*pkt;
@@ -220,6 +231,8 @@ struct dns_iter {
 	size_t			 off;
 	unsigned char		 owner[256];	/* lower-case wire name */
 	size_t			 ownerlen;
+	const struct dns_rr	*rrs;		/* a decoded answer, or NULL */
+	int			 nrrs;
 };
 
 int	 dns_iter_init(struct dns_iter *, const unsigned char *, size_t, int);
@@ -237,6 +250,9 @@ int	 dns_iter_next(struct dns_iter *, char *, size_t, size_t *, int *);
  * (A and AAAA are checked whole, other data only in its framing).
  */
 int	 dns_iter_count(const struct dns_iter *);
+/* The same iterator over the n records of a decoded answer. */
+void	 dns_iter_rrs(struct dns_iter *, const struct dns_rr *, int, int);
+int	 dns_msg_ttl(const unsigned char *, size_t, int, uint32_t *);
 const char *dns_type_str(int);
 
 /* resolver.c: libunbound in the caller's libevent loop */
@@ -292,6 +308,54 @@ int	 dnssec_state_read(const struct spf_config *, char *, size_t,
 int	 dnssec_state_write(const struct spf_config *, const char *, char *,
 	    size_t);
 
+/*
+ * cache.c: answers decoded once, kept for their TTL (RFC 2308), shared
+ * by every lookup of a checker.  An answer is what lookup.c's handlers
+ * read: its records decoded and, for TXT, the SPF record among them
+ * parsed.  The fields above the line are read by anyone holding one.
+ */
+struct answer {
+	enum dns_status	 status;	/* DNS_OK, DNS_NODATA or DNS_NXDOMAIN */
+	int		 type;
+	int		 sec;		/* as libunbound's: 0 or 2, never 1 */
+	size_t		 pktlen;	/* octets of the message it came in */
+	int		 nrr;
+	struct dns_rr	*rr;
+	/* TXT: how many SPF records (4.5); the one parsed, or why not */
+	int		 spf_count;
+	struct spf_record spf;
+	char		*spf_err;
+	/* cache.c's own */
+	RB_ENTRY(answer) node;
+	TAILQ_ENTRY(answer) lru;
+	const char	*key;		/* lower case, no final dot */
+	int		 refs;
+	int		 cached;
+	int		 ttl;		/* seconds; 0: not to be kept */
+	int64_t		 expires;	/* monotonic ms */
+	size_t		 cost;		/* octets counted against the bound */
+};
+
+struct cache;
+/* A cache of at most max octets (0: nothing is kept); NULL no memory. */
+struct cache *cache_new(size_t);
+void	 cache_free(struct cache *);
+/* The live answer for key/type, held for the caller, or NULL. */
+struct answer *cache_get(struct cache *, const char *, int);
+/*
+ * Decode what libunbound gave for key/type (status as resolver.c's,
+ * sec as libunbound's): a held answer, or NULL for an error status, no
+ * memory, or a malformed message (then *malformed is 1).
+ */
+struct answer *answer_new(struct cache *, const char *, int,
+	    enum dns_status, const unsigned char *, size_t, int, int *);
+/* Keep a for its TTL if it may be kept (the cache holds it then). */
+void	 cache_put(struct cache *, struct answer *);
+int	 cache_entries(const struct cache *);
+struct answer *answer_hold(struct answer *);
+/* Let go; the last holder frees it.  NULL is ignored. */
+void	 answer_release(struct answer *);
+
 /* trace.c: a bounded log of one evaluation, for --explain */
 struct spf_trace {
 	struct sbuf	 sb;		/* lines, '\n' ended; zero until used */
@@ -311,9 +375,17 @@ void	 trace_free(struct spf_trace *);
  * DNS_NODATA.
  */
 struct lookup;
+struct lookup_hub;
 TAILQ_HEAD(lookup_list, lookup);
 typedef void	lookup_fn(void *, void *, const struct lookup *,
 		    enum dns_status, struct dns_iter *);
+
+/* Where a lookup's answer came from. */
+enum lookup_origin {
+	LOOKUP_ASKED,		/* its own question to libunbound */
+	LOOKUP_SHARED,		/* another lookup's question, in flight */
+	LOOKUP_CACHED		/* the checker's cache (cache.c) */
+};
 
 struct lookup_owner {
 	void		*arg;
@@ -325,23 +397,36 @@ struct lookup_owner {
 };
 
 struct lookup_set {
+	struct lookup_hub	*hub;
 	struct resolver		*resolver;
 	struct event		*ev_timeout;
 	struct lookup_list	 lookups;
 	struct lookup_owner	 owner;
-	int			 max_queries;	/* 0: no limit */
+	int			 max_queries;	/* of asked; 0: no limit */
 	int			 pending;	/* asked, not answered */
-	int			 queries;	/* asked in all */
+	int			 asked;		/* lookups in all */
+	int			 queries;	/* of them put to libunbound */
+	int			 cached;	/* of them from the cache */
 	int			 timed_out;	/* lookup_abandon() was called */
 	int			 sec_insecure, sec_bogus, sec_secure;
 };
 
+/*
+ * The checker's one hub: its resolver, its answer cache of cache_bytes
+ * octets (cache.c) and the questions in flight.  Freed after every set.
+ */
+struct lookup_hub *lookup_hub_new(struct resolver *, size_t);
+void	 lookup_hub_free(struct lookup_hub *);
+struct resolver *lookup_hub_resolver(const struct lookup_hub *);
+/* The resolver was replaced (before any question was asked). */
+void	 lookup_hub_set_resolver(struct lookup_hub *, struct resolver *);
 /* Start the set's timer; 0, or -1 (then only lookup_free). */
-int	 lookup_init(struct lookup_set *, struct resolver *,
+int	 lookup_init(struct lookup_set *, struct lookup_hub *,
 	    struct event_base *, int, const struct lookup_owner *);
 /*
  * Ask name/type; the handler gets the answer once, possibly before this
- * returns.  -1, and no handler call, only past max_queries.
+ * returns (always so for a cached one).  -1, and no handler call, only
+ * past max_queries.
  */
 int	 lookup_ask(struct lookup_set *, const char *, int, lookup_fn *,
 	    void *);
@@ -355,8 +440,13 @@ void	 lookup_release(struct lookup_set *);
 void	 lookup_free(struct lookup_set *);
 const char *lookup_name(const struct lookup *);	/* "" for NULL */
 int	 lookup_type(const struct lookup *);
-/* octets of the answer, 0 unless DNS_OK or for NULL */
+/* octets of the answer, 0 unless DNS_OK or NODATA, or for NULL */
 size_t	 lookup_size(const struct lookup *);
+enum lookup_origin lookup_origin(const struct lookup *);
+/* Was its DNS_ERROR a message our decoder refused? */
+int	 lookup_malformed(const struct lookup *);
+/* The decoded answer, while the handler runs (NULL unless OK or void). */
+const struct answer *lookup_answer(const struct lookup *);
 /* one answered lookup's DNSSEC status */
 enum spf_dnssec lookup_dnssec(const struct lookup *);
 /* the DNSSEC status of an answer (sec as libunbound's) on this set */
@@ -405,7 +495,8 @@ enum term_outcome {
 struct frame {
 	struct frame	*parent;	/* the include that brought us here */
 	char		 domain[SPF_DOMAIN_LEN];
-	struct spf_record rec;
+	struct spf_record rec;		/* owned, or the held answer's */
+	struct answer	*answer;	/* held while rec is its */
 	int		 have_rec;
 	int		 pos;		/* term being evaluated */
 	int		 phase;		/* that term's progress */
@@ -426,8 +517,9 @@ struct term_state {
 	char		*errname;	/* what failed, for the problem */
 	char		*text;		/* the SPF record or explanation */
 	size_t		 textlen;
+	struct answer	*answer;	/* held: its SPF record, parsed */
 	int		 count;		/* records of that kind seen */
-	char		 target[SPF_DOMAIN_LEN];
+	char		 target[SPF_DOMAIN_LEN];	/* last: ts_reset */
 };
 
 enum p_state {
@@ -481,6 +573,7 @@ struct spf_checker {
 	struct spf_config	 cfg;
 	struct event_base	*base;
 	struct resolver		*resolver;
+	struct lookup_hub	*hub;		/* cache and flights */
 	int			 inflight;
 	LIST_HEAD(, spf_query)	 queries;
 	char			*txtbuf;	/* SPF_RECORD_MAX + 1 */

@@ -258,3 +258,40 @@ spf_verdict_local(const struct spf_config *cfg, const char *sender,
 	spf_verdict_unchecked(cfg, SPF_NONE, "", sender, helo,
 	    "no client IP address", v);
 }
+
+int
+spf_verdict_field(const struct spf_verdict *v, int n, char *buf,
+    size_t len)
+{
+	const char	*fields[3], *nl, *rs = v->received_spf;
+	size_t		 lens[3], flen;
+	int		 count = 0;
+
+	if (len > 0)
+		buf[0] = '\0';
+	/* received_spf: the HELO's line first when there are two */
+	nl = strchr(rs, '\n');
+	if (nl != NULL) {
+		fields[count] = nl + 1;
+		lens[count++] = strlen(nl + 1);
+	} else if (rs[0] != '\0') {
+		fields[count] = rs;
+		lens[count++] = strlen(rs);
+	}
+	if (v->authres[0] != '\0') {
+		fields[count] = v->authres;
+		lens[count++] = strlen(v->authres);
+	}
+	if (nl != NULL) {
+		fields[count] = rs;
+		lens[count++] = (size_t)(nl - rs);
+	}
+	if (n < 0 || n >= count || lens[n] == 0)
+		return -1;
+	flen = lens[n];
+	if (flen >= len)
+		return -1;
+	memcpy(buf, fields[n], flen);
+	buf[flen] = '\0';
+	return (int)flen;
+}

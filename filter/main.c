@@ -5,13 +5,16 @@
 #include <sys/types.h>
 #include <sys/resource.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "spfgate.h"
 
 static int	flag_option(const char *, const char *, void *);
+static int	policy_option(struct cmd_flags *, const char *, const char *);
 static void	raise_nofile(void);
 
 void
@@ -22,6 +25,10 @@ usage(void)
 	    "[--recipient ADDR]... IP SENDER [HELO]\n"
 	    "       spfgate filter [options]\n"
 	    "       spfgate lint [options] [--json] DOMAIN...\n"
+	    "       spfgate policy [options] [--listen unix:PATH|[ADDR:]PORT\n"
+	    "           [--listen-mode MODE] [--listen-owner USER]\n"
+	    "           [--listen-group GROUP] [--user USER]\n"
+	    "           [--max-connections N]]\n"
 	    "options: --config FILE, --resolver ADDR[@PORT], --zone FILE,\n"
 	    "         --timeout SECONDS, --receiver NAME,\n"
 	    "         --default-explanation TEXT, --max-inflight N, and\n"
@@ -34,6 +41,10 @@ static int
 flag_option(const char *opt, const char *next, void *arg)
 {
 	struct cmd_flags	*flags = arg;
+	int			 n;
+
+	if ((n = policy_option(flags, opt, next)) != 0)
+		return n;
 
 	if (strcmp(opt, "--recipient") == 0) {
 		if (next == NULL || flags->nrcpts == CMD_MAX_RCPTS)
@@ -58,6 +69,47 @@ flag_option(const char *opt, const char *next, void *arg)
 	return 1;
 }
 
+/*
+ * The options of "spfgate policy", each with one value: 2 if opt is
+ * one, -1 if its value is missing or wrong, 0 if opt is none of them.
+ */
+static int
+policy_option(struct cmd_flags *flags, const char *opt, const char *next)
+{
+	const char	*errstr;
+	char		*end;
+	long		 mode;
+
+	if (strcmp(opt, "--listen") != 0 && strcmp(opt, "--listen-mode") != 0 &&
+	    strcmp(opt, "--listen-owner") != 0 &&
+	    strcmp(opt, "--listen-group") != 0 && strcmp(opt, "--user") != 0 &&
+	    strcmp(opt, "--max-connections") != 0)
+		return 0;
+	if (next == NULL || next[0] == '\0')
+		return -1;
+	if (strcmp(opt, "--listen") == 0)
+		flags->listen = next;
+	else if (strcmp(opt, "--listen-owner") == 0)
+		flags->listen_owner = next;
+	else if (strcmp(opt, "--listen-group") == 0)
+		flags->listen_group = next;
+	else if (strcmp(opt, "--user") == 0)
+		flags->user = next;
+	else if (strcmp(opt, "--listen-mode") == 0) {
+		errno = 0;
+		mode = strtol(next, &end, 8);
+		if (errno != 0 || *end != '\0' || mode < 0 || mode > 07777)
+			return -1;
+		flags->listen_mode = (int)mode;
+	} else {
+		flags->max_connections = (int)strtonum(next, 1, 65536,
+		    &errstr);
+		if (errstr != NULL)
+			return -1;
+	}
+	return 2;
+}
+
 /* A thousand lookups in flight need a thousand sockets. */
 static void
 raise_nofile(void)
@@ -78,7 +130,7 @@ main(int argc, char *argv[])
 	struct cmd_flags	 flags;
 	char			 err[512];
 	const char		*cmd;
-	int			 n;
+	int			 n, guarded;
 
 	if (argc < 2)
 		usage();
@@ -86,14 +138,20 @@ main(int argc, char *argv[])
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0)
 		usage();
 	if (strcmp(cmd, "check") != 0 && strcmp(cmd, "filter") != 0 &&
-	    strcmp(cmd, "lint") != 0) {
+	    strcmp(cmd, "lint") != 0 && strcmp(cmd, "policy") != 0) {
 		fprintf(stderr, "spfgate: unknown command '%s'\n", cmd);
 		usage();
 	}
+	/* under spawn(8) stderr is the client: nothing may go there */
+	guarded = strcmp(cmd, "policy") == 0 && policy_stderr_guard();
 	memset(&flags, 0, sizeof(flags));
+	flags.listen_mode = -1;
+	flags.max_connections = DEFAULT_MAX_CONNECTIONS;
 	spf_config_init(&cfg);
 	if ((n = spf_config_args(&cfg, argc - 1, argv + 1, flag_option,
 	    &flags, err, sizeof(err))) == -1) {
+		if (guarded)
+			syslog(LOG_MAIL | LOG_ERR, "spfgate: %s", err);
 		fprintf(stderr, "spfgate: %s\n", err);
 		return EXIT_ERROR;
 	}
@@ -103,6 +161,10 @@ main(int argc, char *argv[])
 	if (strcmp(cmd, "lint") == 0)
 		return cmd_lint(&cfg, &flags, argc - 1 - n, argv + 1 + n);
 	if (n != argc - 1 || flags.json || flags.explain)
+		usage();
+	if (strcmp(cmd, "policy") == 0)
+		return cmd_policy(&cfg, &flags);
+	if (flags.listen != NULL || flags.user != NULL)
 		usage();
 	return cmd_filter(&cfg);
 }

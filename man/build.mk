@@ -12,7 +12,7 @@
 #                       and run spfgate from there (tests/dist/check.sh)
 
 MAN_PAGES =	man/spfgate.1 man/spfgate.conf.5 man/filter-spf.8 \
-		man/exim-spf.8
+		man/exim-spf.8 man/spfgate-policy.8
 CONF_EXAMPLE =	etc/spfgate.conf
 
 INSTALL_MORE +=		install-man install-conf

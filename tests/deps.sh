@@ -8,11 +8,13 @@
 set -eu
 
 codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+# postfix_libs: the libraries of each release's postfix that differ
+# by more than the suffix (ICU's version; 3.10 links libtlsrpt too)
 case "$codename" in
 bookworm)
-	t64="" ;;
+	t64="" postfix_libs="libicu72" ;;
 *)	# trixie and later
-	t64="t64" ;;
+	t64="t64" postfix_libs="libicu76 libtlsrpt0" ;;
 esac
 
 pkgs_build="build-essential pkg-config libunbound-dev libidn2-dev nettle-dev libbsd-dev libevent-dev dns-root-data ca-certificates"
@@ -21,8 +23,12 @@ pkgs_exim="exim4-daemon-heavy exim4-dev swaks libio-socket-inet6-perl python3 py
 # the run-time libraries of Debian's opensmtpd (its .deb is unpacked,
 # never installed: tests/opensmtpd/setup.sh)
 pkgs_opensmtpd="libevent-2.1-7$t64 libdb5.3$t64 libssl3$t64 libpam0g adduser swaks libio-socket-inet6-perl python3 python3-yaml iproute2 procps"
+# the run-time libraries of Debian's postfix (unpacked too, never
+# installed: tests/postfix/setup.sh), Cyrus SASL's sasldb for the
+# authenticated submission test
+pkgs_postfix="libdb5.3$t64 $postfix_libs libnsl2 libsasl2-2 libssl3$t64 libsasl2-modules libsasl2-modules-db sasl2-bin swaks libio-socket-inet6-perl python3 python3-yaml iproute2 procps"
 pkgs_dnssec="ldnsutils nsd python3 iproute2"
-pkgs_bench="nsd unbound libspf2-dev python3 python3-spf valgrind iproute2 linux-perf ldnsutils exim4-daemon-heavy swaks"
+pkgs_bench="nsd unbound libspf2-dev python3 python3-spf valgrind iproute2 linux-perf ldnsutils exim4-daemon-heavy swaks openssl"
 pkgs_docs="mandoc"
 pkgs_deb="debhelper devscripts lintian fakeroot dpkg-dev exim4-dev nettle-dev"
 # make check-fresh, on the host: the throwaway Debian roots

@@ -73,7 +73,7 @@ spf_lint_start(struct spf_checker *c, const char *domain, spf_lint_fn *done,
 	(void)strlcpy(l->report.domain, name, sizeof(l->report.domain));
 	owner.arg = l;
 	l->ev_step = event_new(c->base, -1, 0, step, l);
-	if (lookup_init(&l->dns, c->resolver, c->base, c->cfg.timeout_ms,
+	if (lookup_init(&l->dns, c->hub, c->base, c->cfg.timeout_ms,
 	    &owner) == 0 && l->ev_step != NULL) {
 		l->dns.max_queries = LINT_MAX_QUERIES;
 		if (lint_add_node(l, -1, -1, VIA_TOP, name) != -1) {
@@ -141,7 +141,8 @@ step(evutil_socket_t fd, short what, void *arg)
 	/* everything is in: judge, report, and go */
 	lookup_release(&l->dns);
 	(void)lint_rules(l);
-	l->report.queries = l->dns.queries;
+	/* every lookup of the walk, answered from the cache or not */
+	l->report.queries = l->dns.asked;
 	l->finished = 1;
 	if (l->done != NULL)
 		l->done(&l->report, l->arg);

@@ -20,7 +20,7 @@
 
 #define LINT_MAX_NODES		64	/* records fetched for one domain */
 #define LINT_MAX_DEPTH		11	/* deeper needs over 10 lookups */
-#define LINT_MAX_QUERIES	600	/* DNS questions for one domain */
+#define LINT_MAX_QUERIES	600	/* DNS lookups for one domain */
 #define LINT_MAX_FINDINGS	200
 #define LINT_RECORD_SIZE	450	/* RFC 7208 3.4 */
 #define LINT_UDP_SIZE		512

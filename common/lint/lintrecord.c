@@ -249,7 +249,7 @@ follow(struct spf_lint *l, int i, int k, enum lint_via via)
 	}
 	if (n->depth + 1 >= LINT_MAX_DEPTH)
 		g->skip = SKIP_DEPTH;
-	else if (l->dns.queries >= LINT_MAX_QUERIES)
+	else if (l->dns.asked >= LINT_MAX_QUERIES)
 		g->skip = SKIP_BUDGET;
 	else if ((g->child = lint_add_node(l, i, k, via, g->name)) == -1)
 		g->skip = SKIP_NODES;

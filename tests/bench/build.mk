@@ -27,7 +27,8 @@ bench: bench-deps
 
 bench-exim: bench-deps
 	@sh tests/deps.sh exim
-	@$(MAKE) --no-print-directory $(EXIM_SO) $(B)/bench/conncost
+	@$(MAKE) --no-print-directory $(EXIM_SO) $(B)/spfgate $(B)/bench/conncost \
+	    $(B)/bench/ubstart
 	$(BENCH_PY) tests/bench/exim_bench.py
 
 bench-quick: bench-deps
@@ -66,6 +67,10 @@ $(B)/bench/spflat: tests/bench/spflat.c $(CORE_LIB)
 $(B)/bench/conncost: tests/bench/conncost.c
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(LDLIBS) -ldl
+
+$(B)/bench/ubstart: tests/bench/ubstart.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -o $@ $< $(LDLIBS)
 
 $(B)/bench/resolver-modes: tests/bench/resolver-modes.c
 	@mkdir -p $(@D)

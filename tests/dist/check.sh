@@ -73,6 +73,7 @@ has() {
 }
 has spfgate usr/bin/spfgate etc/spfgate.conf \
     usr/share/man/man1/spfgate.1.gz usr/share/man/man5/spfgate.conf.5.gz \
+    usr/share/man/man8/spfgate-policy.8.gz \
     usr/share/doc/spfgate/copyright
 has opensmtpd-filter-spf usr/libexec/opensmtpd/filter-spf \
     usr/share/man/man8/filter-spf.8.gz

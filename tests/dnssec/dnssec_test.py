@@ -565,6 +565,33 @@ def test_several_in_one_stream():
           "rc %d got %r\n%s" % (rc, got, err))
 
 
+def test_cache():
+    """The checker's answer cache (common/cache.c) keeps a secure answer
+    with its status and never keeps a bogus one: the same lines again in
+    one process give the same results and the same statuses, the bogus
+    ones still bogus (a bogus answer kept as good would give the forged
+    pass, or an insecure fail)."""
+    lines = ["%s mallory@forged.test h" % OTHER,
+             "%s alice@abad.test h" % GOOD,
+             "%s alice@s1.test h" % GOOD]
+    # one at a time: each line starts after the one before has ended
+    rc, out, err = spfgate_filter(lines + lines + lines, "--max-inflight",
+                                  "1")
+    got = [(o.get("result"), o.get("dnssec")) for o in out]
+    want = [("temperror", "bogus"), ("temperror", "bogus"),
+            ("pass", "secure")] * 3
+    check("cache: bogus answers asked again, never served from the cache; "
+          "a secure one keeps its status", rc == 0 and got == want,
+          "rc %d got %r\n%s" % (rc, got, err))
+    check("cache: the secure evaluation repeated asked no question "
+          "(queries 0: its answers came from the cache)",
+          [o.get("queries") for o in out[5::3]] == [0, 0],
+          repr([o.get("queries") for o in out]))
+    check("cache: the bogus evaluations repeated asked their question "
+          "again", all(o.get("queries", 0) >= 1 for o in out[0::3] +
+                       out[1::3]), repr([o.get("queries") for o in out]))
+
+
 def test_dnssec_no():
     cases = [(GOOD, "alice@s1.test", "pass"), (GOOD, "alice@mixed.test",
                                                 "pass"),
@@ -1209,6 +1236,7 @@ def main():
         for name, fn in [("secure", test_secure), ("insecure", test_insecure),
                          ("bogus", test_bogus),
                          ("stream", test_several_in_one_stream),
+                         ("cache", test_cache),
                          ("dnssec no", test_dnssec_no),
                          ("require-dnssec-pass", test_require_pass),
                          ("start-up probe", test_probe),

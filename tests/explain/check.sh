@@ -58,6 +58,9 @@ run idna-refused --json 192.0.2.1 "anna@$(printf '\342\230\203').example.org" \
 helo_check=
 run helo-pass 192.0.2.77 alice@example.org mx.partner.example.org
 run helo-literal 192.0.2.1 someone@nowhere.example.org '[192.0.2.1]'
+# The HELO name is the sender's domain: the MAIL FROM evaluation that
+# follows the HELO one takes the record from the checker's cache.
+run helo-cached 192.0.2.77 alice@example.org example.org
 
 # the trace is coloured only on a terminal: a pipe must get none
 if NO_COLOR= "$spfgate" check --config /dev/null --zone "$zone" --explain \

@@ -25,6 +25,9 @@
 #            smtpd's lines on stdin through proto_init() and the loop
 #            (proto.h exposes no line parser to call on its own; if it
 #            gets one, a target for it belongs here too)
+#   policy   the Postfix policy protocol layer of "spfgate policy",
+#            filter/policyconn.c and filter/policyproto.c: the input is
+#            its stdin, a stub handler answers (some later, in reverse)
 #
 # The core is compiled again here with clang's sanitizers, into
 # $(B)/fuzz, so the normal build is never instrumented.
@@ -36,7 +39,7 @@ FUZZ_B =	$(B)/fuzz
 FUZZ_SAN =	-fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS =	$(CFLAGS) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN)
 FUZZ_TARGETS ?=	record macro dnsmsg query filter config \
-		$(if $(wildcard opensmtpd/proto.c),proto)
+		$(if $(wildcard opensmtpd/proto.c),proto) policy
 FUZZ_PROTO_OBJS = $(FUZZ_B)/opensmtpd/proto.o $(FUZZ_B)/opensmtpd/fields.o
 FUZZ_CORE =	$(FUZZ_B)/libspfgate.a
 FUZZ_CORE_OBJS = $(CORE_SRCS:%.c=$(FUZZ_B)/%.o)
@@ -82,6 +85,11 @@ $(FUZZ_B)/fuzz-%: $(FUZZ_B)/fuzz_%.o $(FUZZ_CORE)
 
 # targets with more of the tree than the core
 $(FUZZ_B)/fuzz-filter: $(FUZZ_B)/fuzz_filter.o $(FUZZ_B)/filter/stream.o \
+    $(FUZZ_CORE)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+$(FUZZ_B)/fuzz-policy: $(FUZZ_B)/fuzz_policy.o \
+    $(FUZZ_B)/filter/policyconn.o $(FUZZ_B)/filter/policyproto.o \
     $(FUZZ_CORE)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 

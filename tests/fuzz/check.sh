@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.." || exit 1
 B=${B:-build}
 smoke=${FUZZ_SMOKE:-20}
 targets=${FUZZ_TARGETS:-$(make -s --no-print-directory fuzz-targets 2>/dev/null)}
-[ -n "$targets" ] || targets="record macro dnsmsg query filter config proto"
+[ -n "$targets" ] || targets="record macro dnsmsg query filter config proto policy"
 pass=0
 fail=0
 

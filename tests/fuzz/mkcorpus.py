@@ -29,6 +29,9 @@
 #   tests/fuzz/corpus/proto/         smtpd's side of the recorded 6.8
 #                                    transcript (tests/opensmtpd), as 0.6
 #                                    and as 0.7, and odd variants
+#   tests/fuzz/corpus/policy/        Postfix 3.7 policy requests (one,
+#                                    pipelined, a message's RCPTs and
+#                                    DATA) and odd framing
 # The results are committed, so a fresh clone needs neither the suite
 # nor this script; run it again when the suite or realworld.zone
 # changes.  Standard library and PyYAML only, plus tests/dns/testdns.py.
@@ -82,6 +85,47 @@ def write_seed(target, name, data):
         path = os.path.join(CORPUS, target, "seed-%s-%d" % (safe, n))
     with open(path, "wb") as f:
         f.write(data)
+
+
+def policy_request(**attrs):
+    """A policy request as Postfix 3.7's smtpd writes it."""
+    base = [("request", "smtpd_access_policy"), ("protocol_state", "RCPT"),
+            ("protocol_name", "ESMTP"), ("helo_name", "mx.example.org"),
+            ("queue_id", ""), ("sender", "alice@example.org"),
+            ("recipient", "bob@example.net"), ("recipient_count", "0"),
+            ("client_address", "192.0.2.10"), ("client_name", "unknown"),
+            ("reverse_client_name", "unknown"),
+            ("instance", "2f1e.6790a1b2.c3d4e.0"), ("sasl_method", ""),
+            ("sasl_username", ""), ("sasl_sender", ""), ("size", "0"),
+            ("ccert_subject", ""), ("ccert_issuer", ""),
+            ("ccert_fingerprint", ""), ("encryption_protocol", ""),
+            ("encryption_cipher", ""), ("encryption_keysize", "0"),
+            ("etrn_domain", ""), ("stress", ""), ("policy_context", ""),
+            ("server_address", "192.0.2.1"), ("server_port", "25")]
+    return "".join("%s=%s\n" % (k, attrs.get(k, v)) for k, v in base) + "\n"
+
+
+def policy_seeds():
+    """Postfix's requests to a policy service, and odd framing."""
+    one = policy_request()
+    write_seed("policy", "rcpt", one)
+    write_seed("policy", "message", one + policy_request(
+        recipient="carol@example.net") + policy_request(
+        protocol_state="DATA", recipient=""))
+    write_seed("policy", "pipelined", "".join(
+        policy_request(instance="i%d" % i, recipient="r%d@example.net" % i)
+        for i in range(20)))
+    write_seed("policy", "sasl", policy_request(sasl_username="alice",
+                                                sasl_method="PLAIN"))
+    write_seed("policy", "crlf", one.replace("\n", "\r\n"))
+    write_seed("policy", "cut-short", one + one[:len(one) // 2])
+    write_seed("policy", "long-line", policy_request(
+        ccert_subject="x" * 5000) + one)
+    write_seed("policy", "cr-in-value", policy_request(
+        recipient="a\rb@example.net") + one)
+    write_seed("policy", "nul", policy_request(sender="a\0b") + one)
+    write_seed("policy", "junk", "no equals sign\n=empty name\n\n" + one)
+    write_seed("policy", "empty-lines", "\n\n\r\n" + one)
 
 
 # --- zone files ---------------------------------------------------------
@@ -344,7 +388,7 @@ def main():
     with open(SUITE, "rb") as f:
         scenarios = list(yaml.safe_load_all(f))
     for target in ("record", "macro", "dnsmsg", "query", "filter",
-                   "config", "proto"):
+                   "config", "proto", "policy"):
         clean(os.path.join(CORPUS, target))
     for name in os.listdir(ZONES):
         if name.startswith("suite-"):
@@ -464,6 +508,7 @@ def main():
     for i, text in enumerate(CONFIGS):
         write_seed("config", "c%d" % i, text)
     proto_seeds()
+    policy_seeds()
     for target in sorted(os.listdir(CORPUS)):
         n = sum(1 for name in os.listdir(os.path.join(CORPUS, target))
                 if name.startswith("seed-"))

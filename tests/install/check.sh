@@ -59,6 +59,7 @@ files \
 	usr/share/man/man5/spfgate.conf.5 644 \
 	usr/share/man/man8/filter-spf.8 644 \
 	usr/share/man/man8/exim-spf.8 644 \
+	usr/share/man/man8/spfgate-policy.8 644 \
 	etc/spfgate.conf 644
 
 # What was installed runs from where it was installed.

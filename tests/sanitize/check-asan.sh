@@ -7,8 +7,11 @@
 #   faults    the DNS fault tests (tests/faults/run-faults.py), the same
 #             way, without the flood (it measures memory, which ASan's
 #             shadow and quarantine would swamp)
+#   cache     the answer cache's tests (tests/cache/cache_test.py)
 #   proto     the OpenSMTPD protocol test (tests/opensmtpd/proto_test.py)
 #             through build/asan/filter-spf, when opensmtpd/ is there
+#   policy    the Postfix policy protocol test
+#             (tests/policy-proto/proto_test.py) through build/asan/spfgate
 #   unit      the cmocka unit tests (tests/unit/check.sh), built with the
 #             same flags into build/asan/unit
 # Every sanitizer report (ASan, LSan leaks at exit, UBSan) is written
@@ -58,11 +61,22 @@ if [ -f tests/faults/run-faults.py ]; then
 	step faults env SPFGATE="$B/asan/spfgate" FAULTS_FLOOD=0 \
 	    /usr/bin/python3 tests/faults/run-faults.py
 fi
+if [ -f tests/cache/cache_test.py ]; then
+	# the answer cache and shared questions: entries held and evicted
+	step cache env SPFGATE="$B/asan/spfgate" \
+	    /usr/bin/python3 tests/cache/cache_test.py
+fi
 if [ -x "$B/asan/filter-spf" ] && [ -f tests/opensmtpd/proto_test.py ]; then
 	# its slow mode: no RSS measurement (ASan's shadow memory), wider
 	# time limits; check-proto.sh's own valgrind pass is not for ASan
 	step proto env PROTO_TEST_SLOW=1 /usr/bin/python3 \
 	    tests/opensmtpd/proto_test.py "$B/asan/filter-spf"
+fi
+if [ -f tests/policy-proto/proto_test.py ]; then
+	# spfgate policy, every connection layer path; its valgrind pass
+	# is check.sh's
+	step policy env PROTO_TEST_SLOW=1 /usr/bin/python3 \
+	    tests/policy-proto/proto_test.py "$B/asan/spfgate"
 fi
 
 if [ -f tests/unit/check.sh ]; then

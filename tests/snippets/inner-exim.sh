@@ -1,5 +1,7 @@
 # inner-exim.sh: sourced by inner.sh.  Debian's Exim with the documents'
-# snippets, in the single-file layout and then in the split one.
+# snippets, in the single-file layout and then in the split one, with
+# exim-spf.so; then in the single-file layout asking the shared service
+# ("spfgate policy --listen") by ${readsocket} instead.
 
 EXIM_AUTH='
 # spfgate test harness: a password for the authenticated-sender case
@@ -12,25 +14,30 @@ spftest_plain:
 '
 
 # exim_configure LAYOUT: the macros, the ACL file and update-exim4.conf,
-# as the documents say for LAYOUT (single or split).
+# as the documents say for LAYOUT (single or split; readsocket: single,
+# with the shared service's macros and ACL files).
 exim_configure() {
 	e=$R/etc/exim4
 	split=false
 	[ "$1" = split ] && split=true
+	macros=exim-macros
+	[ "$1" = readsocket ] && macros=exim-readsocket-macros
 	sed -i -e "s/^dc_use_split_config=.*/dc_use_split_config='$split'/" \
 	    -e "s/^dc_local_interfaces=.*/dc_local_interfaces=''/" \
 	    "$e/update-exim4.conf.conf"
 	rm -f "$e/exim4.conf.localmacros" "$e/conf.d/main/000_localmacros"
 	if [ "$1" = split ]; then
-		cp "$W/snip/exim-macros" "$e/conf.d/main/000_localmacros"
+		cp "$W/snip/$macros" "$e/conf.d/main/000_localmacros"
 		printf '%s' "$EXIM_AUTH" >"$e/conf.d/auth/10_spfgate_test"
 	else
-		cp "$W/snip/exim-macros" "$e/exim4.conf.localmacros"
+		cp "$W/snip/$macros" "$e/exim4.conf.localmacros"
 		grep -q spftest_plain "$e/exim4.conf.template" ||
 		    printf '%s' "$EXIM_AUTH" | sed -i '/^begin authenticators$/r /dev/stdin' \
 		    "$e/exim4.conf.template"
 	fi
 	cp "$W/snip/exim-acl" "$e/spfgate.acl"
+	cp "$W/snip/exim-readsocket-rcpt" "$e/spfgate-rcpt.acl"
+	cp "$W/snip/exim-readsocket-data" "$e/spfgate-data.acl"
 	if snippet exim-apply && ! grep -qi 'error' "$snip_out"; then
 		ok "$1: exim-apply (update-exim4.conf) runs clean"
 	else
@@ -62,6 +69,46 @@ exim_start() {
 	fi
 }
 
+# The shared service, as the README's exim-service runs it; it reads
+# /etc/spfgate.conf when it starts.
+service_start() {
+	mkdir -p "$R/run/spfgate"
+	rm -f "$R/run/spfgate/exim.sock"
+	# shellcheck disable=SC2086
+	chroot "$R" /usr/bin/env -i $ROOT_ENV \
+	    sh -c "exec $(cat "$W/snip/exim-service")" \
+	    >>"$W/log/service.log" 2>&1 &
+	svc_pid=$!
+	i=0
+	while [ ! -S "$R/run/spfgate/exim.sock" ] && [ $i -lt 500 ] &&
+	    kill -0 "$svc_pid" 2>/dev/null; do
+		i=$((i + 1))
+		sleep 0.01
+	done
+	if [ -S "$R/run/spfgate/exim.sock" ]; then
+		ok "exim-service: spfgate policy listening"
+	else
+		nok "exim-service: spfgate policy" \
+		    "$(tail -n 5 "$W/log/service.log")"
+	fi
+}
+
+service_stop() {
+	[ -n "${svc_pid:-}" ] || return 0
+	kill -TERM "$svc_pid"
+	wait "$svc_pid" 2>/dev/null
+	svc_pid=
+}
+
+# spfgate_apply LAYOUT: after an edit of /etc/spfgate.conf, what the
+# admin does for it to count: nothing for the module (each connection
+# reads it), a restart for the service.
+spfgate_apply() {
+	[ "$1" = readsocket ] || return 0
+	service_stop
+	service_start
+}
+
 # The daemon by its pid; then until its delivery processes are gone too
 # (they hold its notifier socket).
 exim_stop() {
@@ -79,6 +126,7 @@ exim_checks() {
 	L=$1
 	AUTHSERV=$(in_root exim4 -bP primary_hostname | sed 's/^.*= *//')
 	spfgate_conf
+	spfgate_apply "$L"
 
 	snippet exim-test-bh
 	refused "$L: exim-test-bh: refused with 550 5.7.23" "$snip_out" \
@@ -106,8 +154,11 @@ exim_checks() {
 		hasnt "pass-$L" "$L: pass: the forged fields removed" \
 		    "forged-"
 	fi
-	n=$(grep -c "sender=\"\\?alice.$L@pass.spftest.test" \
-	    "$R/var/log/exim4/mainlog")
+	# the result's log line: Exim's main log (the ACL's logwrite), or
+	# the service's own
+	spflog=$R/var/log/exim4/mainlog
+	[ "$L" = readsocket ] && spflog=$W/log/service.log
+	n=$(grep -c "sender=\"\\?alice.$L@pass.spftest.test" "$spflog")
 	[ "$n" = 1 ] && ok "$L: pass: one log line for two recipients" ||
 	    nok "$L: pass: $n log lines for one message"
 
@@ -148,6 +199,7 @@ exim_checks() {
 
 	# headers no: nothing of ours, and no empty field either.
 	spfgate_conf "headers no"
+	spfgate_apply "$L"
 	send "hno-$L" "dave.$L@pass.spftest.test" localhost \
 	    --server 127.0.0.1 --local-interface 127.0.0.2
 	if delivered "hno-$L" "$L: headers no: pass"; then
@@ -165,6 +217,7 @@ exim_checks() {
 		    '^Received-SPF: softfail '
 	fi
 	spfgate_conf
+	spfgate_apply "$L"
 
 	if [ -s "$R/var/log/exim4/paniclog" ]; then
 		nok "$L: paniclog empty" "$(head -n 5 "$R/var/log/exim4/paniclog")"
@@ -195,10 +248,11 @@ exim_phase() {
 	else
 		nok "netns-up" "$(cat "$snip_out")"
 	fi
-	for layout in single split; do
+	for layout in single split readsocket; do
 		exim_configure $layout
 		exim_start $layout
 		exim_checks $layout
 		exim_stop
+		service_stop
 	done
 }

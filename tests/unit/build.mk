@@ -8,7 +8,7 @@
 
 UNIT_NAMES =	record macro addr domain dnsmsg dnsbad config cfgargs \
 		header json dnssecstate lookup eval lint jsonbuild verdict \
-		idn policy
+		idn policy policyproto cache
 UNIT_HELPERS =	tests/unit/helper.c tests/unit/jsoncheck.c \
 		tests/unit/scripted.c
 UNIT_BINS =	$(UNIT_NAMES:%=$(B)/tests/unit/test_%)
@@ -27,5 +27,13 @@ $(B)/tests/unit/test_%: tests/unit/test_%.c tests/unit/unit.h \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(UNIT_HELPERS) $(CORE_LIB) \
 	    $(LDLIBS) $(UNIT_LIBS)
+
+# The policy protocol's parser lives in filter/, beside its front end.
+$(B)/tests/unit/test_policyproto: tests/unit/test_policyproto.c \
+    tests/unit/unit.h filter/policyproto.c filter/policyproto.h \
+    $(UNIT_HELPERS) $(CORE_LIB) $(CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ifilter $(LDFLAGS) -o $@ $< filter/policyproto.c \
+	    $(UNIT_HELPERS) $(CORE_LIB) $(LDLIBS) $(UNIT_LIBS)
 
 .PHONY: unit-tests unit-tests-list

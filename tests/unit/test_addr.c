@@ -291,6 +291,13 @@ test_text(void **state)
 	assert_int_equal(addr_parse("192.0.2.3", &a), 0);
 	addr_text(&a, buf, sizeof(buf));
 	assert_string_equal(buf, "192.0.2.3");
+	/* each octet's one, two and three digits, and the zeros */
+	assert_int_equal(addr_parse("0.10.100.255", &a), 0);
+	addr_text(&a, buf, sizeof(buf));
+	assert_string_equal(buf, "0.10.100.255");
+	assert_int_equal(addr_parse("255.99.9.0", &a), 0);
+	addr_text(&a, buf, sizeof(buf));
+	assert_string_equal(buf, "255.99.9.0");
 	assert_int_equal(addr_parse("2001:0DB8:0000:0000:0000:0000:0000:CB01",
 	    &a), 0);
 	addr_text(&a, buf, sizeof(buf));

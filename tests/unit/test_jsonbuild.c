@@ -5,6 +5,8 @@
  * one.  With SPF_UNIT_JSON_OUT set, each text is appended there for
  * check.sh to hand to python3 -m json.tool.
  */
+#include <limits.h>
+
 #include "unit.h"
 
 static void	save(const char *);
@@ -33,6 +35,9 @@ test_members(void **state)
 	spf_json_str(j, "s", "a\"b\\c\n\x01");
 	spf_json_str(j, "null", NULL);
 	spf_json_int(j, "n", -42);
+	spf_json_int(j, "z", 0);
+	spf_json_int(j, "max", LONG_MAX);
+	spf_json_int(j, "min", LONG_MIN);
 	spf_json_bool(j, "t", 1);
 	spf_json_bool(j, "f", 0);
 	spf_json_array(j, "list");
@@ -48,7 +53,9 @@ test_members(void **state)
 	spf_json_end(j);
 	assert_non_null(t = spf_json_text(j));
 	assert_string_equal(t, "{\"s\":\"a\\\"b\\\\c\\n\\u0001\","
-	    "\"null\":null,\"n\":-42,\"t\":true,\"f\":false,"
+	    "\"null\":null,\"n\":-42,\"z\":0,"
+	    "\"max\":9223372036854775807,\"min\":-9223372036854775808,"
+	    "\"t\":true,\"f\":false,"
 	    "\"list\":[1,{\"k\":\"v\"},[]],\"empty\":{}}");
 	save(t);
 	spf_json_free(j);

@@ -25,6 +25,7 @@ struct seen_log {
 
 static struct seen_log	 log_;
 static int		 slot_a, slot_b;
+static struct lookup_hub *hub;
 
 static void
 handler(void *owner, void *arg, const struct lookup *l,
@@ -94,7 +95,8 @@ start(struct lookup_set *s, struct event_base **base, struct resolver **r,
 	spf_config_init(&cfg);
 	assert_non_null(*base = event_base_new());
 	assert_non_null(*r = resolver_new(&cfg, *base, 0, err, sizeof(err)));
-	assert_int_equal(lookup_init(s, *r, *base, ms, &owner), 0);
+	assert_non_null(hub = lookup_hub_new(*r, 64 * 1024));
+	assert_int_equal(lookup_init(s, hub, *base, ms, &owner), 0);
 }
 
 static void
@@ -103,6 +105,7 @@ finish(struct lookup_set *s, struct event_base *base, struct resolver *r)
 	lookup_free(s);
 	/* what the scripted resolver still has scheduled runs out */
 	assert_int_equal(event_base_dispatch(base), 1);
+	lookup_hub_free(hub);
 	resolver_free(r);
 	event_base_free(base);
 }
@@ -337,6 +340,60 @@ test_unaskable(void **state)
 	finish(&s, base, r);
 }
 
+/*
+ * Two sets of one hub asking the same name and type wait on one
+ * question; one giving up leaves the other waiting, the question is
+ * cancelled only when nobody waits; a later ask comes from the cache.
+ */
+static void
+test_shared(void **state)
+{
+	struct lookup_owner	 owner = { &log_, seen, expired };
+	struct lookup_set	 s, s2;
+	struct event_base	*base;
+	struct resolver		*r;
+
+	(void)state;
+	script_load(zone, 0, 0);
+	start(&s, &base, &r, 5000);
+	assert_int_equal(lookup_init(&s2, hub, base, 5000, &owner), 0);
+	(void)lookup_ask(&s, "a.example", DNS_T_A, handler, &slot_a);
+	(void)lookup_ask(&s2, "A.Example.", DNS_T_A, handler, &slot_b);
+	assert_int_equal(script_queries(), 1);
+	assert_int_equal(s.queries, 1);
+	assert_int_equal(s2.queries, 0);
+	assert_int_equal(s2.pending, 1);
+	lookup_release(&s);
+	assert_int_equal(script_cancelled(), 0);
+	assert_int_equal(event_base_loop(base, EVLOOP_NONBLOCK), 0);
+	assert_int_equal(log_.answers, 1);
+	assert_ptr_equal(log_.arg[0], &slot_b);
+	assert_int_equal(log_.records[0], 2);
+	assert_int_equal(s2.pending, 0);
+
+	/* answered at once from the cache, no question */
+	assert_int_equal(lookup_ask(&s2, "a.example", DNS_T_A, handler, NULL),
+	    0);
+	assert_int_equal(log_.answers, 2);
+	assert_int_equal(log_.records[1], 2);
+	assert_int_equal(s2.cached, 1);
+	assert_int_equal(script_queries(), 1);
+
+	/* nobody waits any more: the question goes */
+	lookup_free(&s);
+	assert_int_equal(lookup_init(&s, hub, base, 5000, &owner), 0);
+	(void)lookup_ask(&s, "slow.example", DNS_T_A, handler, NULL);
+	(void)lookup_ask(&s2, "slow.example", DNS_T_A, handler, NULL);
+	assert_int_equal(script_queries(), 2);
+	lookup_abandon(&s2);
+	assert_int_equal(script_cancelled(), 0);
+	lookup_release(&s);
+	assert_int_equal(script_cancelled(), 1);
+	assert_int_equal(script_outstanding(), 0);
+	lookup_free(&s2);
+	finish(&s, base, r);
+}
+
 /* RFC 7208 4.6.4, said once for the evaluator and the linter. */
 static void
 test_limits_rules(void **state)
@@ -373,6 +430,7 @@ main(void)
 		cmocka_unit_test(test_expiry_and_abandon),
 		cmocka_unit_test(test_release),
 		cmocka_unit_test(test_unaskable),
+		cmocka_unit_test(test_shared),
 		cmocka_unit_test(test_limits_rules),
 	};
 

@@ -1,0 +1,162 @@
+#!/bin/sh
+# check-load.sh: N (200) concurrent SMTP sessions through the real
+# Postfix and "spfgate policy", the test DNS server answering every
+# query DELAY_MS (100) late, every session's RCPT TO sent at the same
+# moment (load_client.py): once under spawn(8), one spfgate process per
+# smtpd, and once through the shared --listen service, whose one event
+# loop has all N checks in flight.  Each session must get the right
+# answer (pass: delivered; fail: 550 5.7.23), and every pass must be in
+# the maildir; the times are printed, not asserted (make bench measures).
+# Postfix answers 421 past smtpd_client_connection_count_limit and
+# default_process_limit: both raised.  Same namespaces and setup as
+# check-e2e.sh (pf.sh).  Run from the top after make, as root:
+#
+#   sh tests/postfix/check-load.sh [N [DELAY_MS]]
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+here=$top/tests/postfix
+DNS_PORT=5353
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+nok() { fail=$((fail + 1)); echo "FAIL - $*"; }
+
+. "$here/pf.sh"
+
+# load MODE PORT USER PREFIX: one run of the client, its counts added
+load() {
+	echo "== $1: $N sessions, every DNS answer $DELAY ms late"
+	/usr/bin/python3 "$here/load_client.py" "$2" "$N" "$3@test.local" "$4" \
+	    >"$W/load-$1.out" 2>&1
+	sed 's/^/    /' "$W/load-$1.out"
+	line=$(tail -n 1 "$W/load-$1.out")
+	case "$line" in
+	"$N passed, 0 failed")
+		ok "$1: all $N sessions answered correctly" ;;
+	*)	nok "$1: $line" ;;
+	esac
+	# deliveries are asynchronous: wait for them
+	i=0
+	while [ "$(ls "$W/mail/$3/new" 2>/dev/null | wc -l)" -lt $((N / 2)) ] &&
+	    [ $i -lt 3000 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	n=$(ls "$W/mail/$3/new" 2>/dev/null | wc -l)
+	[ "$n" = $((N / 2)) ] && ok "$1: $n messages delivered" ||
+	    nok "$1: $n messages delivered, want $((N / 2))"
+}
+
+inner() {
+	W=$1
+	N=$2
+	DELAY=$3
+	pf_enter
+	ulimit -n 8192
+	ns_dns "$W" $DNS_PORT --delay-ms "$DELAY" &&
+	    ok "test DNS server up, answers $DELAY ms late" ||
+	    nok "test DNS server did not start: $(cat "$W/dns.out")"
+	"$W/spfgate" policy --config "$W/spfgate.conf" \
+	    --listen "unix:$W/queue/private/spfgate" \
+	    --listen-owner $PF_OWNER --listen-mode 0600 --user daemon \
+	    >"$W/policy.out" 2>"$W/policy.err" &
+	POLICY_PID=$!
+	i=0
+	while [ ! -S "$W/queue/private/spfgate" ] && [ $i -lt 500 ]; do
+		kill -0 $POLICY_PID 2>/dev/null || break
+		sleep 0.01
+		i=$((i + 1))
+	done
+	[ -S "$W/queue/private/spfgate" ] &&
+	    ok "spfgate policy --listen up" ||
+	    nok "spfgate policy --listen did not start: $(cat "$W/policy.err")"
+	pf_master "$W" 2601 2602 && ok "Postfix master listening" ||
+	    nok "Postfix did not start: $(cat "$W/postconf.out" "$W/master.out")"
+
+	load spawn 2601 bob s
+	load shared 2602 carol l
+
+	ns_stop $MASTER_PID
+	[ $NS_RC = 143 ] && ok "Postfix master stopped by pid (SIGTERM)" ||
+	    nok "Postfix master exit $NS_RC after SIGTERM"
+	ns_stop $POLICY_PID
+	[ $NS_RC = 0 ] && ok "spfgate policy --listen stopped, exit 0" ||
+	    nok "spfgate policy --listen exit $NS_RC after SIGTERM"
+	ns_stop $DNS_PID
+	echo "$pass $fail" >"$W/inner.count"
+}
+
+if [ "${1:-}" = --inner ]; then
+	inner "$2" "$3" "$4"
+	exit 0
+fi
+
+N=${1:-200}
+DELAY=${2:-100}
+if [ "$(id -u)" != 0 ] || [ ! -x "$top/build/spfgate" ]; then
+	echo "check-load: needs root and build/spfgate (make)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+W=$(mktemp -d /tmp/spfgate-postfix-load.XXXXXX)
+if ! pf_prepare "$W"; then
+	echo "check-load: Postfix setup failed"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+cp "$top/build/spfgate" "$W/spfgate"
+chmod 755 "$W/spfgate"
+
+# N domains for each run, so that no answer comes from a cache.
+: >"$W/zone.yml"
+for p in s l; do
+	k=0
+	while [ $k -lt "$N" ]; do
+		printf '%s%d.test:\n  - TXT: "v=spf1 ip4:192.0.2.0/24 -all"\n' \
+		    $p $k >>"$W/zone.yml"
+		k=$((k + 1))
+	done
+done
+cat >"$W/spfgate.conf" <<EOF
+resolver 127.0.0.1@$DNS_PORT
+dnssec no
+timeout 10
+receiver mx.test.local
+helo-check no
+max-inflight $((N * 2))
+EOF
+chmod 644 "$W/spfgate.conf" "$W/zone.yml"
+
+# Room for N sessions at once, and under spawn N policy processes too.
+cat >>"$W/etc/main.cf" <<EOF
+default_process_limit = $((N * 2 + 50))
+smtpd_client_connection_count_limit = $((N * 2))
+spfgate-spawn_time_limit = 3600s
+spfgate_spawn = check_policy_service unix:private/spfgate-spawn
+spfgate_shared = check_policy_service unix:private/spfgate
+EOF
+cat >>"$W/etc/master.cf" <<EOF
+2601      inet  n       -       n       -       -       smtpd
+  -o smtpd_recipient_restrictions=reject_unauth_destination,\$spfgate_spawn
+2602      inet  n       -       n       -       -       smtpd
+  -o smtpd_recipient_restrictions=reject_unauth_destination,\$spfgate_shared
+spfgate-spawn unix -    n       n       -       0       spawn
+  user=daemon argv=$W/spfgate policy --config $W/spfgate.conf
+EOF
+
+t0=$(date +%s)
+ns_run_counted "$W" "$N" "$DELAY"
+echo "# the whole run took $(($(date +%s) - t0)) s"
+if [ "$fail" -eq 0 ]; then
+	rm -rf "$W"
+else
+	echo "--- the last of Postfix's log ($W/maillog):"
+	tail -n 40 "$W/maillog" | sed 's/^/    /'
+	echo "--- spfgate policy --listen's log:"
+	tail -n 20 "$W/policy.err" | sed 's/^/    /'
+	echo "work directory kept: $W"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
