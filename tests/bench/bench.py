@@ -123,12 +123,13 @@ def checker_cmd(name, build, resolver_addr, inflight=INFLIGHT):
         return [os.path.join(build, "spfgate"), "filter", "--config",
                 "/dev/null", "--resolver", resolver_addr + "@53",
                 "--dnssec", "no", "--receiver", "bench.local",
-                "--helo-check", "no", "--max-inflight", str(inflight)]
+                "--helo-check", "no", "--cache-size", CACHE_SIZE,
+                "--max-inflight", str(inflight)]
     if name in ("spflat", "spflat-count"):
         return [os.path.join(build, "bench", "spflat"), "--config",
                 "/dev/null", "--resolver", resolver_addr + "@53",
                 "--dnssec", "no", "--receiver", "bench.local",
-                "--inflight", str(inflight)] + (
+                "--cache-size", CACHE_SIZE, "--inflight", str(inflight)] + (
                     ["--count-cached"] if name == "spflat-count" else [])
     if name == "libspf2":
         return [os.path.join(build, "bench", "spf2drv"), "-r",
@@ -508,6 +509,7 @@ def main():
     R = {"machine": machine(), "corpus": {k: v for k, v in meta.items()
                                           if not k.endswith("_kinds")}}
     R["corpus"]["domain_kinds"] = meta["domain_kinds"]
+    R["cache_size"] = CACHE_SIZE
     try:
         srv.start_nsd()
         srv.start_unbound()

@@ -259,9 +259,10 @@ def report(R):
                m["date"], m["commit"], m["cores"], m.get("cpu"),
                m.get("mem_gib"), " ".join(m["load"]), R["elapsed_s"]),
            "corpus: %d domains, %d queries (%d IPv6 clients, %d null "
-           "senders)" % (R["corpus"]["domains"], R["corpus"]["queries"],
-                         R["corpus"]["v6_queries"],
-                         R["corpus"]["null_senders"]),
+           "senders); spfgate with --cache-size %s" % (
+               R["corpus"]["domains"], R["corpus"]["queries"],
+               R["corpus"]["v6_queries"], R["corpus"]["null_senders"],
+               R.get("cache_size", "4m (the default)")),
            "outcomes (pyspf): " + ", ".join(
                "%s %d" % kv for kv in sorted(R["outcomes"]["pyspf"].items(),
                                              key=lambda x: -x[1])),

@@ -19,6 +19,10 @@ UB_ADDR = "127.0.0.2"
 PROXY_ADDR = "127.0.0.3"
 DELAY_MS = 20
 INFLIGHT = 1000
+# spfgate's cache-size (half its answer cache, half libunbound's): room
+# for the whole corpus, as unbound has, so that warm means warm.  The
+# default (4 MB) holds about 87% of the 10,000-domain corpus's answers.
+CACHE_SIZE = os.environ.get("SPFBENCH_CACHE_SIZE", "64m")
 MEM_LOW = 50            # issue 16's memory: peak RSS at INFLIGHT - at this
 MEM_QUERIES = 8000      # ... over the same queries, DNS DELAY_MS late
 WARM_MIN_S = 1.0        # keep repeating warm passes until this long
