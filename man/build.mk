@@ -9,7 +9,8 @@
 #   make man-check      mandoc -Tlint over the pages
 #   make dist-check     build the Debian packages in a copy of the tree,
 #                       lintian them, install them into a throwaway root
-#                       and run spfgate from there (tests/dist/check.sh)
+#                       and run spfgate and the units' command lines from
+#                       there (tests/dist/check.sh)
 
 MAN_PAGES =	man/spfgate.1 man/spfgate.conf.5 man/filter-spf.8 \
 		man/exim-spf.8 man/spfgate-policy.8

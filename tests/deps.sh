@@ -30,7 +30,9 @@ pkgs_postfix="libdb5.3$t64 $postfix_libs libnsl2 libsasl2-2 libssl3$t64 libsasl2
 pkgs_dnssec="ldnsutils nsd python3 iproute2"
 pkgs_bench="nsd unbound libspf2-dev python3 python3-spf valgrind iproute2 linux-perf ldnsutils exim4-daemon-heavy swaks openssl"
 pkgs_docs="mandoc"
-pkgs_deb="debhelper devscripts lintian fakeroot dpkg-dev exim4-dev nettle-dev"
+# systemd: systemd-analyze and systemctl --root for the units of tests/dist
+# (never started: it is not PID 1 there); adduser: the postinst
+pkgs_deb="debhelper devscripts lintian fakeroot dpkg-dev exim4-dev nettle-dev systemd adduser"
 # make check-fresh, on the host: the throwaway Debian roots
 pkgs_fresh="debootstrap git ca-certificates"
 
