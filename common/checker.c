@@ -89,8 +89,8 @@ spf_checker_new(const struct spf_config *cfg, struct event_base *base,
 	    errlen)) == NULL)
 		goto fail;
 	/* half of cache-size is ours, half libunbound's (resolver.c) */
-	if ((c->hub = lookup_hub_new(c->resolver, cfg->cache_size / 2)) ==
-	    NULL) {
+	if ((c->hub = lookup_hub_new(c->resolver, base, cfg->cache_size / 2,
+	    cfg->max_questions)) == NULL) {
 		(void)snprintf(err, errlen, "out of memory");
 		goto fail;
 	}

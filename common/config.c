@@ -31,7 +31,7 @@ static int	is_keyword(const char *);
 static const char *keywords[] = {
 	"resolver", "zone", "trust-anchor", "dnssec", "require-dnssec-pass",
 	"timeout", "receiver", "default-explanation", "headers",
-	"max-inflight", "max-void-lookups", "cache-size", "skip", "log",
+	"max-inflight", "max-questions", "max-void-lookups", "cache-size", "skip", "log",
 	"dnssec-state", "dnssec-state-lifetime",
 };
 static void	clear_list(struct spf_config *, const char *);
@@ -46,6 +46,7 @@ spf_config_init(struct spf_config *cfg)
 	cfg->timeout_ms = 20000;	/* RFC 7208 4.6.4: at least 20 s */
 	cfg->headers = 1;
 	cfg->max_inflight = 256;
+	cfg->max_questions = 256;
 	cfg->max_void_lookups = 2;
 	cfg->cache_size = 4 * 1024 * 1024;
 	cfg->log = SPF_LOG_STDERR;
@@ -255,6 +256,11 @@ spf_config_set(struct spf_config *cfg, const char *key, const char *v,
 		if (errstr != NULL)
 			goto bad;
 		cfg->max_inflight = n;
+	} else if (strcmp(key, "max-questions") == 0) {
+		n = (int)strtonum(v, 1, 65536, &errstr);
+		if (errstr != NULL)
+			goto bad;
+		cfg->max_questions = n;
 	} else if (strcmp(key, "max-void-lookups") == 0) {
 		n = (int)strtonum(v, 0, 100, &errstr);
 		if (errstr != NULL)

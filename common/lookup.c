@@ -13,6 +13,16 @@
  * its flight when its set gives up on it (time-out, release); the
  * question is cancelled at libunbound only when no lookup waits on it.
  *
+ * At most max_questions flights are out at libunbound at once; the rest
+ * wait in the hub's queue, first come first asked, and go out as earlier
+ * ones end.  libunbound holds two 16 KiB regions for every question it
+ * has out (issue 16), so the start of a busy filter, every evaluation
+ * asking its first TXT at once, would otherwise cost 32 KiB each.  A
+ * queued question is still under its set's timer; a set that gives up
+ * on it just takes it out of the queue.  The queue is served from an
+ * event of its own, never from inside libunbound's callback or
+ * resolver_query(), so an answer that comes at once cannot recurse.
+ *
  * libunbound may answer inside the call that asks, and a cached answer
  * always comes at once, so a handler may run before lookup_ask()
  * returns; the users make progress only from their own event, never
@@ -41,6 +51,8 @@ struct flight {
 	TAILQ_HEAD(, lookup)	 waiters;
 	int			 id;
 	int			 type;
+	TAILQ_ENTRY(flight)	 queue;		/* while queued */
+	int			 queued;	/* not yet at libunbound */
 	int			 asking;	/* inside resolver_query */
 	int			 answered;
 	const char		*key;		/* in keybuf */
@@ -51,6 +63,10 @@ struct lookup_hub {
 	struct resolver		*resolver;
 	struct cache		*cache;
 	RB_HEAD(flight_tree, flight) flights;
+	TAILQ_HEAD(, flight)	 queue;		/* waiting for room */
+	struct event		*ev_serve;	/* puts the queue out */
+	int			 max_questions;	/* out at once; 0: no bound */
+	int			 out;		/* at libunbound now */
 };
 
 struct lookup {
@@ -76,6 +92,9 @@ static void	answered(void *, enum dns_status, const unsigned char *,
 static void	deliver(struct lookup *, enum dns_status, struct answer *,
 		    int, const char *);
 static void	ask(struct lookup_set *, struct lookup *, const char *);
+static void	put_out(struct flight *);
+static void	ended(struct lookup_hub *);
+static void	serve(evutil_socket_t, short, void *);
 static void	leave(struct lookup *);
 static void	expire(evutil_socket_t, short, void *);
 static int	make_key(const char *, char *, size_t);
@@ -98,7 +117,8 @@ flight_cmp(const struct flight *a, const struct flight *b)
 }
 
 struct lookup_hub *
-lookup_hub_new(struct resolver *r, size_t cache_bytes)
+lookup_hub_new(struct resolver *r, struct event_base *base,
+    size_t cache_bytes, int max_questions)
 {
 	struct lookup_hub	*h;
 
@@ -108,8 +128,15 @@ lookup_hub_new(struct resolver *r, size_t cache_bytes)
 		free(h);
 		return NULL;
 	}
+	if ((h->ev_serve = event_new(base, -1, 0, serve, h)) == NULL) {
+		cache_free(h->cache);
+		free(h);
+		return NULL;
+	}
 	h->resolver = r;
+	h->max_questions = max_questions > 0 ? max_questions : 0;
 	RB_INIT(&h->flights);
+	TAILQ_INIT(&h->queue);
 	return h;
 }
 
@@ -119,6 +146,7 @@ lookup_hub_free(struct lookup_hub *h)
 	if (h == NULL)
 		return;
 	/* every set was released first: no flight is left */
+	event_free(h->ev_serve);
 	cache_free(h->cache);
 	free(h);
 }
@@ -237,7 +265,6 @@ ask(struct lookup_set *s, struct lookup *l, const char *key)
 	struct lookup_hub	*hub = s->hub;
 	struct flight		*f, find;
 	size_t			 keylen;
-	int			 rc;
 
 	find.type = l->type;
 	find.key = key;
@@ -264,14 +291,59 @@ ask(struct lookup_set *s, struct lookup *l, const char *key)
 	l->origin = LOOKUP_ASKED;
 	s->queries++;
 	(void)RB_INSERT(flight_tree, &hub->flights, f);
+	if (hub->max_questions > 0 && (hub->out >= hub->max_questions ||
+	    !TAILQ_EMPTY(&hub->queue))) {
+		f->queued = 1;
+		TAILQ_INSERT_TAIL(&hub->queue, f, queue);
+		return;
+	}
+	put_out(f);
+}
+
+/* Put the flight's question to libunbound; it may be answered at once. */
+static void
+put_out(struct flight *f)
+{
+	struct lookup_hub	*hub = f->hub;
+	int			 rc;
+
+	hub->out++;
 	f->asking = 1;
-	rc = resolver_query(hub->resolver, l->name, l->type, &f->cb, &f->id);
+	/* the name as its first waiter wrote it (there is one) */
+	rc = resolver_query(hub->resolver, TAILQ_FIRST(&f->waiters)->name,
+	    f->type, &f->cb, &f->id);
 	if (rc == -1 && !f->answered)
 		answered(f, DNS_ERROR, NULL, 0, 0, NULL);
 	f->asking = 0;
 	/* answered inside resolver_query: only now may it go */
 	if (f->answered)
 		free(f);
+}
+
+/* A flight out at libunbound ended: room for a queued one. */
+static void
+ended(struct lookup_hub *hub)
+{
+	hub->out--;
+	if (!TAILQ_EMPTY(&hub->queue))
+		event_active(hub->ev_serve, EV_TIMEOUT, 0);
+}
+
+/* Put queued flights out while there is room, first queued first. */
+static void
+serve(evutil_socket_t fd, short what, void *arg)
+{
+	struct lookup_hub	*hub = arg;
+	struct flight		*f;
+
+	(void)fd;
+	(void)what;
+	while (hub->out < hub->max_questions &&
+	    (f = TAILQ_FIRST(&hub->queue)) != NULL) {
+		TAILQ_REMOVE(&hub->queue, f, queue);
+		f->queued = 0;
+		put_out(f);
+	}
 }
 
 /*
@@ -292,6 +364,7 @@ answered(void *cbarg, enum dns_status status, const unsigned char *pkt,
 		return;
 	f->answered = 1;
 	RB_REMOVE(flight_tree, &hub->flights, f);
+	ended(hub);
 	a = answer_new(hub->cache, f->key, f->type, status, pkt, len, sec,
 	    &malformed);
 	if (a != NULL) {
@@ -358,7 +431,13 @@ leave(struct lookup *l)
 	if (!TAILQ_EMPTY(&f->waiters))
 		return;
 	RB_REMOVE(flight_tree, &f->hub->flights, f);
+	if (f->queued) {	/* never asked: nothing to cancel */
+		TAILQ_REMOVE(&f->hub->queue, f, queue);
+		free(f);
+		return;
+	}
 	resolver_cancel(f->hub->resolver, f->id);
+	ended(f->hub);
 	f->answered = 1;	/* no late answer may reach it */
 	if (!f->asking)
 		free(f);

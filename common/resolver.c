@@ -501,10 +501,13 @@ resolver_new(const struct spf_config *cfg, struct event_base *base, int novalida
 	 */
 	cache = (cfg->cache_size > 0 ? cfg->cache_size : 4 * 1024 * 1024) / 2;
 	/*
-	 * A full mesh answers SERVFAIL, so it holds every lookup that can
-	 * be out at once: up to 11 per evaluation (an mx term's hosts).
+	 * A full mesh answers SERVFAIL, so it holds every question that
+	 * can be out at once: lookup.c puts at most max-questions out and
+	 * queues the rest; libunbound's own sub-queries (delegations,
+	 * DNSSEC keys) are not counted here.  Four times that leaves room
+	 * for cancelled questions that libunbound still finishes.
 	 */
-	n = cfg->max_inflight * 11;
+	n = cfg->max_questions * 4;
 	(void)snprintf(num, sizeof(num), "%d", n < 64 ? 64 : n > 65536 ?
 	    65536 : n);
 	if (set(r, "num-queries-per-thread:", num, err, errlen) == -1)
@@ -516,8 +519,10 @@ resolver_new(const struct spf_config *cfg, struct event_base *base, int novalida
 	 * evaluation mostly has one question out.  Four per evaluation
 	 * cost 3.2 KiB of RSS per evaluation in flight for ports that
 	 * stayed unused (issue 16).  A per-connection Exim needs few.
+	 * No more than max-questions: lookup.c never has more out.
 	 */
-	n = cfg->max_inflight;
+	n = cfg->max_inflight < cfg->max_questions ? cfg->max_inflight :
+	    cfg->max_questions;
 	(void)snprintf(num, sizeof(num), "%d", n < 32 ? 32 : n > 4096 ?
 	    4096 : n);
 	if (set(r, "outgoing-range:", num, err, errlen) == -1 ||

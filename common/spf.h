@@ -130,6 +130,7 @@ struct spf_config {
 	int		 headers;
 	enum spf_action	 actions[SPF_NCODES];
 	int		 max_inflight;
+	int		 max_questions;	/* out at libunbound at once */
 	int		 max_void_lookups;
 	size_t		 cache_size;	/* half cache.c, half libunbound */
 	/*

@@ -413,9 +413,12 @@ struct lookup_set {
 
 /*
  * The checker's one hub: its resolver, its answer cache of cache_bytes
- * octets (cache.c) and the questions in flight.  Freed after every set.
+ * octets (cache.c) and the questions in flight, at most max_questions
+ * of them out at libunbound at once (0: no bound), the rest queued and
+ * put out from an event on base.  Freed after every set.
  */
-struct lookup_hub *lookup_hub_new(struct resolver *, size_t);
+struct lookup_hub *lookup_hub_new(struct resolver *, struct event_base *,
+	    size_t, int);
 void	 lookup_hub_free(struct lookup_hub *);
 struct resolver *lookup_hub_resolver(const struct lookup_hub *);
 /* The resolver was replaced (before any question was asked). */

@@ -114,6 +114,9 @@ def parse(kind, lines):
 
 # -- the runs ------------------------------------------------------------
 
+SPFGATE_OPTS = []       # --spfgate-opt: for trying a setting
+
+
 def checker_cmd(name, build, resolver_addr, inflight=INFLIGHT):
     if name == "spfgate":
         # the MAIL FROM identity alone, as the libspf2 and pyspf drivers
@@ -124,7 +127,7 @@ def checker_cmd(name, build, resolver_addr, inflight=INFLIGHT):
                 "/dev/null", "--resolver", resolver_addr + "@53",
                 "--dnssec", "no", "--receiver", "bench.local",
                 "--helo-check", "no", "--cache-size", CACHE_SIZE,
-                "--max-inflight", str(inflight)]
+                "--max-inflight", str(inflight)] + SPFGATE_OPTS
     if name in ("spflat", "spflat-count"):
         return [os.path.join(build, "bench", "spflat"), "--config",
                 "/dev/null", "--resolver", resolver_addr + "@53",
@@ -488,9 +491,15 @@ def main():
     ap.add_argument("--no-callgrind", action="store_true")
     ap.add_argument("--modes", action="store_true",
                     help="only libunbound's two async modes")
+    ap.add_argument("--mem", action="store_true",
+                    help="only the 20 ms rate and the memory per "
+                    "evaluation in flight")
     ap.add_argument("--keep", action="store_true",
                     help="keep the work directory")
+    ap.add_argument("--spfgate-opt", action="append", default=[],
+                    help="one more argument to spfgate filter")
     a = ap.parse_args()
+    SPFGATE_OPTS.extend(a.spfgate_opt)
     a.build = os.path.abspath(a.build)
     outdir = os.path.abspath(a.out or os.path.join(a.build, "bench"))
     enter_namespaces()
@@ -520,6 +529,10 @@ def main():
         if a.modes:
             R["modes"] = resolver_modes(srv, work, a.build, dlines)
             print(modes_text(R["modes"]))
+            return
+        if a.mem:
+            print(json.dumps(mem_only(srv, work, a.build, dlines),
+                             indent=1))
             return
         if a.callgrind:
             R["callgrind"] = [callgrind(srv, work, a.build, lines[:2000],
@@ -657,6 +670,34 @@ def main():
             shutil.rmtree(work, ignore_errors=True)
         else:
             log("bench: work directory kept: %s" % work)
+
+
+def mem_only(srv, work, build, dlines):
+    """The 20 ms rows alone: spfgate's and libspf2's rate, and issue
+    16's memory figure, as the whole run measures them."""
+    c = Checker(checker_cmd("spfgate", build, UB_ADDR), work, "prewarm")
+    c.feed(dlines)
+    c.close()
+    srv.start_proxy(DELAY_MS)
+    set_resolv_conf(work, PROXY_ADDR)
+    try:
+        g = rss_run("spfgate", srv, work, build, dlines, PROXY_ADDR,
+                    INFLIGHT)
+        p = timeboxed("libspf2", srv, work, build, dlines, DELAY_PEER_S)
+        mq = dlines[:MEM_QUERIES]
+        hi = rss_run("spfgate", srv, work, build, mq, PROXY_ADDR, INFLIGHT)
+        lo = rss_run("spfgate", srv, work, build, mq, PROXY_ADDR, MEM_LOW)
+    finally:
+        srv.stop(srv.proxy)
+        set_resolv_conf(work, UB_ADDR)
+    return {"eps": g["eps"], "libspf2_eps": p["eps"],
+            "ratio": g["eps"] / p["eps"] if p["eps"] else None,
+            "temperrors": sum(1 for o in g["out"] if o[0] == "temperror"),
+            "hi_kb": hi["hwm_kb"], "lo_kb": lo["hwm_kb"],
+            "hi_q_max": hi.get("proxy_outstanding_max"),
+            "lo_q_max": lo.get("proxy_outstanding_max"),
+            "kib": (hi["hwm_kb"] - lo["hwm_kb"]) /
+            float(INFLIGHT - MEM_LOW)}
 
 
 def names_for_load(corpus):

@@ -13,6 +13,12 @@
 # evaluation; a question not shared shows as N evaluations each with
 # queries 1.
 #
+# The bound on questions out at libunbound at once (max-questions): the
+# server counts the most questions it held unanswered at once; a filter
+# with the bound at 4 and 20 evaluations of distinct slow domains in
+# flight must never have more than 4 out, and answer all 20; a question
+# queued behind the bound whose evaluation times out is never asked.
+#
 # Ends with "cache: N passed, M failed".
 import json
 import os
@@ -34,6 +40,8 @@ TTL = 2                 # seconds, positive and negative (SOA TTL, MINIMUM)
 CLIENT = "192.0.2.1"
 N_CONCURRENT = 20
 SLOW_MS = 400
+BOUND = 4               # --max-questions of the bound cases
+STUCK_MS = 4000         # an answer later than any evaluation waits
 
 ZONE = {
     "ttl.cache.example": [{"TXT": "v=spf1 ip4:%s -all" % CLIENT}],
@@ -43,7 +51,17 @@ ZONE = {
     "twice.cache.example": [{"TXT": "v=spf1 a:host2.cache.example "
                                     "a:host2.cache.example/24 -all"}],
     "host2.cache.example": [{"A": "198.51.100.1"}],
+    "stuck.cache.example": [{"TXT": "v=spf1 ip4:%s -all" % CLIENT}],
+    "queued.cache.example": [{"TXT": "v=spf1 ip4:%s -all" % CLIENT}],
+    "after.cache.example": [{"TXT": "v=spf1 ip4:%s -all" % CLIENT}],
 }
+for _i in range(N_CONCURRENT):
+    ZONE["d%d.bound.example" % _i] = [{"TXT": "v=spf1 ip4:%s -all"
+                                       % CLIENT}]
+FAULTS = {"slow.cache.example": "delay:%d" % SLOW_MS,
+          "stuck.cache.example": "delay:%d" % STUCK_MS}
+FAULTS.update(("d%d.bound.example" % i, "delay:%d" % SLOW_MS)
+              for i in range(N_CONCURRENT))
 
 passed = failed = 0
 
@@ -61,20 +79,27 @@ def check(name, ok, detail=""):
 class Filter:
     """One spfgate filter process, fed a line at a time."""
 
-    def __init__(self, resolver):
+    def __init__(self, resolver, args=()):
         self.proc = subprocess.Popen(
             [SPFGATE, "filter", "--config", "/dev/null", "--resolver",
-             resolver, "--timeout", "5", "--dnssec", "no"] + SPFGATE_ARGS,
+             resolver, "--timeout", "5", "--dnssec", "no"] + SPFGATE_ARGS +
+            list(args),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, bufsize=0)
 
-    def ask(self, senders):
-        """Evaluate the senders, written at once; their JSON results.
-        (Unbuffered: select() must see every line still to be read.)"""
+    def send(self, senders):
+        """Start evaluations of the senders, written at once."""
         for s in senders:
             self.proc.stdin.write(("%s\t%s\thelo.cache.example\n"
                                    % (CLIENT, s)).encode())
         self.proc.stdin.flush()
+
+    def ask(self, senders, started=0):
+        """Evaluate the senders, written at once; the JSON results of
+        them and of the started ones sent before.
+        (Unbuffered: select() must see every line still to be read.)"""
+        self.send(senders)
+        senders = [None] * started + list(senders)
         out = []
         deadline = time.monotonic() + 20
         while len(out) < len(senders):
@@ -135,10 +160,63 @@ def ttl_case(f, server, label, sender, qname, qtype, result):
                                          server.count(qname, qtype)))
 
 
+def bound_cases(server):
+    """At most BOUND questions out at once; a queued question whose
+    evaluation gives up is dropped, never asked."""
+    f = Filter(server.address, ["--max-questions", str(BOUND)])
+    try:
+        server.reset_outstanding_max()
+        rs = f.ask(["u@d%d.bound.example" % i for i in range(N_CONCURRENT)])
+        check("max-questions %d, %d evaluations of distinct slow domains: "
+              "all pass" % (BOUND, N_CONCURRENT),
+              len(rs) == N_CONCURRENT and
+              all(r.get("result") == "pass" for r in rs),
+              "%d results: %s" % (len(rs), sorted(set(
+                  r.get("result") for r in rs))))
+        check("max-questions %d: every domain asked once"
+              % BOUND, all(server.count("d%d.bound.example" % i, "TXT") == 1
+                           for i in range(N_CONCURRENT)),
+              str([server.count("d%d.bound.example" % i, "TXT")
+                   for i in range(N_CONCURRENT)]))
+        most = server.outstanding_max()
+        check("max-questions %d: never more than %d questions out at "
+              "the server" % (BOUND, BOUND), 1 <= most <= BOUND,
+              "%d out at once" % most)
+
+        # one slot: "stuck" is out, and a second evaluation of it joins
+        # the question half a second later, so it stays out after the
+        # first evaluation's time-out; "queued" waits behind it and its
+        # evaluation times out in the queue
+        code, err = f.close()
+        check("spfgate filter --max-questions %d exits 0, nothing on "
+              "stderr" % BOUND, code == 0 and not err.strip(),
+              "exit %s: %s" % (code, err[:300]))
+        f = Filter(server.address, ["--max-questions", "1", "--timeout",
+                                    "1"])
+        f.send(["a@stuck.cache.example", "b@queued.cache.example"])
+        time.sleep(0.5)
+        rs = f.ask(["c@stuck.cache.example"], started=2)
+        check("a question queued behind the bound: its evaluation times "
+              "out (temperror)", len(rs) == 3 and
+              all(r.get("result") == "temperror" for r in rs),
+              str([r.get("result") for r in rs]))
+        check("a queued question whose evaluation timed out is never asked",
+              server.count("queued.cache.example", "TXT") == 0,
+              "asked %d times" % server.count("queued.cache.example", "TXT"))
+        r = one(f, "d@after.cache.example")
+        check("the bound's room is free again: the next evaluation passes",
+              r.get("result") == "pass" and
+              server.count("after.cache.example", "TXT") == 1,
+              json.dumps(r)[:300])
+    finally:
+        code, err = f.close()
+    check("spfgate filter --max-questions 1 exits 0, nothing on stderr",
+          code == 0 and not err.strip(), "exit %s: %s" % (code, err[:300]))
+
+
 def main():
     server = testdns.TestDNSServer(ZONE, ttl=TTL, negative_ttl=TTL,
-                                   faults={"slow.cache.example":
-                                           "delay:%d" % SLOW_MS})
+                                   faults=FAULTS)
     server.start()
     f = Filter(server.address)
     try:
@@ -185,9 +263,12 @@ def main():
               all(r.get("lookups") == 1 for r in rs))
     finally:
         code, err = f.close()
-        server.stop()
     check("spfgate filter exits 0, nothing on stderr",
           code == 0 and not err.strip(), "exit %s: %s" % (code, err[:300]))
+    try:
+        bound_cases(server)
+    finally:
+        server.stop()
     print("cache: %d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
 

@@ -21,7 +21,8 @@
 # It is used two ways:
 #   * as a module: a test driver creates TestDNSServer(zonedata), calls
 #     start() (the server then runs in threads), points the checker at
-#     server.address ("127.0.0.1@PORT"), reads server.queries() and
+#     server.address ("127.0.0.1@PORT"), reads server.queries() (and
+#     server.outstanding_max(), the most questions it held at once) and
 #     calls stop();
 #   * from the command line (for manual testing, dig, shell tests):
 #       /usr/bin/python3 tests/dns/testdns.py --listen 127.0.0.1 \
@@ -719,6 +720,8 @@ class TestDNSServer:
         self.log_path = log_path
         self.log_file = None
         self.log = []
+        self.waiting = 0            # questions received, not yet answered
+        self.waiting_max = 0
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.threads = []
@@ -754,6 +757,17 @@ class TestDNSServer:
     def clear_queries(self):
         with self.lock:
             self.log = []
+
+    def outstanding_max(self):
+        """The most questions received and not yet answered at once (a
+        dropped question is not counted), since start or the last
+        reset_outstanding_max()."""
+        with self.lock:
+            return self.waiting_max
+
+    def reset_outstanding_max(self):
+        with self.lock:
+            self.waiting_max = self.waiting
 
     def count(self, qname=None, qtype=None):
         """How many queries were received, of a name and/or type."""
@@ -935,6 +949,9 @@ class TestDNSServer:
                       type_name(query.qtype), outcome)
             if reply is None:
                 return
+            with self.lock:
+                self.waiting += 1
+                self.waiting_max = max(self.waiting_max, self.waiting)
             if delay > 0:
                 self.scheduler.call_later(delay,
                                           lambda: self._send(send, reply))
@@ -946,8 +963,9 @@ class TestDNSServer:
             traceback.print_exc()
             self._log(transport, client_text, "-", "-", "error")
 
-    @staticmethod
-    def _send(send, reply):
+    def _send(self, send, reply):
+        with self.lock:
+            self.waiting -= 1
         try:
             send(reply)
         except OSError:

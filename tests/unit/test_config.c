@@ -221,6 +221,17 @@ test_set_numbers(void **state)
 	set_bad(&cfg, "max-inflight", "1e3", NULL);
 	set_bad(&cfg, "max-inflight", "", NULL);
 
+	assert_int_equal(cfg.max_questions, 256);
+	set_ok(&cfg, "max-questions", "1");
+	assert_int_equal(cfg.max_questions, 1);
+	set_ok(&cfg, "max-questions", "65536");
+	assert_int_equal(cfg.max_questions, 65536);
+	set_bad(&cfg, "max-questions", "0", "bad value for max-questions: "
+	    "'0'");
+	set_bad(&cfg, "max-questions", "65537", NULL);
+	set_bad(&cfg, "max-questions", "-1", NULL);
+	set_bad(&cfg, "max-questions", "many", NULL);
+
 	set_ok(&cfg, "max-void-lookups", "0");
 	assert_int_equal(cfg.max_void_lookups, 0);
 	set_ok(&cfg, "max-void-lookups", "100");

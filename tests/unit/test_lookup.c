@@ -2,7 +2,8 @@
  * test_lookup.c: the lookup layer (lookup.c) through the scripted
  * resolver: answers reach the asker's handler with its argument, then
  * the owner's seen hook; the in-flight count, the question budget, the
- * DNSSEC tally, the timer, abandoning and releasing; and the two rules
+ * DNSSEC tally, the timer, abandoning and releasing; the bound on
+ * questions out at once and its queue; and the two rules
  * of RFC 7208 4.6.4 it keeps (which terms count, what is void).
  */
 #include <event2/event.h>
@@ -26,6 +27,7 @@ struct seen_log {
 static struct seen_log	 log_;
 static int		 slot_a, slot_b;
 static struct lookup_hub *hub;
+static int		 max_questions;	/* the hub's bound for start() */
 
 static void
 handler(void *owner, void *arg, const struct lookup *l,
@@ -95,7 +97,8 @@ start(struct lookup_set *s, struct event_base **base, struct resolver **r,
 	spf_config_init(&cfg);
 	assert_non_null(*base = event_base_new());
 	assert_non_null(*r = resolver_new(&cfg, *base, 0, err, sizeof(err)));
-	assert_non_null(hub = lookup_hub_new(*r, 64 * 1024));
+	assert_non_null(hub = lookup_hub_new(*r, *base, 64 * 1024,
+	    max_questions));
 	assert_int_equal(lookup_init(s, hub, *base, ms, &owner), 0);
 }
 
@@ -394,6 +397,107 @@ test_shared(void **state)
 	finish(&s, base, r);
 }
 
+/*
+ * With at most one question out, the others wait in the hub's queue and
+ * go out in the order asked, each after the one before it ended (with
+ * sync, answered inside resolver_query as they go out: no recursion).
+ */
+static void
+queued(int sync)
+{
+	struct lookup_owner	 owner = { &log_, seen, expired };
+	struct lookup_set	 s, s2;
+	struct event_base	*base;
+	struct resolver		*r;
+	int			 pass;
+
+	script_load(zone, 0, sync);
+	max_questions = 1;
+	start(&s, &base, &r, 5000);
+	max_questions = 0;
+	assert_int_equal(lookup_init(&s2, hub, base, 5000, &owner), 0);
+	(void)lookup_ask(&s2, "slow.example", DNS_T_A, handler, NULL);
+	(void)lookup_ask(&s, "nowhere.example", DNS_T_A, handler, &slot_a);
+	(void)lookup_ask(&s, "a.example", DNS_T_TXT, handler, &slot_b);
+	(void)lookup_ask(&s, "a.example", DNS_T_A, handler, NULL);
+	assert_int_equal(script_queries(), 1);
+	assert_int_equal(s.queries, 3);
+	assert_int_equal(s.pending, 3);
+	/* nobody waits on the one out: it goes, and the queue moves */
+	lookup_free(&s2);
+	assert_int_equal(script_cancelled(), 1);
+	for (pass = 0; pass < 10 && s.pending > 0; pass++) {
+		assert_true(script_outstanding() <= 1);
+		assert_int_equal(event_base_loop(base, EVLOOP_NONBLOCK), 0);
+	}
+	assert_int_equal(s.pending, 0);
+	assert_int_equal(script_queries(), 4);
+	assert_int_equal(log_.answers, 3);
+	assert_int_equal(log_.status[0], DNS_NXDOMAIN);
+	assert_ptr_equal(log_.arg[0], &slot_a);
+	assert_int_equal(log_.status[1], DNS_OK);
+	assert_ptr_equal(log_.arg[1], &slot_b);
+	assert_int_equal(log_.records[2], 2);
+	finish(&s, base, r);
+}
+
+static void
+test_queued_async(void **state)
+{
+	(void)state;
+	queued(0);
+}
+
+static void
+test_queued_sync(void **state)
+{
+	(void)state;
+	queued(1);
+}
+
+/*
+ * A queued question is under its set's timer; giving up on it takes it
+ * out of the queue, never to be asked, and frees its room for others.
+ */
+static void
+test_queued_expiry(void **state)
+{
+	struct lookup_owner	 owner = { &log_, seen, expired };
+	struct lookup_set	 s, s2;
+	struct event_base	*base;
+	struct resolver		*r;
+
+	(void)state;
+	script_load(zone, 0, 0);
+	max_questions = 1;
+	start(&s, &base, &r, 20);
+	max_questions = 0;
+	(void)lookup_ask(&s, "slow.example", DNS_T_A, handler, &slot_a);
+	(void)lookup_ask(&s, "slow2.example", DNS_T_MX, handler, &slot_b);
+	assert_int_equal(script_queries(), 1);
+	assert_int_equal(event_base_dispatch(base), 1);
+	assert_int_equal(log_.expired, 1);
+	assert_int_equal(s.pending, 2);
+	lookup_abandon(&s);
+	assert_int_equal(log_.answers, 2);
+	assert_int_equal(log_.status[1], DNS_TIMEOUT);
+	assert_ptr_equal(log_.arg[1], &slot_b);
+	/* the one out is cancelled; the queued one was never asked */
+	assert_int_equal(script_cancelled(), 1);
+	assert_int_equal(script_queries(), 1);
+	assert_int_equal(script_asked("slow2.example", "MX"), 0);
+	/* the room is free again: another set's question goes out at once */
+	assert_int_equal(lookup_init(&s2, hub, base, 5000, &owner), 0);
+	log_.set = &s2;
+	(void)lookup_ask(&s2, "a.example", DNS_T_A, handler, NULL);
+	assert_int_equal(script_queries(), 2);
+	assert_int_equal(event_base_loop(base, EVLOOP_NONBLOCK), 0);
+	assert_int_equal(log_.answers, 3);
+	assert_int_equal(log_.status[2], DNS_OK);
+	lookup_free(&s2);
+	finish(&s, base, r);
+}
+
 /* RFC 7208 4.6.4, said once for the evaluator and the linter. */
 static void
 test_limits_rules(void **state)
@@ -431,6 +535,9 @@ main(void)
 		cmocka_unit_test(test_release),
 		cmocka_unit_test(test_unaskable),
 		cmocka_unit_test(test_shared),
+		cmocka_unit_test(test_queued_async),
+		cmocka_unit_test(test_queued_sync),
+		cmocka_unit_test(test_queued_expiry),
 		cmocka_unit_test(test_limits_rules),
 	};
 
