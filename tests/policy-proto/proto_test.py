@@ -527,8 +527,13 @@ def check_listen_tcp():
 
 def check_out_of_fds():
     """Out of descriptors, accept() fails and the socket stays readable:
-    the service must rest, not spin logging, and serve again after."""
+    the service must rest, not spin logging, and serve again after.
+    Not under valgrind: it keeps descriptors of its own below the limit
+    (how many differs between releases: trixie's reset the connection),
+    so 48 is not what the service gets; the plain run checks this."""
     import resource
+    if SLOW:
+        return
     port = free_port()
     logpath = os.path.join(tmp, "fds.log")
     log = open(logpath, "wb")
