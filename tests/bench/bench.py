@@ -17,277 +17,15 @@ import os
 import re
 import select
 import shutil
-import signal
-import socket
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOP = os.path.dirname(os.path.dirname(HERE))
-PY = "/usr/bin/python3"
-NSD_ADDR = "127.0.0.1"
-UB_ADDR = "127.0.0.2"
-PROXY_ADDR = "127.0.0.3"
-DELAY_MS = 20
-INFLIGHT = 1000
-WARM_MIN_S = 1.0        # keep repeating warm passes until this long
-DELAY_PEER_S = 12.0     # how long the synchronous peers run at 20 ms
-STALL_S = 120           # a checker silent this long has hung
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def sh(cmd, **kw):
-    return subprocess.run(cmd, check=True, **kw)
-
-
-# -- processes and their CPU ---------------------------------------------
-
-def cpu_s(pid):
-    """CPU seconds of every thread of pid, from schedstat (ns)."""
-    total = 0
-    try:
-        for t in os.listdir("/proc/%d/task" % pid):
-            with open("/proc/%d/task/%s/schedstat" % (pid, t)) as f:
-                total += int(f.read().split()[0])
-    except (FileNotFoundError, ProcessLookupError):
-        pass
-    return total / 1e9
-
-
-def ours(comm):
-    """Processes named comm in our network namespace (NSD forks and
-    reloads into new processes, so they are looked up every time)."""
-    me = os.readlink("/proc/self/ns/net")
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            if os.readlink("/proc/%s/ns/net" % d) != me:
-                continue
-            with open("/proc/%s/comm" % d) as f:
-                if f.read().strip() != comm:
-                    continue
-        except OSError:
-            continue
-        out.append(int(d))
-    return out
-
-
-def busy_s():
-    """CPU seconds the whole machine has spent busy, all cores."""
-    with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:]]
-    # user nice system idle iowait irq softirq steal
-    return (sum(v[:8]) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")
-
-
-def status_kb(pid, key):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def dns_query(addr, name, qtype=1, port=53, timeout=0.3):
-    """One UDP question; the rcode, or None without an answer."""
-    q = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
-    for label in name.rstrip(".").split("."):
-        q += bytes([len(label)]) + label.encode()
-    q += b"\0" + struct.pack(">HH", qtype, 1)
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(timeout)
-    try:
-        s.sendto(q, (addr, port))
-        r = s.recv(4096)
-        return r[3] & 0x0f
-    except OSError:
-        return None
-    finally:
-        s.close()
-
-
-def wait_dns(addr, name, what, seconds=20):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if dns_query(addr, name) is not None:
-            return
-        time.sleep(0.05)
-    raise RuntimeError("%s does not answer on %s" % (what, addr))
-
-
-# -- the DNS servers -----------------------------------------------------
-
-class Servers:
-    def __init__(self, work, corpus, build):
-        self.work, self.corpus, self.build = work, corpus, build
-        self.nsd = self.unbound = self.proxy = None
-        self.ubconf = os.path.join(work, "unbound.conf")
-        self.pxstats = os.path.join(work, "proxy.stats")
-
-    def start_nsd(self):
-        conf = os.path.join(self.work, "nsd.conf")
-        with open(conf, "w") as f:
-            f.write("""server:
-	ip-address: %s
-	port: 53
-	server-count: 1
-	username: ""
-	chroot: ""
-	database: ""
-	zonelistfile: "%s/zone.list"
-	xfrdfile: "%s/xfrd.state"
-	xfrdir: "%s"
-	pidfile: "%s/nsd.pid"
-	logfile: "%s/nsd.log"
-	verbosity: 0
-	hide-version: yes
-	# response rate limiting off: a benchmark asks fast on purpose
-	rrl-ratelimit: 0
-	rrl-whitelist-ratelimit: 0
-	reuseport: no
-remote-control:
-	control-enable: no
-include: "%s/nsd-zones.conf"
-""" % (NSD_ADDR, self.work, self.work, self.work, self.work, self.work,
-                self.corpus))
-        self.nsd = subprocess.Popen(["nsd", "-d", "-c", conf],
-                                    stderr=open(os.path.join(
-                                        self.work, "nsd.err"), "w"))
-        wait_dns(NSD_ADDR, "com", "NSD")
-
-    def start_unbound(self):
-        stubs = open(os.path.join(self.corpus, "stubs.txt")).read().split()
-        with open(self.ubconf, "w") as f:
-            f.write("""server:
-	interface: %s
-	port: 53
-	num-threads: 1
-	username: ""
-	chroot: ""
-	directory: "%s"
-	pidfile: "%s/unbound.pid"
-	use-syslog: no
-	verbosity: 0
-	do-ip6: no
-	# NSD is on 127.0.0.1
-	do-not-query-localhost: no
-	access-control: 127.0.0.0/8 allow
-	module-config: "iterator"
-	# answers in the order NSD gave them, every time
-	rrset-roundrobin: no
-	# room for the whole corpus: warm means warm
-	msg-cache-size: 128m
-	rrset-cache-size: 256m
-	num-queries-per-thread: 4096
-	outgoing-range: 8192
-	so-rcvbuf: 8m
-	so-sndbuf: 8m
-	prefetch: no
-	statistics-cumulative: no
-	# the reverse zones are served by our NSD, not answered locally
-	local-zone: "in-addr.arpa." nodefault
-	local-zone: "ip6.arpa." nodefault
-remote-control:
-	control-enable: yes
-	control-interface: %s/unbound.ctl
-	control-use-cert: no
-""" % (UB_ADDR, self.work, self.work, self.work))
-            for z in stubs:
-                f.write('stub-zone:\n\tname: "%s."\n\tstub-addr: %s@53\n'
-                        % (z, NSD_ADDR))
-        self.unbound = subprocess.Popen(
-            ["unbound", "-d", "-c", self.ubconf],
-            stderr=open(os.path.join(self.work, "unbound.err"), "a"))
-        wait_dns(UB_ADDR, "com", "unbound")
-        end = time.monotonic() + 10
-        while self.ub_stats() is None:
-            if time.monotonic() > end:
-                raise RuntimeError("unbound-control does not answer")
-            time.sleep(0.05)
-
-    def restart_unbound(self):
-        """A cold cache: a fresh unbound process."""
-        self.stop(self.unbound)
-        self.start_unbound()
-
-    def ub_stats(self):
-        """Counters since the last call (statistics-cumulative: no)."""
-        r = subprocess.run(["unbound-control", "-c", self.ubconf, "stats"],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            return None
-        out = {}
-        for line in r.stdout.splitlines():
-            k, _, v = line.partition("=")
-            try:
-                out[k] = float(v)
-            except ValueError:
-                pass
-        return out
-
-    def start_proxy(self, delay):
-        self.stop(self.proxy)
-        self.proxy = subprocess.Popen(
-            [os.path.join(self.build, "bench", "dnsdelay"), "-l",
-             PROXY_ADDR + ":53", "-u", UB_ADDR + ":53", "-d", str(delay),
-             "-S", self.pxstats],
-            stderr=open(os.path.join(self.work, "proxy.err"), "a"))
-        wait_dns(PROXY_ADDR, "com", "the delaying proxy")
-
-    def proxy_stats(self):
-        try:
-            os.unlink(self.pxstats)
-        except FileNotFoundError:
-            pass
-        self.proxy.send_signal(signal.SIGUSR1)
-        end = time.monotonic() + 5
-        while not os.path.exists(self.pxstats):
-            if time.monotonic() > end:
-                raise RuntimeError("no stats from the proxy")
-            time.sleep(0.005)
-        out = {}
-        for line in open(self.pxstats):
-            k, _, v = line.strip().partition("=")
-            out[k] = int(v)
-        return out
-
-    def dns_cpu(self):
-        return cpu_s(self.unbound.pid), sum(cpu_s(p) for p in
-                                            ours("nsd"))
-
-    @staticmethod
-    def stop(p):
-        if p is not None and p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-
-    def stop_all(self):
-        for p in (self.proxy, self.unbound, self.nsd):
-            self.stop(p)
-
-
-def set_resolv_conf(work, addr):
-    """What the system resolver (libspf2, pyspf) asks from now on."""
-    # rewritten in place: /etc/resolv.conf is a bind mount of this file
-    with open(os.path.join(work, "resolv.conf"), "w") as f:
-        f.write("nameserver %s\noptions attempts:2 timeout:5\n" % addr)
+from benchsrv import *  # noqa: F401,F403 the servers, constants
+from benchreport import report, modes_text, callgrind_text, agreement
 
 
 # -- a checker fed through pipes -----------------------------------------
@@ -353,7 +91,7 @@ def pct(vals, p):
 
 
 def parse(kind, lines):
-    """(result, latency_us or None) for each output line."""
+    """(result, latency_us, questions[, cached, shared]) per line."""
     out = []
     for line in lines:
         if kind == "spfgate":
@@ -368,7 +106,9 @@ def parse(kind, lines):
             f = line.decode(errors="replace").split("\t")
             out.append((f[0], int(f[1]) if len(f) > 1 and f[1].isdigit()
                         else 0, int(f[2]) if len(f) > 2 and
-                        f[2].isdigit() else None))
+                        f[2].isdigit() else None,
+                        int(f[3]) if len(f) > 4 else None,
+                        int(f[4]) if len(f) > 4 else None))
     return out
 
 
@@ -376,15 +116,20 @@ def parse(kind, lines):
 
 def checker_cmd(name, build, resolver_addr, inflight=INFLIGHT):
     if name == "spfgate":
+        # the MAIL FROM identity alone, as the libspf2 and pyspf drivers
+        # check it: with issue 14's default HELO check on, spfgate asked
+        # 0.742 questions per evaluation at unbound against libspf2's
+        # 0.629 for work the peers do not do
         return [os.path.join(build, "spfgate"), "filter", "--config",
                 "/dev/null", "--resolver", resolver_addr + "@53",
                 "--dnssec", "no", "--receiver", "bench.local",
-                "--max-inflight", str(inflight)]
-    if name == "spflat":
+                "--helo-check", "no", "--max-inflight", str(inflight)]
+    if name in ("spflat", "spflat-count"):
         return [os.path.join(build, "bench", "spflat"), "--config",
                 "/dev/null", "--resolver", resolver_addr + "@53",
                 "--dnssec", "no", "--receiver", "bench.local",
-                "--inflight", str(inflight)]
+                "--inflight", str(inflight)] + (
+                    ["--count-cached"] if name == "spflat-count" else [])
     if name == "libspf2":
         return [os.path.join(build, "bench", "spf2drv"), "-r",
                 "bench.local"]
@@ -424,6 +169,14 @@ def cold_warm(name, srv, work, build, lines):
         passes.append({"t": t, "cpu": cpu, "ub_cpu": ub1 - ub0,
                        "nsd_cpu": nsd1 - nsd0, "foreign": foreign,
                        "ub_queries": st.get("total.num.queries", 0),
+                       # unbound's own queue: questions waiting in it,
+                       # and how long it took to answer one
+                       "ub_reqlist_avg": st.get("total.requestlist.avg",
+                                                0),
+                       "ub_reqlist_max": st.get("total.requestlist.max",
+                                                0),
+                       "ub_rec_ms": st.get("total.recursion.time.avg",
+                                           0) * 1000,
                        "ub_cachemiss": st.get("total.num.cachemiss", 0),
                        "out": parse(kind, out)})
         k += 1
@@ -444,6 +197,13 @@ def cold_warm(name, srv, work, build, lines):
         "warm_q": sum(p["ub_queries"] for p in warm) / nw,
         "cold_ub_us": cold["ub_cpu"] / n * 1e6,
         "cold_nsd_us": cold["nsd_cpu"] / n * 1e6,
+        # how busy each was during the cold pass, in cores
+        "cold_busy": cold["cpu"] / cold["t"],
+        "cold_ub_busy": cold["ub_cpu"] / cold["t"],
+        "cold_nsd_busy": cold["nsd_cpu"] / cold["t"],
+        "cold_ub_reqlist_avg": cold["ub_reqlist_avg"],
+        "cold_ub_reqlist_max": cold["ub_reqlist_max"],
+        "cold_ub_rec_ms": cold["ub_rec_ms"],
         "warm_passes": len(warm),
         "cold_t": cold["t"],
         "cold_foreign_cores": max(0.0, cold["foreign"] / cold["t"]),
@@ -466,6 +226,11 @@ def cold_warm(name, srv, work, build, lines):
     if name in ("spfgate", "spflat"):
         res["spfgate_questions"] = sum(o[2] or 0 for o in
                                        cold["out"]) / n
+    if name == "spfgate":
+        # evaluations in flight on average (Little's law) of the
+        # max-inflight allowed
+        res["cold_inflight_mean"] = res["cold_eps"] * statistics.mean(
+            lat_c) / 1e6
     ub, ns = res["cold_ub_us"], res["cold_nsd_us"]
     # the servers alone: unbound and NSD are one process each (one core
     # each at most) and share the machine's two cores
@@ -479,6 +244,25 @@ def cold_warm(name, srv, work, build, lines):
             res["cold_cpu_us"], res["warm_cpu_us"], res["cold_q"],
             res["cold_foreign_cores"], res["warm_foreign_cores"]))
     return res
+
+
+def cache_counts(srv, work, build, lines):
+    """Where the core's answers came from, per evaluation, cold then
+    warm: its answer cache, a question already in flight, or a question
+    to libunbound (spflat --count-cached: traced, so a pass of its
+    own)."""
+    srv.restart_unbound()
+    c = Checker(checker_cmd("spflat-count", build, UB_ADDR), work,
+                "spflat-count")
+    out = {}
+    for k in ("cold", "warm"):
+        res = parse("driver", c.feed(lines))
+        n = float(len(res))
+        out[k] = {"cached": sum(r[3] or 0 for r in res) / n,
+                  "shared": sum(r[4] or 0 for r in res) / n,
+                  "asked": sum(r[2] or 0 for r in res) / n}
+    c.close()
+    return out
 
 
 def combine(runs):
@@ -526,6 +310,7 @@ def rss_run(name, srv, work, build, lines, resolver, inflight):
         r["proxy_q"] = (px1["udp_queries"] + px1["tcp_queries"] -
                         px0["udp_queries"] - px0["tcp_queries"]) / n
         r["proxy_dropped"] = px1["dropped"] - px0["dropped"]
+        r["proxy_outstanding_max"] = px1.get("udp_outstanding_max")
     return r
 
 
@@ -589,70 +374,6 @@ def single_eval(name, work, build, line, reps=5):
             out[0][0], "questions": qs[0]}
 
 
-# -- agreement with pyspf --------------------------------------------------
-
-VOID_PER_TERM = (
-    "RFC 7208 4.6.4 limits the terms whose lookups come back empty "
-    "('void lookups') to two; an mx term whose MX query has answers is "
-    "not void, but pyspf also counts each MX host's empty AAAA lookup and "
-    "stops at permerror (IPv6 client, MX hosts without AAAA)")
-
-
-def classify(checker, kind, q, a, b):
-    """Why a checker's result a differs from pyspf's b: the RFC 7208
-    rule, or None if the difference is not understood."""
-    k = kind.split(":")[-1]
-    ip = q.decode().split("\t")[0]
-    if k == "lame" and a == "temperror" and b == "permerror":
-        return ("RFC 7208 4.4 and 5.2: the include target's TXT lookup "
-                "ends in SERVFAIL (a CNAME loop), which is temperror; pyspf "
-                "over pydns ignores the RCODE of a UDP answer, takes the "
-                "SERVFAIL for 'no record' and reports permerror")
-    if ":" in ip and b == "permerror" and a in ("pass", "fail", "softfail",
-                                                "neutral") and \
-            k in ("self", "webhost", "exp", "ptr"):
-        return VOID_PER_TERM
-    if checker != "libspf2" or not k.startswith("permerror/"):
-        return None
-    sub = k.split("/", 1)[1]
-    if a == "(invalid)":
-        return ("libspf2 reports a record it cannot compile (%s) as "
-                "SPF_RESULT_INVALID; RFC 7208 4.6 makes a syntax error "
-                "permerror" % sub)
-    if sub == "void-limit":
-        return ("libspf2 1.2.10 (RFC 4408) has no void-lookup limit "
-                "(RFC 7208 4.6.4): the third a: term with no address is "
-                "passed over")
-    if sub == "too-many-lookups":
-        return ("libspf2 does not count the terms of included records "
-                "against the limit of 10 (RFC 7208 4.6.4 counts every "
-                "DNS-querying term of the whole evaluation)")
-    if sub == "mx-empty-domain":
-        return ("libspf2 takes 'mx:' with an empty domain-spec for 'mx'; "
-                "the ABNF of RFC 7208 4.6.1/5.4 needs a domain-spec after "
-                "the colon (permerror)")
-    return None
-
-
-def agreement(name, meta, queries, base, other):
-    kinds = meta["query_kinds"]
-    diffs = {}
-    same = 0
-    for i, (a, b) in enumerate(zip(other, base)):
-        if a == b:
-            same += 1
-            continue
-        why = classify(name, kinds[i], queries[i], a, b) or \
-            "UNEXPLAINED"
-        key = (kinds[i].split(":")[-1], a, b, why)
-        d = diffs.setdefault(key, {"count": 0, "example": queries[i]})
-        d["count"] += 1
-    return same / len(base), sorted(
-        [{"kind": k[0], "checker": k[1], "pyspf": k[2], "why": k[3],
-          "count": v["count"], "example": v["example"].decode().strip()}
-         for k, v in diffs.items()], key=lambda x: -x["count"])
-
-
 # -- callgrind -------------------------------------------------------------
 
 def callgrind(srv, work, build, lines, name="spfgate", warm_passes=2):
@@ -711,136 +432,6 @@ def annotate(path, inclusive):
         out[name] = out.get(name, 0) + ir if inclusive == "no" else \
             max(out.get(name, 0), ir)
     return out
-
-
-# -- output ----------------------------------------------------------------
-
-def fmt(v, digits=0):
-    if v is None:
-        return "-"
-    if digits == 0:
-        return "{:,.0f}".format(v)
-    return "{:,.{}f}".format(v, digits)
-
-
-def ratio(a, b):
-    return "%.2fx" % (a / b) if b else "-"
-
-
-def table(R):
-    sg, l2, py, lat = R["spfgate"], R["libspf2"], R["pyspf"], \
-        R["spflat"]
-    rows = []
-
-    def row(label, f, digits=0, rat=True, lower_better=False):
-        cells = []
-        for x in (sg, l2, py):
-            v = f(x)
-            c = fmt(v, digits)
-            if rat and x is not sg and v is not None and f(sg):
-                c += " (%s)" % ratio(v, f(sg))
-            cells.append(c)
-        rows.append("| %s | %s |" % (label, " | ".join(cells)))
-    rows.append("| per evaluation, one process each | spfgate | libspf2 "
-                "(ratio to spfgate) | pyspf (ratio to spfgate) |")
-    rows.append("|---|---|---|---|")
-    row("cold evals/s", lambda x: x["cold_eps"])
-    row("warm evals/s", lambda x: x["warm_eps"])
-    row("CPU µs/eval cold", lambda x: x["cold_cpu_us"], 1)
-    row("CPU µs/eval warm", lambda x: x["warm_cpu_us"], 2)
-    rows.append("| spfgate's core alone (spflat: no JSON, one in flight): "
-                "evals/s cold / warm, CPU µs/eval cold / warm | %s / %s, %s / %s | - | - |" % (
-                    fmt(lat["cold_eps"]), fmt(lat["warm_eps"]),
-                    fmt(lat["cold_cpu_us"], 1), fmt(lat["warm_cpu_us"], 1)))
-    rows.append("| latency p50 / p99 ms, cold, one in flight | %s / %s | "
-                "%s / %s | %s / %s |" % (
-                    fmt(lat["cold_p50_ms"], 3), fmt(lat["cold_p99_ms"], 3),
-                    fmt(l2["cold_p50_ms"], 3), fmt(l2["cold_p99_ms"], 3),
-                    fmt(py["cold_p50_ms"], 3), fmt(py["cold_p99_ms"], 3)))
-    rows.append("| latency p50 / p99 ms, warm, one in flight | %s / %s | "
-                "%s / %s | %s / %s |" % (
-                    fmt(lat["warm_p50_ms"], 3), fmt(lat["warm_p99_ms"], 3),
-                    fmt(l2["warm_p50_ms"], 3), fmt(l2["warm_p99_ms"], 3),
-                    fmt(py["warm_p50_ms"], 3), fmt(py["warm_p99_ms"], 3)))
-    rows.append("| latency p50 / p99 ms, cold, %d in flight (filter) | "
-                "%s / %s | - | - |" % (INFLIGHT, fmt(sg["cold_p50_ms"], 0),
-                                       fmt(sg["cold_p99_ms"], 0)))
-    row("peak RSS MiB", lambda x: x["rss_hwm_kb"] / 1024.0, 1)
-    row("DNS queries/eval cold (at unbound)", lambda x: x["cold_q"], 2)
-    row("DNS queries/eval warm (at unbound)", lambda x: x["warm_q"], 3)
-    row("DNS servers' CPU µs/eval cold (unbound + NSD)",
-        lambda x: x["cold_ub_us"] + x["cold_nsd_us"], 0)
-    row("ceiling the servers set, evals/s", lambda x: x["ceiling_eps"])
-    row("what the machine had left allowed, evals/s (servers + checker "
-        "CPU, less other load)", lambda x: x["machine_eps"])
-    d = R["delay"]
-    rows.append("| %d ms per answer: evals/s | %s (%d in flight) | %s "
-                "(%s) | %s (%s) |" % (
-                    DELAY_MS, fmt(d["spfgate"]["eps"]), INFLIGHT,
-                    fmt(d["libspf2"]["eps"], 1),
-                    ratio(d["libspf2"]["eps"], d["spfgate"]["eps"]),
-                    fmt(d["pyspf"]["eps"], 1),
-                    ratio(d["pyspf"]["eps"], d["spfgate"]["eps"])))
-    rows.append("| %d ms per answer: DNS queries/eval (at the proxy) | "
-                "%s | %s | %s |" % (
-                    DELAY_MS, fmt(d["spfgate"]["proxy_q"], 2),
-                    fmt(d["libspf2"]["proxy_q"], 2),
-                    fmt(d["pyspf"]["proxy_q"], 2)))
-    s = R["single"]
-    rows.append("| one evaluation, %d ms per answer (include chain + mx "
-                "with 5 hosts), ms | %s (%s questions) | %s (%s) | - |" % (
-                    DELAY_MS, fmt(s["spfgate"]["ms"], 0),
-                    s["spfgate"]["questions"], fmt(s["libspf2"]["ms"], 0),
-                    ratio(s["libspf2"]["ms"], s["spfgate"]["ms"])))
-    m = R["memory"]
-    rows.append("| memory per evaluation in flight, KiB: filter / core "
-                "(libunbound alone, per lookup) | %s / %s (%s) | - | - |" % (
-                    fmt(m["filter_kib"], 2), fmt(m["core_kib"], 2),
-                    fmt(m.get("libunbound_kib"), 2)))
-    return "\n".join(rows)
-
-
-def targets(R):
-    sg, l2 = R["spfgate"], R["libspf2"]
-    d, s, m = R["delay"], R["single"], R["memory"]
-    t = []
-
-    def add(name, ok, detail):
-        t.append("| %s | %s | %s |" % (name, "met" if ok else "MISSED",
-                                       detail))
-    t.append("| target (issue 7) | | measured |")
-    t.append("|---|---|---|")
-    r = sg["warm_eps"] / l2["warm_eps"]
-    add("warm: >= 2x libspf2's evals/s", r >= 2, "%.2fx" % r)
-    add("warm: <= 10 µs CPU per evaluation", sg["warm_cpu_us"] <= 10,
-        "%.1f µs" % sg["warm_cpu_us"])
-    r = sg["cold_eps"] / sg["ceiling_eps"] if sg["ceiling_eps"] else 0
-    add("cold: >= 90% of the ceiling the DNS servers set", r >= 0.9,
-        "%.0f%% (%s of %s evals/s; %.0f%% of what the machine had left "
-        "with %.1f cores taken by other work)" % (
-            r * 100, fmt(sg["cold_eps"]), fmt(sg["ceiling_eps"]),
-            100 * sg["cold_eps"] / sg["machine_eps"],
-            sg["cold_foreign_cores"]))
-    add("cold: no more DNS queries per evaluation than libspf2",
-        sg["cold_q"] <= l2["cold_q"], "%.2f vs %.2f" % (sg["cold_q"],
-                                                        l2["cold_q"]))
-    r = d["spfgate"]["eps"] / d["libspf2"]["eps"]
-    add("20 ms: >= 100x libspf2 with %d in flight" % INFLIGHT, r >= 100,
-        "%.0fx" % r)
-    add("memory: <= 2 KiB per evaluation in flight", m["core_kib"] is not
-        None and m["core_kib"] <= 2, "core %s KiB, filter mode %s KiB" % (
-            fmt(m["core_kib"], 2), fmt(m["filter_kib"], 2)))
-    r = s["spfgate"]["ms"] / s["libspf2"]["ms"]
-    add("one evaluation at 20 ms: <= 0.5x libspf2's latency", r <= 0.5,
-        "%.2fx (%s vs %s ms)" % (r, fmt(s["spfgate"]["ms"]),
-                                 fmt(s["libspf2"]["ms"])))
-    a = R["agreement"]["spfgate"]
-    unexplained = sum(x["count"] for x in a["diffs"] if x["why"] ==
-                      "UNEXPLAINED")
-    add("same results as pyspf on >= 99.5% of the queries, every "
-        "difference explained", a["same"] >= 0.995 and unexplained == 0,
-        "%.2f%%, %d unexplained" % (a["same"] * 100, unexplained))
-    return "\n".join(t)
 
 
 def machine():
@@ -949,6 +540,7 @@ def main():
                 R["pyspf"]["rounds"] = []
         for name in runs:
             R[name] = combine(runs[name])
+        R["origins"] = cache_counts(srv, work, a.build, lines)
         base = R["pyspf"]["results"]
         R["agreement"] = {}
         for name in ("spfgate", "libspf2"):
@@ -994,6 +586,22 @@ def main():
                                               chain),
                        "pyspf": single_eval("pyspf", work, a.build, chain,
                                             3)}
+        # issue 16's memory figure: spfgate filter's peak RSS at
+        # --max-inflight INFLIGHT and at MEM_LOW, the same queries, every
+        # answer DELAY_MS late, each in a fresh process
+        mq = dlines[:MEM_QUERIES]
+        hi = rss_run("spfgate", srv, work, a.build, mq, PROXY_ADDR,
+                     INFLIGHT)
+        lo = rss_run("spfgate", srv, work, a.build, mq, PROXY_ADDR,
+                     MEM_LOW)
+        R["mem16"] = {"n": len(mq), "hi_kb": hi["hwm_kb"],
+                      "lo_kb": lo["hwm_kb"], "hi_eps": hi["eps"],
+                      # questions out at once at the proxy, at most
+                      "hi_q_max": hi.get("proxy_outstanding_max"),
+                      "lo_q_max": lo.get("proxy_outstanding_max"),
+                      "lo_eps": lo["eps"],
+                      "kib": (hi["hwm_kb"] - lo["hwm_kb"]) /
+                      float(INFLIGHT - MEM_LOW)}
         ub_busy = ub_samples(a.build, work, dlines, PROXY_ADDR, INFLIGHT)
         px = subprocess.run([os.path.join(a.build, "bench", "dnsload"),
                              "-s", PROXY_ADDR + ":53", "-w", str(INFLIGHT),
@@ -1089,103 +697,6 @@ def resolver_modes(srv, work, build, dlines):
                            text=True)
         out[mode] = r.stdout.strip() or r.stderr.strip()
     return out
-
-
-def modes_text(m):
-    return "libunbound async modes, %s:\n  %s\n  %s" % (
-        "same names, cold then warm", m.get("async"), m.get("event"))
-
-
-def callgrind_text(cg):
-    lines = ["callgrind: %s instructions per warm evaluation of %s (%d "
-             "queries, %d warm passes, less a cold-only run)" % (
-                 fmt(cg["ir_per_warm_eval"]), "spfgate filter" if
-                 cg["name"] == "spfgate" else "the core (spflat)", cg["n"],
-                 cg["warm_passes"]),
-             "  per warm evaluation, inclusive (top 20):"]
-    for ir, fn in cg["inclusive"][:20]:
-        lines.append("    %9s  %s" % (fmt(ir), fn))
-    lines.append("  per warm evaluation, self (top 20):")
-    for ir, fn in cg["self"][:20]:
-        lines.append("    %9s  %s" % (fmt(ir), fn))
-    return "\n".join(lines)
-
-
-def report(R):
-    m = R["machine"]
-    out = ["spfgate benchmark, %s, commit %s; %s cores (%s), %s GiB, "
-           "load %s; finished in %.0f s" % (
-               m["date"], m["commit"], m["cores"], m.get("cpu"),
-               m.get("mem_gib"), " ".join(m["load"]), R["elapsed_s"]),
-           "corpus: %d domains, %d queries (%d IPv6 clients, %d null "
-           "senders)" % (R["corpus"]["domains"], R["corpus"]["queries"],
-                         R["corpus"]["v6_queries"],
-                         R["corpus"]["null_senders"]),
-           "outcomes (pyspf): " + ", ".join(
-               "%s %d" % kv for kv in sorted(R["outcomes"]["pyspf"].items(),
-                                             key=lambda x: -x[1])),
-           "", table(R), "", targets(R), ""]
-    for name in ("spfgate", "libspf2"):
-        a = R["agreement"][name]
-        out.append("agreement of %s with pyspf: %.2f%% of %d queries" % (
-            name, a["same"] * 100, R["corpus"]["queries"]))
-        for x in a["diffs"]:
-            out.append("  %4d  %s says %s, pyspf %s [%s]: %s" % (
-                x["count"], name, x["checker"], x["pyspf"], x["kind"],
-                x["why"]))
-            out.append("        e.g. %s" % x["example"].replace("\t", " "))
-    out.append("")
-    for name in ("spfgate", "libspf2", "spflat"):
-        x = R[name]
-        out.append("%s per round (cold/warm evals/s; other load on the "
-                   "machine, cores): %s" % (name, "; ".join(
-                       "%s/%s (%.1f/%.1f)" % (fmt(r["cold_eps"]),
-                                              fmt(r["warm_eps"]),
-                                              r["cold_foreign_cores"],
-                                              r["warm_foreign_cores"])
-                       for r in x["rounds"])))
-    for name in ("spfgate", "libspf2", "pyspf"):
-        x = R[name]
-        if x["warm_differs"]:
-            out.append("%s: %d results changed from the cold pass to the "
-                       "first warm one (%s)" % (
-                           name, x["warm_differs"],
-                           ", ".join(x["warm_differs_how"])))
-    d = R["delay"]
-    out.append("")
-    out.append("%d ms per answer: spfgate filter %s evals/s (p50 %s ms, "
-               "p99 %s ms, %d temperrors), core %s evals/s; libspf2 %s "
-               "evals/s over %d queries, pyspf %s over %d" % (
-                   DELAY_MS, fmt(d["spfgate"]["eps"]),
-                   fmt(d["spfgate"]["p50_ms"]), fmt(d["spfgate"]["p99_ms"]),
-                   d["spfgate"]["temperrors"], fmt(d["spflat"]["eps"]),
-                   fmt(d["libspf2"]["eps"], 1), d["libspf2"]["n"],
-                   fmt(d["pyspf"]["eps"], 1), d["pyspf"]["n"]))
-    out.append("delaying proxy self-test (%d in flight, %d ms): %s" % (
-        INFLIGHT, DELAY_MS, R["proxy_selftest"]))
-    mm = R["memory"]
-    out.append("memory: libunbound alone (event mode, the same names) "
-               "holds %s KiB per lookup in flight" % fmt(mm.get(
-                   "libunbound_kib"), 2))
-    out.append("memory: filter idle %s KiB, peak %s KiB at --max-inflight "
-               "%d (%.0f in flight on average); core idle %s KiB, peak %s "
-               "KiB at %d in flight, %s KiB at one" % (
-                   fmt(mm["filter_idle_kb"]), fmt(mm["filter_hwm_kb"]),
-                   INFLIGHT, mm["filter_mean_inflight"],
-                   fmt(mm["core_idle_kb"]), fmt(mm["core_hwm_kb"]),
-                   INFLIGHT, fmt(mm["core_1_hwm_kb"])))
-    s = R["single"]
-    out.append("one evaluation at %d ms per answer: spfgate %s ms, libspf2 "
-               "%s ms, pyspf %s ms (medians of fresh processes)" % (
-                   DELAY_MS, "/".join(fmt(x) for x in s["spfgate"]["all_ms"]),
-                   "/".join(fmt(x) for x in s["libspf2"]["all_ms"]),
-                   "/".join(fmt(x) for x in s["pyspf"]["all_ms"])))
-    out.append("")
-    out.append(modes_text(R["modes"]))
-    for cg in R.get("callgrind", []):
-        out.append("")
-        out.append(callgrind_text(cg))
-    return "\n".join(out)
 
 
 if __name__ == "__main__":

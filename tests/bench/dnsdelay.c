@@ -81,6 +81,8 @@ struct tcpconn {
 struct stats {
 	unsigned long	 udp_queries, udp_answers, tcp_queries, tcp_answers;
 	unsigned long	 dropped, stale, tcp_conns;
+	/* the most UDP questions out at once since the last stats file */
+	unsigned long	 udp_outstanding_max;
 };
 
 static struct event_base	*base;
@@ -204,6 +206,10 @@ client_read(evutil_socket_t fd, short what, void *arg)
 				continue;
 			}
 			st.udp_queries++;
+			if (st.udp_queries - st.udp_answers - st.dropped >
+			    st.udp_outstanding_max)
+				st.udp_outstanding_max = st.udp_queries -
+				    st.udp_answers - st.dropped;
 			u = &ups[nextup];
 			nextup = (nextup + 1) % NUPSTREAM;
 			id = u->nextid++;
@@ -507,9 +513,11 @@ write_stats(evutil_socket_t fd, short what, void *arg)
 	if ((f = fopen(tmp, "w")) == NULL)
 		return;
 	fprintf(f, "udp_queries=%lu\nudp_answers=%lu\ntcp_queries=%lu\n"
-	    "tcp_answers=%lu\ntcp_conns=%lu\ndropped=%lu\nstale=%lu\n",
+	    "tcp_answers=%lu\ntcp_conns=%lu\ndropped=%lu\nstale=%lu\n"
+	    "udp_outstanding_max=%lu\n",
 	    st.udp_queries, st.udp_answers, st.tcp_queries, st.tcp_answers,
-	    st.tcp_conns, st.dropped, st.stale);
+	    st.tcp_conns, st.dropped, st.stale, st.udp_outstanding_max);
+	st.udp_outstanding_max = 0;
 	if (fclose(f) == 0)
 		(void)rename(tmp, statsfile);
 }

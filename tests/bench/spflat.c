@@ -6,14 +6,18 @@
  * memory an evaluation in flight costs without filter mode's ordered
  * output queue.
  *
- *	spflat [--inflight N] --resolver ADDR@PORT [--KEYWORD VALUE ...]
- *	    < queries
+ *	spflat [--inflight N] [--count-cached] --resolver ADDR@PORT
+ *	    [--KEYWORD VALUE ...] < queries
  *
  * Takes the options every spfgate program takes (spf_config_args) and
  * reads IP<TAB>SENDER<TAB>HELO lines ("<>" is the null sender); keeps N
  * evaluations in flight (default 1) and writes one line as each ends,
  * in the order they end: the result, the microseconds, the DNS
- * questions it asked.
+ * questions it asked.  With --count-cached every query is traced and two
+ * more columns say how many of its answers came from the core's answer
+ * cache and how many joined a question already in flight (the trace's
+ * "(cached)" and "(shared)" lines): the trace costs CPU, so the bench
+ * counts in a pass of its own.
  */
 #include <sys/types.h>
 
@@ -34,16 +38,35 @@ struct one {
 	struct timespec	 t0;
 };
 
+struct origins {
+	int		 cached, shared;
+};
+
 static void	done_cb(const struct spf_result *, void *);
 static int	own_option(const char *, const char *, void *);
 static int	split(char *, char **, int);
 static void	start_some(void);
 static void	read_cb(evutil_socket_t, short, void *);
+static void	count_origin(const char *, void *);
 
 static struct spf_checker	*checker;
 static struct event_base	*base;
 static struct evbuffer		*input;
 static int			 inflight, max_inflight = 1, eof;
+static int			 count_cached;
+
+/* A trace line of an answer ends with where the answer came from. */
+static void
+count_origin(const char *line, void *arg)
+{
+	struct origins	*o = arg;
+	size_t		 len = strlen(line);
+
+	if (len >= 9 && strcmp(line + len - 9, " (cached)") == 0)
+		o->cached++;
+	else if (len >= 9 && strcmp(line + len - 9, " (shared)") == 0)
+		o->shared++;
+}
 
 static void
 done_cb(const struct spf_result *r, void *arg)
@@ -52,9 +75,16 @@ done_cb(const struct spf_result *r, void *arg)
 	struct timespec	 t1;
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("%s\t%ld\t%d\n", spf_code_str(r->code),
+	printf("%s\t%ld\t%d", spf_code_str(r->code),
 	    (t1.tv_sec - o->t0.tv_sec) * 1000000L +
 	    (t1.tv_nsec - o->t0.tv_nsec) / 1000, r->queries);
+	if (count_cached) {
+		struct origins	 org = { 0, 0 };
+
+		(void)spf_trace_print(r->trace, 0, count_origin, &org);
+		printf("\t%d\t%d", org.cached, org.shared);
+	}
+	printf("\n");
 	fflush(stdout);
 	free(o);
 	inflight--;
@@ -65,6 +95,10 @@ static int
 own_option(const char *opt, const char *value, void *arg)
 {
 	(void)arg;
+	if (strcmp(opt, "--count-cached") == 0) {
+		count_cached = 1;
+		return 1;
+	}
 	if (strcmp(opt, "--inflight") != 0 || value == NULL ||
 	    (max_inflight = atoi(value)) < 1)
 		return -1;
@@ -106,7 +140,7 @@ start_some(void)
 		(void)clock_gettime(CLOCK_MONOTONIC, &o->t0);
 		inflight++;
 		if (spf_query_start(checker, f[0], strcmp(f[1], "<>") == 0 ?
-		    "" : f[1], n > 2 ? f[2] : "", 0, done_cb, o, err,
+		    "" : f[1], n > 2 ? f[2] : "", count_cached, done_cb, o, err,
 		    sizeof(err)) == NULL) {
 			inflight--;
 			free(o);
