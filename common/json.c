@@ -17,6 +17,7 @@
 
 struct spf_json {
 	struct sbuf	 sb;
+	size_t		 max;		/* the bound it was made with */
 	int		 depth;
 	int		 members[JSON_DEPTH];	/* at each open level */
 	char		 closer[JSON_DEPTH];
@@ -105,8 +106,21 @@ spf_json_new(size_t max)
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return NULL;
 	sbuf_growing(&j->sb, max);
+	j->max = max;
 	json_init(j);
 	return j;
+}
+
+void
+spf_json_reset(struct spf_json *j)
+{
+	if (j->sb.failed) {
+		/* out of memory once: start afresh, growing again */
+		sbuf_free(&j->sb);
+		sbuf_growing(&j->sb, j->max);
+	} else
+		sbuf_rewind(&j->sb, 0);
+	json_init(j);
 }
 
 void

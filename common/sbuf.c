@@ -119,6 +119,15 @@ sbuf_printf(struct sbuf *sb, const char *fmt, ...)
 	sbuf_put(sb, tmp, (size_t)n);
 }
 
+void
+sbuf_rewind(struct sbuf *sb, size_t len)
+{
+	if (len < sb->len)
+		sb->len = len;
+	if (sb->len == 0)
+		sb->cut = 0;
+}
+
 /* Octets kept in the buffer. */
 size_t
 sbuf_len(const struct sbuf *sb)

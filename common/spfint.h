@@ -60,6 +60,12 @@ void	 sbuf_puts(struct sbuf *, const char *);
 void	 sbuf_printf(struct sbuf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 size_t	 sbuf_len(const struct sbuf *);
+/*
+ * Forget what was produced after the first len octets, as if it never
+ * was (an sbuf without skip); back to empty, a cut printf is forgotten
+ * too, else it still shows.
+ */
+void	 sbuf_rewind(struct sbuf *, size_t);
 /* Is everything produced in the buffer, with room for the NUL? */
 int	 sbuf_whole(const struct sbuf *);
 /* NUL-terminate: the length, or -1 with "" if the text is not whole. */
