@@ -119,6 +119,36 @@ sbuf_printf(struct sbuf *sb, const char *fmt, ...)
 	sbuf_put(sb, tmp, (size_t)n);
 }
 
+/* The digits by hand: vsnprintf costs a thousand instructions a call. */
+void
+sbuf_putint(struct sbuf *sb, long v)
+{
+	char		 digits[24];
+	size_t		 i = sizeof(digits);
+	unsigned long	 u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+
+	do {
+		digits[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		digits[--i] = '-';
+	sbuf_put(sb, digits + i, sizeof(digits) - i);
+}
+
+int
+sbuf_finish_cut(struct sbuf *sb)
+{
+	size_t	 kept = sb->len - sb->skip;
+
+	if (sb->cap == 0)
+		return 0;
+	if (kept > sb->cap - 1)
+		kept = sb->cap - 1;
+	sb->buf[kept] = '\0';
+	return (int)kept;
+}
+
 void
 sbuf_rewind(struct sbuf *sb, size_t len)
 {
