@@ -73,6 +73,12 @@ sbuf_put(struct sbuf *sb, const char *p, size_t n)
 {
 	size_t	 drop, used, room, keep;
 
+	/* the common case: no skip, and it fits beside the NUL */
+	if (sb->skip == 0 && sb->len < sb->cap && n < sb->cap - sb->len) {
+		memcpy(sb->buf + sb->len, p, n);
+		sb->len += n;
+		return;
+	}
 	if (sb->len < sb->skip) {
 		drop = sb->skip - sb->len;
 		if (drop >= n) {
