@@ -15,7 +15,7 @@
 
 #include "spfint.h"
 
-static void	put_escaped(struct sbuf *, const char *, const char *);
+static void	put_escaped(struct sbuf *, const char *, char, char);
 static void	put_quoted(struct sbuf *, const char *);
 static void	put_value(struct sbuf *, const char *);
 static void	put_comment(struct sbuf *, const char *);
@@ -27,12 +27,12 @@ static void	describe(struct sbuf *, const struct spf_result *,
 static const char *who(const struct spf_result *);
 
 /*
- * Visible ASCII as it is, the octets in quote backslash-quoted, UTF-8
+ * Visible ASCII as it is, backslash, q1 and q2 backslash-quoted, UTF-8
  * as it is (RFC 6532 lets the header of internationalized mail carry
  * it), and anything else, which no header may carry, as '?'.
  */
 static void
-put_escaped(struct sbuf *l, const char *s, const char *quote)
+put_escaped(struct sbuf *l, const char *s, char q1, char q2)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t	 run;
@@ -40,8 +40,10 @@ put_escaped(struct sbuf *l, const char *s, const char *quote)
 	int	 n;
 
 	while (*p != '\0') {
+		/* not strchr per octet: a header is mostly such runs */
 		for (run = 0; p[run] >= 0x20 && p[run] <= 0x7e &&
-		    strchr(quote, p[run]) == NULL; run++)
+		    p[run] != '\\' && p[run] != (unsigned char)q1 &&
+		    p[run] != (unsigned char)q2; run++)
 			;
 		if (run > 0) {
 			sbuf_put(l, (const char *)p, run);
@@ -63,7 +65,10 @@ put_escaped(struct sbuf *l, const char *s, const char *quote)
 static int
 is_atext(int c)
 {
-	return isalnum(c) || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c));
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return 1;
+	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
 }
 
 /* atext includes UTF-8 beyond ASCII (RFC 6532 3.2) */
@@ -95,7 +100,7 @@ static void
 put_quoted(struct sbuf *l, const char *s)
 {
 	sbuf_put(l, "\"", 1);
-	put_escaped(l, s, "\"\\");
+	put_escaped(l, s, '"', '"');
 	sbuf_put(l, "\"", 1);
 }
 
@@ -115,7 +120,7 @@ put_value(struct sbuf *l, const char *s)
 static void
 put_comment(struct sbuf *l, const char *s)
 {
-	put_escaped(l, s, "()\\");
+	put_escaped(l, s, '(', ')');
 }
 
 /* RFC 8601 pvalue for an address: local-part@domain, quoted as needed. */
@@ -149,50 +154,59 @@ who(const struct spf_result *r)
 	return r->identity == SPF_ID_HELO ? r->helo : r->sender;
 }
 
-/* The comment RFC 7208 8 suggests for each result. */
+/*
+ * The comment RFC 7208 8 suggests for each result, its parts quoted
+ * one by one: each sits between ASCII text, so that is the quoting of
+ * the whole, without formatting it first.
+ */
 static void
 describe(struct sbuf *l, const struct spf_result *r,
     const struct spf_config *cfg)
 {
-	char	 text[1024];
-
+	sbuf_puts(l, " (");
+	put_comment(l, cfg->receiver);
 	switch (r->code) {
 	case SPF_PASS:
-		(void)snprintf(text, sizeof(text), "%s: domain of %s "
-		    "designates %s as permitted sender", cfg->receiver, who(r),
-		    r->client_ip);
+		sbuf_puts(l, ": domain of ");
+		put_comment(l, who(r));
+		sbuf_puts(l, " designates ");
+		put_comment(l, r->client_ip);
+		sbuf_puts(l, " as permitted sender");
 		break;
 	case SPF_FAIL:
-		(void)snprintf(text, sizeof(text), "%s: domain of %s does "
-		    "not designate %s as permitted sender", cfg->receiver,
-		    who(r), r->client_ip);
+		sbuf_puts(l, ": domain of ");
+		put_comment(l, who(r));
+		sbuf_puts(l, " does not designate ");
+		put_comment(l, r->client_ip);
+		sbuf_puts(l, " as permitted sender");
 		break;
 	case SPF_SOFTFAIL:
-		(void)snprintf(text, sizeof(text), "%s: domain of "
-		    "transitioning %s does not designate %s as permitted "
-		    "sender", cfg->receiver, who(r), r->client_ip);
+		sbuf_puts(l, ": domain of transitioning ");
+		put_comment(l, who(r));
+		sbuf_puts(l, " does not designate ");
+		put_comment(l, r->client_ip);
+		sbuf_puts(l, " as permitted sender");
 		break;
 	case SPF_NEUTRAL:
-		(void)snprintf(text, sizeof(text), "%s: %s is neither "
-		    "permitted nor denied by domain of %s", cfg->receiver,
-		    r->client_ip, who(r));
+		sbuf_puts(l, ": ");
+		put_comment(l, r->client_ip);
+		sbuf_puts(l, " is neither permitted nor denied by domain of ");
+		put_comment(l, who(r));
 		break;
 	case SPF_NONE:
-		(void)snprintf(text, sizeof(text), "%s: domain of %s does "
-		    "not designate permitted sender hosts", cfg->receiver,
-		    who(r));
+		sbuf_puts(l, ": domain of ");
+		put_comment(l, who(r));
+		sbuf_puts(l, " does not designate permitted sender hosts");
 		break;
 	case SPF_TEMPERROR:
-		(void)snprintf(text, sizeof(text), "%s: error in processing "
-		    "during lookup of %s", cfg->receiver, who(r));
+		sbuf_puts(l, ": error in processing during lookup of ");
+		put_comment(l, who(r));
 		break;
 	default:
-		(void)snprintf(text, sizeof(text), "%s: permanent error in "
-		    "processing domain of %s", cfg->receiver, who(r));
+		sbuf_puts(l, ": permanent error in processing domain of ");
+		put_comment(l, who(r));
 		break;
 	}
-	sbuf_puts(l, " (");
-	put_comment(l, text);
 	sbuf_puts(l, ")");
 }
 
@@ -231,7 +245,8 @@ static void
 received_spf(struct sbuf *l, const struct spf_result *r,
     const struct spf_config *cfg, int compact)
 {
-	sbuf_printf(l, "Received-SPF: %s", spf_code_str(r->code));
+	sbuf_puts(l, "Received-SPF: ");
+	sbuf_puts(l, spf_code_str(r->code));
 	if (!compact)
 		describe(l, r, cfg);
 	sbuf_puts(l, " client-ip=");
@@ -247,7 +262,8 @@ received_spf(struct sbuf *l, const struct spf_result *r,
 		sbuf_puts(l, "; receiver=");
 		put_cut(l, cfg->receiver, compact, put_value);
 	}
-	sbuf_printf(l, "; identity=%s", spf_identity_str(r->identity));
+	sbuf_puts(l, "; identity=");
+	sbuf_puts(l, spf_identity_str(r->identity));
 	if (r->mechanism[0] != '\0' && !compact) {
 		sbuf_puts(l, "; mechanism=");
 		put_value(l, r->mechanism);
@@ -256,9 +272,29 @@ received_spf(struct sbuf *l, const struct spf_result *r,
 		sbuf_puts(l, "; problem=");
 		put_quoted(l, r->problem);
 	}
-	if (r->dnssec != SPF_DNSSEC_UNVALIDATED)
-		sbuf_printf(l, "; dnssec=%s", spf_dnssec_str(r->dnssec));
+	if (r->dnssec != SPF_DNSSEC_UNVALIDATED) {
+		sbuf_puts(l, "; dnssec=");
+		sbuf_puts(l, spf_dnssec_str(r->dnssec));
+	}
 	sbuf_puts(l, ";");
+}
+
+int
+header_received_spf(struct sbuf *l, const struct spf_result *r,
+    const struct spf_config *cfg, size_t len)
+{
+	size_t	 start = l->len;
+
+	received_spf(l, r, cfg, 0);
+	if (l->len - start >= len || l->len - start > HEADER_MAX) {
+		sbuf_rewind(l, start);
+		received_spf(l, r, cfg, 1);
+	}
+	if (l->len - start >= len) {
+		sbuf_rewind(l, start);
+		return -1;
+	}
+	return (int)(l->len - start);
 }
 
 int
@@ -268,10 +304,10 @@ spf_received_spf(const struct spf_result *r, const struct spf_config *cfg,
 	struct sbuf	 l;
 
 	sbuf_fixed(&l, buf, len);
-	received_spf(&l, r, cfg, 0);
-	if (!sbuf_whole(&l) || l.len > HEADER_MAX) {
-		sbuf_fixed(&l, buf, len);
-		received_spf(&l, r, cfg, 1);
+	if (header_received_spf(&l, r, cfg, len) == -1) {
+		if (len > 0)
+			buf[0] = '\0';
+		return -1;
 	}
 	return sbuf_finish(&l);
 }
@@ -279,9 +315,13 @@ spf_received_spf(const struct spf_result *r, const struct spf_config *cfg,
 static void
 method(struct sbuf *l, const struct spf_result *r, int compact)
 {
-	sbuf_printf(l, "spf=%s", spf_code_str(r->code));
-	if (r->dnssec != SPF_DNSSEC_UNVALIDATED)
-		sbuf_printf(l, " (dnssec=%s)", spf_dnssec_str(r->dnssec));
+	sbuf_puts(l, "spf=");
+	sbuf_puts(l, spf_code_str(r->code));
+	if (r->dnssec != SPF_DNSSEC_UNVALIDATED) {
+		sbuf_puts(l, " (dnssec=");
+		sbuf_puts(l, spf_dnssec_str(r->dnssec));
+		sbuf_puts(l, ")");
+	}
 	if ((r->code == SPF_TEMPERROR || r->code == SPF_PERMERROR) &&
 	    r->problem[0] != '\0' && !compact) {
 		sbuf_puts(l, " reason=");
@@ -304,21 +344,47 @@ spf_headers_wanted(const struct spf_result *r, const struct spf_config *cfg)
 }
 
 int
+header_authres_method(struct sbuf *l, const struct spf_result *r, size_t len)
+{
+	size_t	 start = l->len;
+
+	method(l, r, 0);
+	/*
+	 * Leave room for what the caller puts before it: the field name,
+	 * an authserv-id of up to 255 octets and "; ".
+	 */
+	if (l->len - start >= len ||
+	    l->len - start > HEADER_MAX - AR_PREFIX_MAX) {
+		sbuf_rewind(l, start);
+		method(l, r, 1);
+	}
+	if (l->len - start >= len) {
+		sbuf_rewind(l, start);
+		return -1;
+	}
+	return (int)(l->len - start);
+}
+
+int
 spf_authres_method(const struct spf_result *r, char *buf, size_t len)
 {
 	struct sbuf	 l;
 
 	sbuf_fixed(&l, buf, len);
-	method(&l, r, 0);
-	/*
-	 * Leave room for what the caller puts before it: the field name,
-	 * an authserv-id of up to 255 octets and "; ".
-	 */
-	if (!sbuf_whole(&l) || l.len > HEADER_MAX - AR_PREFIX_MAX) {
-		sbuf_fixed(&l, buf, len);
-		method(&l, r, 1);
+	if (header_authres_method(&l, r, len) == -1) {
+		if (len > 0)
+			buf[0] = '\0';
+		return -1;
 	}
 	return sbuf_finish(&l);
+}
+
+void
+header_authres_prefix(struct sbuf *l, const struct spf_config *cfg)
+{
+	sbuf_puts(l, "Authentication-Results: ");
+	put_value(l, cfg->receiver[0] != '\0' ? cfg->receiver : "localhost");
+	sbuf_puts(l, "; ");
 }
 
 int
@@ -334,9 +400,7 @@ spf_authres_header(const struct spf_result *r, const struct spf_config *cfg,
 		return -1;
 	}
 	sbuf_fixed(&l, buf, len);
-	sbuf_puts(&l, "Authentication-Results: ");
-	put_value(&l, cfg->receiver[0] != '\0' ? cfg->receiver : "localhost");
-	sbuf_puts(&l, "; ");
+	header_authres_prefix(&l, cfg);
 	sbuf_puts(&l, m);
 	return sbuf_finish(&l);
 }
@@ -389,29 +453,45 @@ spf_smtp_reply(const struct spf_result *r, char *buf, size_t len)
 	return sbuf_finish(&l);
 }
 
+void
+header_log_line(struct sbuf *l, const struct spf_result *r)
+{
+	sbuf_puts(l, "result=");
+	sbuf_puts(l, spf_code_str(r->code));
+	sbuf_puts(l, " action=");
+	sbuf_puts(l, spf_action_str(r->action));
+	sbuf_puts(l, " identity=");
+	sbuf_puts(l, spf_identity_str(r->identity));
+	sbuf_puts(l, " client=");
+	sbuf_puts(l, r->client_ip);
+	sbuf_puts(l, " sender=");
+	put_value(l, r->sender[0] != '\0' ? r->sender : "<>");
+	sbuf_puts(l, " helo=");
+	put_value(l, r->helo[0] != '\0' ? r->helo : "<>");
+	sbuf_puts(l, " domain=");
+	put_value(l, r->domain);
+	if (r->mechanism[0] != '\0') {
+		sbuf_puts(l, " mechanism=");
+		put_value(l, r->mechanism);
+	}
+	sbuf_puts(l, " lookups=");
+	sbuf_putint(l, r->lookups);
+	sbuf_puts(l, " void=");
+	sbuf_putint(l, r->void_lookups);
+	sbuf_puts(l, " dnssec=");
+	sbuf_puts(l, spf_dnssec_str(r->dnssec));
+	if (r->problem[0] != '\0') {
+		sbuf_puts(l, " problem=");
+		put_quoted(l, r->problem);
+	}
+}
+
 int
 spf_log_line(const struct spf_result *r, char *buf, size_t len)
 {
 	struct sbuf	 l;
 
 	sbuf_fixed(&l, buf, len);
-	sbuf_printf(&l, "result=%s action=%s identity=%s client=%s sender=",
-	    spf_code_str(r->code), spf_action_str(r->action),
-	    spf_identity_str(r->identity), r->client_ip);
-	put_value(&l, r->sender[0] != '\0' ? r->sender : "<>");
-	sbuf_puts(&l, " helo=");
-	put_value(&l, r->helo[0] != '\0' ? r->helo : "<>");
-	sbuf_puts(&l, " domain=");
-	put_value(&l, r->domain);
-	if (r->mechanism[0] != '\0') {
-		sbuf_puts(&l, " mechanism=");
-		put_value(&l, r->mechanism);
-	}
-	sbuf_printf(&l, " lookups=%d void=%d dnssec=%s", r->lookups,
-	    r->void_lookups, spf_dnssec_str(r->dnssec));
-	if (r->problem[0] != '\0') {
-		sbuf_puts(&l, " problem=");
-		put_quoted(&l, r->problem);
-	}
+	header_log_line(&l, r);
 	return sbuf_finish(&l);
 }

@@ -73,6 +73,12 @@ sbuf_put(struct sbuf *sb, const char *p, size_t n)
 {
 	size_t	 drop, used, room, keep;
 
+	/* the common case: no skip, and it fits beside the NUL */
+	if (sb->skip == 0 && sb->len < sb->cap && n < sb->cap - sb->len) {
+		memcpy(sb->buf + sb->len, p, n);
+		sb->len += n;
+		return;
+	}
 	if (sb->len < sb->skip) {
 		drop = sb->skip - sb->len;
 		if (drop >= n) {
@@ -117,6 +123,45 @@ sbuf_printf(struct sbuf *sb, const char *fmt, ...)
 		return;
 	}
 	sbuf_put(sb, tmp, (size_t)n);
+}
+
+/* The digits by hand: vsnprintf costs a thousand instructions a call. */
+void
+sbuf_putint(struct sbuf *sb, long v)
+{
+	char		 digits[24];
+	size_t		 i = sizeof(digits);
+	unsigned long	 u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+
+	do {
+		digits[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		digits[--i] = '-';
+	sbuf_put(sb, digits + i, sizeof(digits) - i);
+}
+
+int
+sbuf_finish_cut(struct sbuf *sb)
+{
+	size_t	 kept = sb->len - sb->skip;
+
+	if (sb->cap == 0)
+		return 0;
+	if (kept > sb->cap - 1)
+		kept = sb->cap - 1;
+	sb->buf[kept] = '\0';
+	return (int)kept;
+}
+
+void
+sbuf_rewind(struct sbuf *sb, size_t len)
+{
+	if (len < sb->len)
+		sb->len = len;
+	if (sb->len == 0)
+		sb->cut = 0;
 }
 
 /* Octets kept in the buffer. */

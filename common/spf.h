@@ -438,6 +438,8 @@ struct spf_json;
 /* NULL if out of memory. */
 struct spf_json	*spf_json_new(size_t max);
 void		 spf_json_free(struct spf_json *);
+/* Empty it for the next text, keeping its buffer (one per answer). */
+void		 spf_json_reset(struct spf_json *);
 /* Open an object or array, as member k of the current one. */
 void		 spf_json_object(struct spf_json *, const char *k);
 void		 spf_json_array(struct spf_json *, const char *k);

@@ -60,10 +60,20 @@ void	 sbuf_puts(struct sbuf *, const char *);
 void	 sbuf_printf(struct sbuf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 size_t	 sbuf_len(const struct sbuf *);
+/*
+ * Forget what was produced after the first len octets, as if it never
+ * was (an sbuf without skip); back to empty, a cut printf is forgotten
+ * too, else it still shows.
+ */
+void	 sbuf_rewind(struct sbuf *, size_t);
 /* Is everything produced in the buffer, with room for the NUL? */
 int	 sbuf_whole(const struct sbuf *);
 /* NUL-terminate: the length, or -1 with "" if the text is not whole. */
 int	 sbuf_finish(struct sbuf *);
+/* NUL-terminate what was kept, whole or not (as strlcat): its length. */
+int	 sbuf_finish_cut(struct sbuf *);
+/* A number in decimal. */
+void	 sbuf_putint(struct sbuf *, long);
 
 /* utf8.c */
 /* Octets in the well-formed UTF-8 sequence at s (1 for ASCII), or 0. */
@@ -89,6 +99,20 @@ int	 addr_equal(const struct spf_addr *, int, const unsigned char *);
 void	 addr_text(const struct spf_addr *, char *, size_t);
 void	 addr_dotted(const struct spf_addr *, char *, size_t);
 void	 addr_reverse_name(const struct spf_addr *, char *, size_t);
+
+/*
+ * header.c: the fields into an sbuf, after what it holds.  A field is
+ * made compact as its public form (spf.h) would be in a buffer of len;
+ * each returns its length, or -1 with nothing added if it cannot fit.
+ */
+int	 header_received_spf(struct sbuf *, const struct spf_result *,
+	    const struct spf_config *, size_t);
+int	 header_authres_method(struct sbuf *, const struct spf_result *,
+	    size_t);
+/* "Authentication-Results: authserv-id; " */
+void	 header_authres_prefix(struct sbuf *, const struct spf_config *);
+/* spf_log_line's text, whatever its length. */
+void	 header_log_line(struct sbuf *, const struct spf_result *);
 
 /* verdict.c: the fields, reply and log line, v's parts filled in */
 void	 verdict_compose(struct spf_verdict *, const struct spf_config *);

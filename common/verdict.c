@@ -49,14 +49,20 @@ with_comment(char *m, size_t len, const char *prefix, const char *comment)
 		(void)strlcpy(m, tmp, len);
 }
 
-/* The fields, the reply and the log line of a verdict whose parts are in. */
+/*
+ * The fields, the reply and the log line of a verdict whose parts are
+ * in, each built once in its own buffer: no field formatted apart and
+ * copied in, and each identity's method part made once.
+ */
 static void
 compose(struct spf_verdict *v, const struct spf_config *cfg)
 {
 	const struct spf_result	*r = &v->result;
-	char			 helo[SPF_HEADER_LEN], m[SPF_HEADER_LEN];
+	struct sbuf		 sb;
+	char			 m[SPF_HEADER_LEN];
 	char			 would[64];
-	int			 two;
+	size_t			 start;
+	int			 two, method;
 
 	/* dry run: what would have been refused is tagged, and says so */
 	if (cfg->dry_run && (r->action == SPF_REJECT ||
@@ -73,27 +79,39 @@ compose(struct spf_verdict *v, const struct spf_config *cfg)
 	/* a HELO that is no domain was not evaluated: no field for it */
 	two = v->helo_checked && v->helo_evaluated && !v->helo_decided &&
 	    r->identity == SPF_ID_MAILFROM;
-	(void)snprintf(would, sizeof(would), "would=%s",
-	    spf_action_str(v->would_action));
-
-	/* Each fits its buffer whatever strangers wrote (header.c). */
-	v->received_spf[0] = v->authres[0] = v->authres_method[0] = '\0';
-	if (two && spf_received_spf(&v->helo_result, cfg, helo,
-	    sizeof(helo)) > 0)
-		(void)snprintf(v->received_spf, sizeof(v->received_spf),
-		    "%s\n", helo);
-	if (spf_received_spf(r, cfg, m, sizeof(m)) > 0) {
-		(void)strlcat(v->received_spf, m, sizeof(v->received_spf));
-		if (v->would)
-			(void)snprintf(v->received_spf + strlen(v->received_spf),
-			    sizeof(v->received_spf) - strlen(v->received_spf),
-			    " %s;", would);
+	would[0] = '\0';
+	if (v->would) {
+		(void)strlcpy(would, "would=", sizeof(would));
+		(void)strlcat(would, spf_action_str(v->would_action),
+		    sizeof(would));
 	}
-	if (two && spf_authres_method(&v->helo_result, helo,
-	    sizeof(helo)) > 0)
-		(void)snprintf(v->authres_method, sizeof(v->authres_method),
-		    "%s; ", helo);
-	if (spf_authres_method(r, m, sizeof(m)) > 0) {
+
+	/*
+	 * Each field fits SPF_HEADER_LEN whatever strangers wrote
+	 * (header.c); two of them and a comment are cut to the buffer.
+	 */
+	sbuf_fixed(&sb, v->received_spf, sizeof(v->received_spf));
+	if (two && header_received_spf(&sb, &v->helo_result, cfg,
+	    SPF_HEADER_LEN) > 0)
+		sbuf_put(&sb, "\n", 1);
+	if (header_received_spf(&sb, r, cfg, SPF_HEADER_LEN) > 0 &&
+	    v->would) {
+		sbuf_put(&sb, " ", 1);
+		sbuf_puts(&sb, would);
+		sbuf_put(&sb, ";", 1);
+	}
+	(void)sbuf_finish_cut(&sb);
+
+	sbuf_fixed(&sb, v->authres_method, sizeof(v->authres_method));
+	if (two && header_authres_method(&sb, &v->helo_result,
+	    SPF_HEADER_LEN) > 0)
+		sbuf_put(&sb, "; ", 2);
+	start = sb.len;
+	method = header_authres_method(&sb, r, SPF_HEADER_LEN) > 0;
+	if (method && (v->skipped[0] != '\0' || v->guessed || v->would)) {
+		/* the comments go inside the method: redo it in m */
+		sbuf_rewind(&sb, start);
+		(void)spf_authres_method(r, m, sizeof(m));
 		if (v->skipped[0] != '\0')
 			with_comment(m, sizeof(m), "skip ", v->skipped);
 		else if (v->guessed)
@@ -101,15 +119,17 @@ compose(struct spf_verdict *v, const struct spf_config *cfg)
 			    spf_code_str(v->guess));
 		if (v->would)
 			with_comment(m, sizeof(m), "dry run, ", would);
-		(void)strlcat(v->authres_method, m, sizeof(v->authres_method));
+		sbuf_puts(&sb, m);
 	}
+	(void)sbuf_finish_cut(&sb);
+
 	/* header.c's field name and authserv-id, then every method */
-	if (spf_authres_header(r, cfg, v->authres, sizeof(v->authres)) > 0 &&
-	    spf_authres_method(r, m, sizeof(m)) > 0 &&
-	    strlen(v->authres) >= strlen(m)) {
-		v->authres[strlen(v->authres) - strlen(m)] = '\0';
-		(void)strlcat(v->authres, v->authres_method,
-		    sizeof(v->authres));
+	v->authres[0] = '\0';
+	if (method) {
+		sbuf_fixed(&sb, v->authres, sizeof(v->authres));
+		header_authres_prefix(&sb, cfg);
+		sbuf_puts(&sb, v->authres_method);
+		(void)sbuf_finish_cut(&sb);
 	}
 	if (cfg->header_fields == SPF_FIELDS_AUTHRES)
 		v->received_spf[0] = '\0';
@@ -124,20 +144,20 @@ compose(struct spf_verdict *v, const struct spf_config *cfg)
 	else if (r->action == SPF_DEFER && v->reply[0] != '4')
 		(void)strlcpy(v->reply, "451 4.7.24 SPF temporary error",
 		    sizeof(v->reply));
-	/* Long senders and problems may not fit: the essentials do. */
-	if (spf_log_line(r, v->log_line, sizeof(v->log_line)) < 0) {
-		(void)snprintf(v->log_line, sizeof(v->log_line), "client=%s "
-		    "result=%s action=%s", r->client_ip,
-		    spf_code_str(r->code), spf_action_str(r->action));
-		return;
-	}
 	/* the same keys whether checked or skipped */
-	(void)snprintf(m, sizeof(m), " helo_result=%s skipped=%s guess=%s "
-	    "would=%s", v->helo_checked ? spf_code_str(v->helo_result.code) :
-	    "-", v->skipped[0] != '\0' ? v->skipped : "-", v->guessed ?
-	    spf_code_str(v->guess) : "-", v->would ?
-	    spf_action_str(v->would_action) : "-");
-	if (strlcat(v->log_line, m, sizeof(v->log_line)) >= sizeof(v->log_line))
+	sbuf_fixed(&sb, v->log_line, sizeof(v->log_line));
+	header_log_line(&sb, r);
+	sbuf_puts(&sb, " helo_result=");
+	sbuf_puts(&sb, v->helo_checked ? spf_code_str(v->helo_result.code) :
+	    "-");
+	sbuf_puts(&sb, " skipped=");
+	sbuf_puts(&sb, v->skipped[0] != '\0' ? v->skipped : "-");
+	sbuf_puts(&sb, " guess=");
+	sbuf_puts(&sb, v->guessed ? spf_code_str(v->guess) : "-");
+	sbuf_puts(&sb, " would=");
+	sbuf_puts(&sb, v->would ? spf_action_str(v->would_action) : "-");
+	/* Long senders and problems may not fit: the essentials do. */
+	if (sbuf_finish(&sb) == -1)
 		(void)snprintf(v->log_line, sizeof(v->log_line), "client=%s "
 		    "result=%s action=%s", r->client_ip,
 		    spf_code_str(r->code), spf_action_str(r->action));

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,20 @@
  * evaluations refilled fewer than it ended.
  */
 #define READS_MAX	64
+/*
+ * Lines started per wake-up of the reader, which then queues itself
+ * behind what they set going.  When answers come from the cache at
+ * once, starting every line the room allows (1000 at --max-inflight
+ * 1000) before any ends keeps a thousand messages' memory live, out of
+ * the CPU's caches; a smaller batch ends before the next is taken.
+ */
+#define LINES_MAX	64
 #define JSON_MAX	SPF_JSON_LEN	/* one result and its line number */
+/*
+ * Answers waiting to be written: written when full, and once per turn
+ * of the event loop, not one write(2) per line.
+ */
+#define OUT_MAX		(4 * SPF_JSON_LEN)
 
 /* Recipients a line may name after its HELO field. */
 #define MAX_RCPTS	100
@@ -58,6 +72,10 @@ struct stream {
 	size_t			 inlen;
 	int			 discarding;	/* inside a line too long */
 	int			 failed;	/* out of memory: stop */
+	struct spf_json		*json;		/* every answer built in it */
+	struct event		*ev_write;	/* the turn's answers out */
+	char			 out[OUT_MAX];	/* answers, in input order */
+	size_t			 outlen;
 };
 
 static void	read_cb(evutil_socket_t, short, void *);
@@ -71,9 +89,12 @@ static void	keep(struct stream *, struct entry *, struct spf_json *);
 static void	fail(struct stream *);
 static struct entry *new_entry(struct stream *);
 static void	flush(struct stream *);
+static void	emit(struct stream *, const char *);
+static int	write_out(struct stream *);
+static void	write_cb(evutil_socket_t, short, void *);
 static void	pace(struct stream *);
 static int	room(const struct stream *);
-static int	take_lines(struct stream *);
+static int	take_lines(struct stream *, int *);
 static int	split_fields(char *, char **, int);
 
 /* Without memory no line can be answered: stop, and say so. */
@@ -103,13 +124,13 @@ static void
 error_entry(struct stream *st, const char *why)
 {
 	struct entry	*e;
-	struct spf_json	*j;
+	struct spf_json	*j = st->json;
 
-	if ((e = new_entry(st)) == NULL || (j = spf_json_new(JSON_MAX)) ==
-	    NULL) {
+	if ((e = new_entry(st)) == NULL) {
 		fail(st);
 		return;
 	}
+	spf_json_reset(j);
 	spf_json_object(j, NULL);
 	spf_json_str(j, "error", why);
 	spf_json_int(j, "line", (long)e->lineno);
@@ -117,7 +138,10 @@ error_entry(struct stream *st, const char *why)
 	keep(st, e, j);
 }
 
-/* The entry's line: the object, or that it was too long. */
+/*
+ * The entry's line, the object or that it was too long: out at once
+ * when every line before it is, else kept until they are.
+ */
 static void
 keep(struct stream *st, struct entry *e, struct spf_json *j)
 {
@@ -129,9 +153,14 @@ keep(struct stream *st, struct entry *e, struct spf_json *j)
 		    "long\",\"line\":%lu}", e->lineno);
 		text = buf;
 	}
-	if ((e->json = strdup(text)) == NULL)
+	if (e == TAILQ_FIRST(&st->queue)) {
+		TAILQ_REMOVE(&st->queue, e, next);
+		st->queued--;
+		free_entry(e);
+		emit(st, text);
+		flush(st);
+	} else if ((e->json = strdup(text)) == NULL)
 		fail(st);
-	spf_json_free(j);
 }
 
 /*
@@ -235,14 +264,11 @@ answered(const struct spf_verdict *v, const struct spf_trace *t, void *arg)
 {
 	struct entry	*e = arg;
 	struct stream	*st = e->st;
-	struct spf_json	*j;
+	struct spf_json	*j = st->json;
 	int		 i;
 
 	(void)t;
-	if ((j = spf_json_new(JSON_MAX)) == NULL) {
-		fail(st);
-		return;
-	}
+	spf_json_reset(j);
 	spf_json_object(j, NULL);
 	spf_json_verdict(j, v, st->cfg);
 	if (e->nrcpts > 0) {
@@ -256,30 +282,89 @@ answered(const struct spf_verdict *v, const struct spf_trace *t, void *arg)
 	keep(st, e, j);
 	if (st->failed)
 		return;
-	flush(st);
 	pace(st);
 }
 
-/* Print the answered entries at the head, in input order. */
+/*
+ * Out with the answered entries at the head, in input order, and the
+ * turn's write asked for.
+ */
 static void
 flush(struct stream *st)
 {
-	struct entry	*e;
-	int		 wrote = 0;
+	static const struct timeval	 now = { 0, 0 };
+	struct entry			*e;
 
 	while (!st->failed && (e = TAILQ_FIRST(&st->queue)) != NULL &&
 	    e->json != NULL) {
 		TAILQ_REMOVE(&st->queue, e, next);
 		st->queued--;
-		fputs(e->json, stdout);
-		fputc('\n', stdout);
+		emit(st, e->json);
 		free_entry(e);
-		wrote = 1;
 	}
-	if (wrote)
-		fflush(stdout);
+	/* a timer due now runs after the callbacks already active */
+	if (st->outlen > 0 && !evtimer_pending(st->ev_write, NULL))
+		evtimer_add(st->ev_write, &now);
 	if (st->eof && st->inlen == 0 && TAILQ_EMPTY(&st->queue))
 		event_base_loopexit(st->base, NULL);
+}
+
+/* One line into the output, written first if it would not fit. */
+static void
+emit(struct stream *st, const char *text)
+{
+	size_t	 len = strlen(text);
+
+	if (st->failed)
+		return;
+	/* a text is under JSON_MAX, the buffer a few times that */
+	if (st->outlen + len + 1 > sizeof(st->out) && write_out(st) == -1)
+		return;
+	memcpy(st->out + st->outlen, text, len);
+	st->out[st->outlen + len] = '\n';
+	st->outlen += len + 1;
+}
+
+/* Write what is buffered, waiting while stdout is full: 0, or -1. */
+static int
+write_out(struct stream *st)
+{
+	struct pollfd	 pfd;
+	size_t		 off = 0;
+	ssize_t		 n;
+
+	while (off < st->outlen) {
+		n = write(STDOUT_FILENO, st->out + off, st->outlen - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			/* a stdout that shares stdin's O_NONBLOCK */
+			pfd.fd = STDOUT_FILENO;
+			pfd.events = POLLOUT;
+			(void)poll(&pfd, 1, -1);
+			continue;
+		}
+		if (n == -1) {
+			fprintf(stderr, "spfgate: write: %s\n",
+			    strerror(errno));
+			st->failed = 1;
+			event_base_loopbreak(st->base);
+			st->outlen = 0;
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	st->outlen = 0;
+	return 0;
+}
+
+/* The answers of this turn of the event loop, in one write. */
+static void
+write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)write_out(arg);
 }
 
 /*
@@ -315,27 +400,31 @@ pace(struct stream *st)
 }
 
 /*
- * Start the buffered lines while there is room; returns 1 if a whole
- * line is still waiting for room.
+ * Start the buffered lines while there is room, at most *budget of
+ * them (counted down); returns 1 if a whole line is still waiting.
  */
 static int
-take_lines(struct stream *st)
+take_lines(struct stream *st, int *budget)
 {
 	char	*nl;
-	size_t	 len;
+	size_t	 off = 0, len;
 
-	while (room(st) && (nl = memchr(st->in, '\n', st->inlen)) != NULL) {
-		len = (size_t)(nl - st->in);
+	while (*budget > 0 && room(st) && (nl = memchr(st->in + off, '\n',
+	    st->inlen - off)) != NULL) {
+		len = (size_t)(nl - (st->in + off));
 		*nl = '\0';
 		if (st->discarding) {
 			st->discarding = 0;
 			st->lineno++;
 			error_entry(st, "line too long");
 		} else
-			handle_line(st, st->in, len);
-		st->inlen -= len + 1;
-		memmove(st->in, nl + 1, st->inlen);
+			handle_line(st, st->in + off, len);
+		off += len + 1;
+		(*budget)--;
 	}
+	/* what is left to the front once, not after every line */
+	st->inlen -= off;
+	memmove(st->in, st->in + off, st->inlen);
 	return memchr(st->in, '\n', st->inlen) != NULL;
 }
 
@@ -392,16 +481,16 @@ static void
 read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct stream	*st = arg;
-	int		 reads;
+	int		 reads, budget = LINES_MAX;
 
 	(void)what;
 	if (!st->reading)
 		return;
 	for (reads = 0; reads < READS_MAX; reads++)
-		if (take_lines(st) || !room(st) || st->eof ||
+		if (take_lines(st, &budget) || !room(st) || st->eof ||
 		    read_some(st, fd) == -1)
 			break;
-	(void)take_lines(st);
+	(void)take_lines(st, &budget);
 	flush(st);
 	/* re-arm: the reader stays on only while a line could be taken */
 	st->reading = 0;
@@ -432,6 +521,11 @@ cmd_filter(const struct spf_config *cfg)
 	}
 	if (spf_checker_notice(st.checker) != NULL)
 		fprintf(stderr, "spfgate: %s\n", spf_checker_notice(st.checker));
+	if ((st.json = spf_json_new(JSON_MAX)) == NULL ||
+	    (st.ev_write = evtimer_new(st.base, write_cb, &st)) == NULL) {
+		fprintf(stderr, "spfgate: out of memory\n");
+		return EXIT_ERROR;
+	}
 	st.pollable = fstat(STDIN_FILENO, &sb) == 0 && !S_ISREG(sb.st_mode);
 	if (st.pollable)
 		(void)fcntl(STDIN_FILENO, F_SETFL,
@@ -445,6 +539,9 @@ cmd_filter(const struct spf_config *cfg)
 	pace(&st);
 	event_base_dispatch(st.base);
 	flush(&st);
+	(void)write_out(&st);
+	event_free(st.ev_write);
+	spf_json_free(st.json);
 	event_free(st.ev_read);
 	spf_checker_free(st.checker);
 	while ((e = TAILQ_FIRST(&st.queue)) != NULL) {
