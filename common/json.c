@@ -238,22 +238,12 @@ spf_json_str(struct spf_json *j, const char *k, const char *v)
 		json_string(&j->sb, v);
 }
 
-/* Every result has five: the digits by hand, not through vsnprintf. */
+/* Every result has five: the digits by hand (sbuf_putint), no vsnprintf. */
 void
 spf_json_int(struct spf_json *j, const char *k, long v)
 {
-	char		 digits[24];
-	size_t		 i = sizeof(digits);
-	unsigned long	 u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
-
 	key(j, k);
-	do {
-		digits[--i] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		digits[--i] = '-';
-	sbuf_put(&j->sb, digits + i, sizeof(digits) - i);
+	sbuf_putint(&j->sb, v);
 }
 
 void
