@@ -9,8 +9,8 @@
  * client_address, sender and helo_name, once per message (keyed by
  * instance); an authenticated client (sasl_username) is the core's
  * trusted verdict, unchecked.  Each recipient gets
- * spf_verdict_recipient()'s answer: the core's reply as a numeric
- * action ("550 5.7.23 ...", "451 4.7.24 ..."), or else, while the
+ * spf_verdict_recipient()'s answer: the core's reply, code and text
+ * as the core wrote them, as a numeric action, or else, while the
  * verdict has header fields not yet given, "PREPEND field", one field
  * an answer: the first recipient the first field, each later
  * recipient and each DATA-state request of the message the next one,
