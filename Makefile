@@ -47,7 +47,8 @@ $(FLAGS_MK): Makefile tests/deps.sh
 	    >$@.tmp && mv $@.tmp $@
 
 CORE_SRCS =	common/addr.c common/domain.c common/record.c \
-		common/macro.c common/dnsmsg.c common/resolver.c common/lookup.c \
+		common/macro.c common/dnsmsg.c common/resolver.c \
+		common/masterfile.c common/lookup.c \
 		common/eval.c common/evalmech.c common/exp.c \
 		common/checker.c common/dnssecstate.c common/result.c \
 		common/header.c common/verdict.c common/sbuf.c \

@@ -63,7 +63,6 @@ static const char *default_zones[] = {
 static int	set(struct resolver *, const char *, const char *, char *,
 		    size_t);
 static int	small_sizing(struct resolver *, char *, size_t);
-static int	zone_origin(const char *, char *, size_t, char *, size_t);
 static int	write_zone_config(const struct spf_config *, char *, size_t,
 		    char [][SPF_DOMAIN_LEN], char *, size_t);
 static int	zone_owners(const char *, const char *, struct ub_ctx *,
@@ -74,7 +73,6 @@ static int	zone_log_error(const struct spf_config *, const char *,
 static void	answer_cb(void *, int, void *, int, int, char *, int);
 static void	probe_cb(void *, int, void *, int, int, char *, int);
 static void	probe_timeout(evutil_socket_t, short, void *);
-static int	anchor_zone(const char *, char *, size_t);
 
 /*
  * A process that asks one question at a time and lives for one SMTP
@@ -128,70 +126,6 @@ set(struct resolver *r, const char *opt, const char *val, char *err,
 	if ((rc = ub_ctx_set_option(r->ctx, opt, val)) != 0) {
 		(void)snprintf(err, errlen, "resolver option %s %s: %s", opt,
 		    val, ub_strerror(rc));
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * The origin of a master file: its $ORIGIN, or the owner of its SOA
- * record, which is what an auth-zone must be named.
- */
-static int
-zone_origin(const char *path, char *out, size_t outlen, char *err,
-    size_t errlen)
-{
-	FILE	*f;
-	char	 line[4096], origin[SPF_DOMAIN_LEN] = "", owner[SPF_DOMAIN_LEN];
-	char	*p, *tok, *save;
-	int	 found = 0, lineno = 0;
-
-	if ((f = fopen(path, "r")) == NULL) {
-		(void)snprintf(err, errlen, "zone %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	while (!found && fgets(line, sizeof(line), f) != NULL) {
-		lineno++;
-		if ((p = strchr(line, ';')) != NULL)
-			*p = '\0';
-		if (strncasecmp(line, "$ORIGIN", 7) == 0) {
-			tok = strtok_r(line + 7, " \t\r\n", &save);
-			if (tok != NULL)
-				(void)strlcpy(origin, tok, sizeof(origin));
-			continue;
-		}
-		owner[0] = '\0';
-		if (!isspace((unsigned char)line[0])) {
-			tok = strtok_r(line, " \t\r\n", &save);
-			if (tok == NULL)
-				continue;
-			(void)strlcpy(owner, tok, sizeof(owner));
-		} else
-			save = NULL;
-		for (tok = strtok_r(save == NULL ? line : NULL, " \t\r\n",
-		    &save); tok != NULL; tok = strtok_r(NULL, " \t\r\n", &save)) {
-			if (strcasecmp(tok, "SOA") == 0) {
-				found = 1;
-				break;
-			}
-		}
-	}
-	fclose(f);
-	if (!found || (owner[0] == '\0' && origin[0] == '\0')) {
-		(void)snprintf(err, errlen, "zone %s: no SOA record with an "
-		    "owner name found", path);
-		return -1;
-	}
-	if (owner[0] == '\0' || strcmp(owner, "@") == 0)
-		(void)strlcpy(out, origin, outlen);
-	else if (owner[strlen(owner) - 1] == '.' || origin[0] == '\0')
-		(void)strlcpy(out, owner, outlen);
-	else if (snprintf(out, outlen, "%s.%s", owner, origin) >= (int)outlen)
-		out[0] = '\0';
-	if (out[0] == '\0') {
-		(void)snprintf(err, errlen, "zone %s: cannot tell its origin",
-		    path);
 		return -1;
 	}
 	return 0;
@@ -421,45 +355,6 @@ zone_log_error(const struct spf_config *cfg, const char *log, char *err,
 		return -1;
 	}
 	return 0;
-}
-
-/*
- * The owner of the first record of a trust anchor file, with $ORIGIN
- * and relative names as libunbound reads them.
- */
-static int
-anchor_zone(const char *path, char *out, size_t outlen)
-{
-	FILE	*f;
-	char	 line[1024], origin[SPF_DOMAIN_LEN] = ".", *tok, *save;
-	int	 found = 0;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (!found && fgets(line, sizeof(line), f) != NULL) {
-		if (line[0] == ';' || line[0] == '#' || isspace((unsigned char)
-		    line[0]))
-			continue;
-		if ((tok = strtok_r(line, " \t\r\n", &save)) == NULL)
-			continue;
-		if (strcasecmp(tok, "$ORIGIN") == 0) {
-			if ((tok = strtok_r(NULL, " \t\r\n", &save)) != NULL)
-				(void)strlcpy(origin, tok, sizeof(origin));
-			continue;
-		}
-		if (tok[0] == '$')
-			continue;
-		if (strcmp(tok, "@") == 0)
-			(void)strlcpy(out, origin, outlen);
-		else if (tok[strlen(tok) - 1] == '.')
-			(void)strlcpy(out, tok, outlen);
-		else
-			(void)snprintf(out, outlen, "%s.%s", tok,
-			    strcmp(origin, ".") == 0 ? "" : origin);
-		found = 1;
-	}
-	fclose(f);
-	return found ? 0 : -1;
 }
 
 struct resolver *

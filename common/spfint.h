@@ -292,6 +292,19 @@ enum dns_status {
 	DNS_PENDING
 };
 
+/*
+ * masterfile.c.  The origin of a master file: its $ORIGIN, or the owner
+ * of its SOA record, which is what an auth-zone must be named; -1 with
+ * "zone PATH: why" in err.
+ */
+int		 zone_origin(const char *path, char *out, size_t outlen,
+		    char *err, size_t errlen);
+/*
+ * The owner of the first record of a trust anchor file, with $ORIGIN
+ * and relative names as libunbound reads them; -1 if there is none.
+ */
+int		 anchor_zone(const char *path, char *out, size_t outlen);
+
 struct resolver;
 /* sec as libunbound gives it: 0 insecure/unchecked, 1 bogus, 2 secure */
 typedef void	resolver_fn(void *, enum dns_status, const unsigned char *,
