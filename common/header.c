@@ -227,15 +227,29 @@ static void	method(struct sbuf *, const struct spf_result *, int);
 static void	put_cut(struct sbuf *, const char *, int,
 		    void (*)(struct sbuf *, const char *));
 
-/* put a value through fn, cut to COMPACT_VALUE octets if compact */
+/*
+ * Put a value through fn, cut to at most COMPACT_VALUE octets if
+ * compact.  The cut falls between characters: the tail of a UTF-8
+ * sequence cut in two would no longer be UTF-8 and would show as '?'
+ * (and make a dot-atom a quoted-string).
+ */
 static void
 put_cut(struct sbuf *l, const char *s, int compact,
     void (*fn)(struct sbuf *, const char *))
 {
+	const unsigned char *u = (const unsigned char *)s;
 	char	 cut[COMPACT_VALUE + 1];
+	size_t	 len = COMPACT_VALUE, i;
 
 	if (compact && strlen(s) > COMPACT_VALUE) {
-		(void)strlcpy(cut, s, sizeof(cut));
+		/* back over at most 3 continuation octets to a lead octet */
+		for (i = len; i > 0 && len - i < 3 && (u[i] & 0xc0) == 0x80;
+		    i--)
+			;
+		if (i < len && (size_t)utf8_len(u + i) > len - i)
+			len = i;
+		memcpy(cut, s, len);
+		cut[len] = '\0';
 		s = cut;
 	}
 	fn(l, s);

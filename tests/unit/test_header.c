@@ -335,6 +335,54 @@ test_headers_hostile(void **state)
 }
 
 /*
+ * The compact form cuts values between characters: a UTF-8 sender or
+ * HELO name (RFC 6532) stays UTF-8 and a dot-atom, whatever the width
+ * of the character that straddles the cut.
+ */
+static void
+test_compact_utf8(void **state)
+{
+	static const char *const chars[] = { "\xc3\xa9", "\xe2\x82\xac",
+	    "\xf0\x9f\x93\xa7" };
+	struct spf_result	 r;
+	struct spf_config	 cfg;
+	char			 hdr[SPF_HEADER_LEN], want[200];
+	const char		*p, *e;
+	size_t			 c, k, len, w;
+	int			 n;
+
+	(void)state;
+	for (c = 0; c < 3; c++) {
+		w = strlen(chars[c]);
+		for (k = 0; k < w; k++) {
+			mk(&r, &cfg);
+			/* k ASCII octets, then characters past the cut */
+			memset(r.helo, 'h', k);
+			r.helo[k] = '\0';
+			while (strlen(r.helo) < 200)
+				(void)strlcat(r.helo, chars[c],
+				    sizeof(r.helo));
+			/* the whole characters within 160 octets */
+			len = k + (160 - k) / w * w;
+			memcpy(want, r.helo, len);
+			want[len] = '\0';
+			/* one octet short of the full form: the compact */
+			n = spf_received_spf(&r, &cfg, buf, sizeof(buf));
+			assert_true(n > 0 && (size_t)n < sizeof(hdr));
+			assert_true(spf_received_spf(&r, &cfg, hdr,
+			    (size_t)n) > 0);
+			assert_null(strstr(hdr, "mechanism="));
+			assert_true(utf8_valid(hdr));
+			assert_non_null(p = strstr(hdr, "; helo="));
+			p += 7;
+			assert_non_null(e = strchr(p, ';'));
+			assert_int_equal((size_t)(e - p), len);
+			assert_memory_equal(p, want, len);
+		}
+	}
+}
+
+/*
  * BUG (common/header.c, spf_authres_method): the method part is
  * kept whole up to 998 - 24 - SPF_DOMAIN_LEN = 718 octets, leaving room
  * for "Authentication-Results: " and a 255-octet authserv-id but not
@@ -682,6 +730,7 @@ main(void)
 		cmocka_unit_test(test_received_quoting),
 		cmocka_unit_test(test_received_bounds),
 		cmocka_unit_test(test_headers_hostile),
+		cmocka_unit_test(test_compact_utf8),
 		cmocka_unit_test(test_auth_results_longest),
 		cmocka_unit_test(test_auth_results),
 		cmocka_unit_test(test_auth_results_method),
