@@ -6,8 +6,9 @@
 # accepted with both identities in the headers, forwarders accepted by
 # ptr:, helo: and spf: rules while an unknown client with the same
 # sender is rejected, postmaster@ reached while another recipient is
-# refused, each header choice, dry run, a domain-policy override, a
-# best guess reported but not enforced.
+# refused (with a config named and with the documented empty CONFIG
+# argument, which is /etc/spfgate.conf), each header choice, dry run, a
+# domain-policy override, a best guess reported but not enforced.
 # Run from the repository top, as root, after make.
 . "$(dirname "$0")/lib.sh"
 enter_test "$@"
@@ -160,5 +161,37 @@ check_has "exempt: a HELO reject moves to RCPT TO, postmaster@ reached" \
     "$S/p.log" "<= alice@pass.test"
 check_has "exempt: the HELO reject for the other recipient" "$S/p.out" \
     "550 5.7.23 bad.helo.test is not one of our mail servers"
+
+# --- the documented five-argument form with an empty CONFIG ------------
+# {ip}{sender}{helo}{}{RECIPIENT}: the default config, /etc/spfgate.conf
+# (here an overlay on /etc of this test's own mount namespace, so the
+# host's /etc is not touched), and the recipient's answer from it.
+mkdir -p "$S/ov/etc.up" "$S/ov/etc.work"
+if mount -t overlay overlay -o "lowerdir=/etc,upperdir=$S/ov/etc.up" \
+    -o "workdir=$S/ov/etc.work" /etc; then
+	trap 'umount /etc; cleanup' EXIT
+	cp "$S/ex.conf" /etc/spfgate.conf
+	sed 's|^\(SPF_ARGS = .*\){[^{}]*}$|\1{}|' "$S/ex.exim" >"$S/def.exim"
+	if grep -qxF 'SPF_ARGS = {$sender_host_address}{$sender_address}{$sender_helo_name}{}' \
+	    "$S/def.exim"; then
+		ok "default config: SPF_ARGS with an empty fourth argument"
+	else
+		not_ok "default config: SPF_ARGS" \
+		    "$(grep '^SPF_ARGS' "$S/def.exim")"
+	fi
+	CONF=$S/def.exim
+	session 192.0.2.10 x.example mallory@fail.test \
+	    postmaster@test.local bob@test.local
+	check_has "{}{RECIPIENT}: postmaster@ (/etc/spfgate.conf) reached" \
+	    "$S/p.log" "<= mallory@fail.test"
+	check_has "{}{RECIPIENT}: the other recipient refused, 550 5.7.23" \
+	    "$S/p.out" "550 5.7.23 "
+	n=$(grep -c '^250 Accepted' "$S/p.out")
+	[ "$n" = 1 ] && ok "{}{RECIPIENT}: one recipient accepted of two" ||
+	    not_ok "{}{RECIPIENT}: $n recipients accepted, want 1" \
+	    "$(cat "$S/p.out")" "$(cat "$S/p.err")"
+else
+	not_ok "overlay on /etc"
+fi
 
 finish
