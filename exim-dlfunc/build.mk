@@ -18,7 +18,7 @@ MORE +=		$(EXIM_SO)
 CHECKS +=	tests/exim/check-bh.sh tests/exim/check-daemon.sh \
 		tests/exim/check-policy.sh \
 		tests/exim/check-builtin.sh tests/exim/check-cost.sh \
-		tests/exim/check-readsocket.sh
+		tests/exim/check-readsocket.sh tests/exim/check-dmarc.sh
 INSTALL_MORE +=	install-exim
 UNINSTALL_MORE += uninstall-exim
 
