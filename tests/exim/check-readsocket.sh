@@ -1,7 +1,8 @@
 #!/bin/sh
 # check-readsocket.sh: Exim asking the shared service (issue 17).  The
 # README's snippets, verbatim (tests/snippets/extract.py): the service's
-# command line, Exim's macros, and the RCPT and DATA statements, in a
+# setup from source (its user, its socket's directory) and command
+# line, Exim's macros, and the RCPT and DATA statements, in a
 # real Exim daemon asking a real "spfgate policy --listen" over its
 # unix socket.  /etc and /run are overlays of this test's own (private
 # mount namespace), so the snippets' paths (/etc/spfgate.conf,
@@ -43,8 +44,8 @@ if ! "$PYTHON" "$top/tests/snippets/extract.py" "$top" "$S/snip" \
 	not_ok "the README's snippets" "$(cat "$S/extract.out")"
 	finish
 fi
-for n in exim-service exim-readsocket-macros exim-readsocket-rcpt \
-    exim-readsocket-data; do
+for n in exim-service-setup exim-service exim-readsocket-macros \
+    exim-readsocket-rcpt exim-readsocket-data; do
 	[ -s "$S/snip/$n" ] || { not_ok "README snippet $n"; finish; }
 done
 
@@ -56,7 +57,18 @@ for d in etc run; do
 	    { not_ok "overlay on /$d"; finish; }
 	overlays="$overlays /$d"
 done
-mkdir -p /run/spfgate /etc/exim4
+mkdir -p /etc/exim4
+
+# The README's setup from source, as written: the user spfgate and the
+# socket's directory (gone here, as after a boot).
+rm -rf /run/spfgate
+if sh -e "$S/snip/exim-service-setup" >"$S/setup.out" 2>&1 &&
+    id -u spfgate >/dev/null && [ -d /run/spfgate ]; then
+	ok "service setup: user spfgate and /run/spfgate made"
+else
+	not_ok "service setup (exim-service-setup)" "$(cat "$S/setup.out")"
+	finish
+fi
 
 start_dns "$here/zone.yml" || finish
 spfgate_conf /etc/spfgate.conf
@@ -89,6 +101,11 @@ if [ "$(stat -c '%U %a' /run/spfgate/exim.sock)" = "Debian-exim 600" ]; then
 else
 	not_ok "service: socket owner and mode" \
 	    "$(stat -c '%U %a' /run/spfgate/exim.sock)"
+fi
+if [ "$(ps -o user= -p "$svc_pid")" = spfgate ]; then
+	ok "service: runs as user spfgate, as the packaged unit"
+else
+	not_ok "service: runs as spfgate" "$(ps -o user= -p "$svc_pid")"
 fi
 
 # Exim: a main section of the test's, Debian's hooks for the ACL files.
