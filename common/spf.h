@@ -421,9 +421,15 @@ void		 spf_message_cancel(struct spf_message *);
 /* Milliseconds since the message's check started. */
 long		 spf_message_elapsed_ms(const struct spf_message *);
 
-/* log.c: one line to stderr or syslog (facility mail), as configured. */
+/*
+ * log.c: one line to stderr or syslog (facility mail), as configured.
+ * On syslog the line begins "spfgate: ", naming us in another program's
+ * log, unless spf_log_ident made the ident ours.
+ */
 void		 spf_log(const struct spf_config *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+/* openlog(3) for a program of ours: ident, its pid, facility mail. */
+void		 spf_log_ident(const char *);
 
 /*
  * json.c: every JSON object the programs print, on one line.  A

@@ -151,7 +151,7 @@ main(int argc, char *argv[])
 	if ((n = spf_config_args(&cfg, argc - 1, argv + 1, flag_option,
 	    &flags, err, sizeof(err))) == -1) {
 		if (guarded)
-			syslog(LOG_MAIL | LOG_ERR, "spfgate: %s", err);
+			syslog(LOG_MAIL | LOG_ERR, "%s", err);
 		fprintf(stderr, "spfgate: %s\n", err);
 		return EXIT_ERROR;
 	}

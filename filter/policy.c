@@ -492,11 +492,11 @@ policy_stderr_guard(void)
 
 	if (fstat(STDERR_FILENO, &sb) == -1 || !S_ISSOCK(sb.st_mode))
 		return 0;
-	openlog("spfgate", LOG_PID | LOG_NDELAY, LOG_MAIL);
+	spf_log_ident("spfgate");
 	if ((fd = open("/dev/null", O_WRONLY)) == -1 ||
 	    dup2(fd, STDERR_FILENO) == -1) {
 		/* no /dev/null: better no stderr at all than the client */
-		syslog(LOG_MAIL | LOG_ERR, "spfgate: /dev/null: %m");
+		syslog(LOG_MAIL | LOG_ERR, "/dev/null: %m");
 		(void)close(STDERR_FILENO);
 	}
 	if (fd > STDERR_FILENO)
@@ -523,7 +523,7 @@ cmd_policy(const struct spf_config *cfg, const struct cmd_flags *flags)
 	if (stderr_guarded)
 		P.cfg.log = SPF_LOG_SYSLOG;
 	if (P.cfg.log == SPF_LOG_SYSLOG)
-		openlog("spfgate", LOG_PID | LOG_NDELAY, LOG_MAIL);
+		spf_log_ident("spfgate");
 	(void)signal(SIGPIPE, SIG_IGN);
 
 	if (flags->listen != NULL) {

@@ -30,7 +30,9 @@
 # a refused recipient of the same message), an authenticated
 # (SASL) client not checked.  The service's log lines are checked: the
 # shared one's on its stderr, spawn's in syslog (its stderr is smtpd's
-# socket), caught by a /dev/log of the namespace's own.  Postfix's log
+# socket), caught by a /dev/log of the namespace's own, each naming the
+# program once ("spfgate[PID]: policy: ..."), as does the error of a
+# spawn-style start with a bad option.  Postfix's log
 # (maillog_file) is printed when anything fails.
 #
 # Run from the top of the tree after make, as root.  Ends with
@@ -200,6 +202,24 @@ inner() {
 	ns_stop $TCP_PID
 	[ $NS_RC = 0 ] && ok "spfgate policy --listen (TCP) stopped, exit 0" ||
 	    nok "spfgate policy --listen (TCP) exit $NS_RC after SIGTERM"
+	# spawn(8) style (fd 0, 1, 2 one socket) with a bad option: the
+	# error goes to syslog alone
+	n0=$(grep -c 'spfgate\[[0-9]*\]: ' "$W/syslog")
+	/usr/bin/python3 -c 'import socket, subprocess, sys
+a, b = socket.socketpair()
+sys.exit(subprocess.run(sys.argv[1:], stdin=b, stdout=b, stderr=b,
+    timeout=60).returncode)' "$W/spfgate" policy --timeout never
+	rc=$?
+	i=0
+	while [ "$(grep -c 'spfgate\[[0-9]*\]: ' "$W/syslog")" = "$n0" ] &&
+	    [ $i -lt 300 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	[ $rc = 1 ] && grep -q \
+	    "spfgate\[[0-9]*\]: --timeout: bad value for timeout: 'never'\$" \
+	    "$W/syslog" && ok "spawn style, a bad option: exit 1, syslog" ||
+	    nok "spawn style, a bad option: exit $rc, syslog: $(tail -n 1 "$W/syslog")"
 	ns_stop $DNS_PID
 	ns_stop $SYSLOG_PID
 	i=0
@@ -424,6 +444,11 @@ service_log "syslog (spawn)" "$W/syslog.spfgate" 1 1
 n=$(grep -c -v 'spfgate\[[0-9]*\]: ' "$W/syslog")
 [ "$n" = 0 ] && ok "syslog: only spawn's spfgate wrote there" ||
     nok "syslog: $n lines of others: $(grep -v 'spfgate\[' "$W/syslog" | head -n 3)"
+# syslog's prefix names the program; the text does not name it again
+n=$(grep -c 'spfgate\[[0-9]*\]: spfgate' "$W/syslog")
+[ "$n" = 0 ] && grep -q 'spfgate\[[0-9]*\]: policy: ' "$W/syslog" &&
+    ok "syslog: spfgate[PID]: policy: ..., the name once" ||
+    nok "syslog: $n lines name spfgate twice: $(grep 'spfgate\[[0-9]*\]: spfgate' "$W/syslog" | head -n 2)"
 
 if [ "$fail" -eq 0 ]; then
 	rm -rf "$W"
