@@ -24,11 +24,14 @@
  * future than the lifetime (a clock set back).  Anything else is
  * ignored: the cost is one probe.  It is written to a temporary file
  * in the same directory and renamed over, so a reader sees the old
- * line or the new one, never half of one.
+ * line or the new one, never half of one.  A writer killed between the
+ * two leaves its temporary file behind; the next writer removes it
+ * (sweep_tmp).
  */
 #include <sys/types.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -42,9 +45,22 @@
 
 #define STATE_MAGIC	"spfgate-dnssec-state 1 "
 #define STATE_MAX	512	/* octets: a line longer is not ours */
+/* the temporary file: the state file's name, this, mkostemp's six */
+#define TMP_INFIX	".tmp."
+#define TMP_RANDOM	6
+/*
+ * A temporary file untouched this long is a dead writer's: a live one
+ * holds its own for microseconds, and one that is only slow is left
+ * alone.
+ */
+#define TMP_STALE_SECS	300
+/* directory entries a sweep looks at, at most */
+#define SWEEP_MAX	4096
 
 static uint64_t	fnv(uint64_t, const void *, size_t);
 static uint64_t	state_key(const struct spf_config *);
+static int	is_tmp_name(const char *, const char *);
+static void	sweep_tmp(const char *);
 
 static uint64_t
 fnv(uint64_t h, const void *p, size_t len)
@@ -81,6 +97,65 @@ state_key(const struct spf_config *cfg)
 		}
 	}
 	return h;
+}
+
+/* name is base's temporary: base TMP_INFIX and six of [A-Za-z0-9] */
+static int
+is_tmp_name(const char *name, const char *base)
+{
+	size_t	 blen = strlen(base), ilen = strlen(TMP_INFIX), i;
+
+	if (strncmp(name, base, blen) != 0 ||
+	    strncmp(name + blen, TMP_INFIX, ilen) != 0)
+		return 0;
+	name += blen + ilen;
+	for (i = 0; i < TMP_RANDOM; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		    (name[i] >= 'A' && name[i] <= 'Z') ||
+		    (name[i] >= '0' && name[i] <= '9')))
+			return 0;
+	return name[TMP_RANDOM] == '\0';
+}
+
+/*
+ * Remove the temporary files that writers of path were killed before
+ * renaming: regular files of this uid (never followed through a
+ * symlink), untouched for TMP_STALE_SECS.  Best effort: what cannot be
+ * looked at or removed stays.
+ */
+static void
+sweep_tmp(const char *path)
+{
+	char		 dirpath[SPF_PATH_LEN];
+	const char	*slash = strrchr(path, '/'), *base = path;
+	struct dirent	*de;
+	struct stat	 sb;
+	DIR		*d;
+	time_t		 now = time(NULL);
+	int		 seen = 0;
+
+	if (slash == NULL)
+		(void)strlcpy(dirpath, ".", sizeof(dirpath));
+	else if (slash == path)
+		(void)strlcpy(dirpath, "/", sizeof(dirpath));
+	else if ((size_t)(slash - path) < sizeof(dirpath))
+		(void)strlcpy(dirpath, path, (size_t)(slash - path) + 1);
+	else
+		return;
+	if (slash != NULL)
+		base = slash + 1;
+	if ((d = opendir(dirpath)) == NULL)
+		return;
+	while (seen++ < SWEEP_MAX && (de = readdir(d)) != NULL) {
+		if (!is_tmp_name(de->d_name, base) ||
+		    fstatat(dirfd(d), de->d_name, &sb,
+		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(sb.st_mode) ||
+		    sb.st_uid != geteuid() ||
+		    now - sb.st_mtime < TMP_STALE_SECS)
+			continue;
+		(void)unlinkat(dirfd(d), de->d_name, 0);
+	}
+	(void)closedir(d);
 }
 
 int
@@ -162,11 +237,12 @@ dnssec_state_write(const struct spf_config *cfg, const char *why,
 	    (long long)time(NULL) + cfg->dnssec_state_secs,
 	    i > 0 ? clean : "unknown");
 	if (n < 0 || n > STATE_MAX ||
-	    snprintf(tmp, sizeof(tmp), "%s.XXXXXX", cfg->dnssec_state) >=
-	    (int)sizeof(tmp)) {
+	    snprintf(tmp, sizeof(tmp), "%s" TMP_INFIX "XXXXXX",
+	    cfg->dnssec_state) >= (int)sizeof(tmp)) {
 		(void)snprintf(err, errlen, "state line too long");
 		return -1;
 	}
+	sweep_tmp(cfg->dnssec_state);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
 		(void)snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		return -1;

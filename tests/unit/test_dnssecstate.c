@@ -3,10 +3,12 @@
  * and its two config keywords: what is written is read back by the
  * same config and by no other; a file that is malformed, truncated,
  * too long, expired, too far ahead, writable by others, a symlink or
- * not a regular file is not believed.
+ * not a regular file is not believed; a dead writer's temporary file
+ * is removed by the next writer.
  */
 #include <sys/stat.h>
 
+#include <fcntl.h>
 #include <limits.h>
 #include <time.h>
 #include <unistd.h>
@@ -221,6 +223,78 @@ test_not_believed(void **state)
 	assert_non_null(strstr(err, cfg.dnssec_state));
 }
 
+/* dir/name, a regular file last written age seconds ago */
+static void
+aged(const char *name, time_t age)
+{
+	char		 path[PATH_MAX];
+	struct timespec	 ts[2];
+	FILE		*f;
+
+	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(fclose(f), 0);
+	ts[0].tv_sec = ts[1].tv_sec = time(NULL) - age;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW),
+	    0);
+}
+
+static int
+exists(const char *name)
+{
+	char		 path[PATH_MAX];
+	struct stat	 sb;
+
+	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return lstat(path, &sb) == 0;
+}
+
+/*
+ * A writer killed between creating its temporary file and renaming it
+ * leaves STATE.tmp.XXXXXX: the next writer removes such files of its
+ * own that are stale, and nothing else.
+ */
+static void
+test_stale_tmp(void **state)
+{
+	struct spf_config	 cfg;
+	char			 path[PATH_MAX], target[PATH_MAX];
+
+	(void)state;
+	config(&cfg, "swept");
+	aged("swept.tmp.AbC123", 3600);		/* a dead writer's */
+	aged("swept.tmp.XyZ789", 0);		/* a live writer's */
+	aged("swept.tmp.AbC1234", 3600);	/* not the pattern */
+	aged("swept.tmp.AbC-23", 3600);
+	aged("swept.AbC123", 3600);
+	aged("other.tmp.AbC123", 3600);		/* another state file's */
+	aged("target", 3600);
+	(void)snprintf(path, sizeof(path), "%s/swept.tmp.Lnk123", dir);
+	(void)snprintf(target, sizeof(target), "%s/target", dir);
+	assert_int_equal(symlink(target, path), 0);
+	if (geteuid() == 0) {
+		/* another user's: not ours to remove */
+		aged("swept.tmp.Nob123", 3600);
+		(void)snprintf(path, sizeof(path), "%s/swept.tmp.Nob123",
+		    dir);
+		assert_int_equal(chown(path, 65534, 65534), 0);
+	}
+
+	assert_int_equal(dnssec_state_write(&cfg, "a reason", err,
+	    sizeof(err)), 0);
+	assert_true(readable(&cfg));
+	assert_false(exists("swept.tmp.AbC123"));
+	assert_true(exists("swept.tmp.XyZ789"));
+	assert_true(exists("swept.tmp.AbC1234"));
+	assert_true(exists("swept.tmp.AbC-23"));
+	assert_true(exists("swept.AbC123"));
+	assert_true(exists("other.tmp.AbC123"));
+	assert_true(exists("swept.tmp.Lnk123"));
+	assert_true(exists("target"));
+	assert_int_equal(exists("swept.tmp.Nob123"), geteuid() == 0);
+}
+
 int
 main(void)
 {
@@ -228,6 +302,7 @@ main(void)
 		cmocka_unit_test(test_keywords),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_not_believed),
+		cmocka_unit_test(test_stale_tmp),
 	};
 
 	return cmocka_run_group_tests_name("dnssecstate", tests, setup,
