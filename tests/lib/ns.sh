@@ -1,0 +1,92 @@
+# ns.sh: the private namespaces every MTA suite (tests/opensmtpd,
+# tests/postfix, tests/exim) runs in: only loopback, nothing reachable,
+# the host's mail system untouched, and (under ns_run) nothing
+# outliving the test.  Sourced by tests/opensmtpd/ns.sh,
+# tests/postfix/pf.sh and tests/exim/lib.sh.
+#
+# Outside:  ns_run W ARGS     run "$0 --inner W ARGS" in new network,
+#                             mount and pid namespaces (whatever is
+#                             left there dies with it)
+#           ns_run_counted W ARGS   ns_run, then add the inner run's
+#                             counts (W/inner.count) to pass and fail
+# Inside:   ns_loopback       loopback up, mounts private from here on
+#           dns_start DIR PORT ZONE [testdns.py options]   ZONE served
+#                             on 127.0.0.1:PORT, its pid file, log and
+#                             output in DIR; sets DNS_PID
+#           ns_dns W PORT [testdns.py options]   the same for W/zone.yml
+#           ns_listening PORT...   every PORT has a TCP listener
+#           ns_wait_listening PID PORT...   wait (10 s at most) until
+#                             every PORT listens; 1 if PID exits first
+#           ns_stop PID       SIGTERM, wait; its exit status in NS_RC
+#           ns_gone PATTERN   no process's command line matches PATTERN
+#
+# Needs: $top (the top of the tree), root, unshare(1), ip(8), ss(8);
+# tests/lib/wait.sh (sourced here); nok and the counters pass and fail
+# (tests/lib/tally.sh) for ns_run_counted.
+
+. "$top/tests/lib/wait.sh"
+
+ns_run() {
+	unshare --net --mount --pid --fork --mount-proc sh "$0" --inner "$@"
+}
+
+# An inner run that wrote no counts is one failure.
+ns_run_counted() {
+	ns_run "$@"
+	if [ -s "$1/inner.count" ]; then
+		read -r _p _f <"$1/inner.count"
+		pass=$((pass + _p))
+		fail=$((fail + _f))
+	else
+		nok "the namespace run ended early"
+	fi
+}
+
+ns_loopback() {
+	ip link set lo up
+	mount --make-rprivate /
+}
+
+dns_start() {
+	_ds_dir=$1
+	_ds_port=$2
+	_ds_zone=$3
+	shift 3
+	rm -f "$_ds_dir/dns.pid"
+	/usr/bin/python3 "$top/tests/dns/testdns.py" --listen 127.0.0.1 \
+	    --port "$_ds_port" --zonedata "$_ds_zone" \
+	    --pidfile "$_ds_dir/dns.pid" --log "$_ds_dir/dns.log" "$@" \
+	    >"$_ds_dir/dns.out" 2>&1 &
+	DNS_PID=$!
+	wait_until $DNS_PID 500 test -s "$_ds_dir/dns.pid"
+}
+
+ns_dns() {
+	_nd_w=$1
+	_nd_port=$2
+	shift 2
+	dns_start "$_nd_w" "$_nd_port" "$_nd_w/zone.yml" "$@"
+}
+
+ns_listening() {
+	for _p in "$@"; do
+		ss -Hltn "sport = :$_p" | grep -q . || return 1
+	done
+}
+
+# Watches the sockets: a probe connection would be a session.
+ns_wait_listening() {
+	_nw_pid=$1
+	shift
+	wait_until "$_nw_pid" 1000 ns_listening "$@"
+}
+
+ns_stop() {
+	kill -TERM "$1" 2>/dev/null
+	wait "$1"
+	NS_RC=$?
+}
+
+ns_gone() {
+	! pgrep -f "$1" >/dev/null
+}
