@@ -44,11 +44,8 @@ RECEIVER=mx.test.local
 MODES="spawn:2601 shared:2602 chroot:2603 tcp:2604"
 TCP_PORT=10040
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-nok() { fail=$((fail + 1)); echo "FAIL - $*"; }
-
+. "$top/tests/lib/tally.sh"
+. "$top/tests/lib/swaks.sh"
 . "$here/pf.sh"
 
 # ---------------------------------------------------------------------
@@ -81,7 +78,7 @@ expect() {
 		nok "$1 $2: swaks exit $_rc, want $3: $(grep -m1 '^<\*\*' "$_out")"
 	fi
 	[ $# -ge 4 ] || return 0
-	_r=$(grep -m1 '^<\*\* ' "$_out" | sed 's/^<\*\* *//')
+	_r=$(swaks_reply "$_out")
 	case "$_r" in
 	$4) ok "$1 $2: \"$_r\"" ;;
 	*) nok "$1 $2: reply \"$_r\", want $4" ;;
@@ -127,20 +124,7 @@ inner() {
 	else
 		nok "test DNS server did not start: $(cat "$W/dns.out")"
 	fi
-	# The shared service, made by root, serving as user daemon; its
-	# socket in the queue directory's private/, the mail owner's.
-	"$W/spfgate" policy --config "$W/spfgate.conf" \
-	    --listen "unix:$W/queue/private/spfgate" \
-	    --listen-owner $PF_OWNER --listen-mode 0600 --user daemon \
-	    >"$W/policy.out" 2>"$W/policy.err" &
-	POLICY_PID=$!
-	i=0
-	while [ ! -S "$W/queue/private/spfgate" ] && [ $i -lt 500 ]; do
-		kill -0 $POLICY_PID 2>/dev/null || break
-		sleep 0.01
-		i=$((i + 1))
-	done
-	if [ -S "$W/queue/private/spfgate" ]; then
+	if pf_shared "$W"; then
 		ok "spfgate policy --listen up (pid $POLICY_PID)"
 	else
 		nok "spfgate policy --listen did not start: $(cat "$W/policy.err")"
@@ -150,13 +134,7 @@ inner() {
 	    --listen 127.0.0.1:$TCP_PORT --user daemon \
 	    >"$W/policy-tcp.out" 2>"$W/policy-tcp.err" &
 	TCP_PID=$!
-	i=0
-	while ! ns_listening $TCP_PORT && [ $i -lt 500 ]; do
-		kill -0 $TCP_PID 2>/dev/null || break
-		sleep 0.01
-		i=$((i + 1))
-	done
-	if ns_listening $TCP_PORT; then
+	if wait_until $TCP_PID 500 ns_listening $TCP_PORT; then
 		ok "spfgate policy --listen 127.0.0.1:$TCP_PORT up (pid $TCP_PID)"
 	else
 		nok "spfgate policy --listen 127.0.0.1:$TCP_PORT did not start:" \
@@ -202,12 +180,7 @@ inner() {
 	    nok "spfgate policy --listen (TCP) exit $NS_RC after SIGTERM"
 	ns_stop $DNS_PID
 	ns_stop $SYSLOG_PID
-	i=0
-	while pgrep -f "$W/" >/dev/null && [ $i -lt 300 ]; do
-		sleep 0.01
-		i=$((i + 1))
-	done
-	if pgrep -f "$W/" >/dev/null; then
+	if ! wait_until "" 300 ns_gone "$W/"; then
 		nok "processes left: $(pgrep -a -f "$W/")"
 	else
 		ok "no Postfix or spfgate process left"
@@ -223,26 +196,13 @@ fi
 
 # ---------------------------------------------------------------------
 # Outside: prepare, run inside the namespaces, check what was left.
-if [ "$(id -u)" != 0 ]; then
-	echo "check-e2e: must run as root (Postfix's master needs it)"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-if [ ! -x "$top/build/spfgate" ]; then
-	echo "check-e2e: build/spfgate not built (run make)"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+[ "$(id -u)" = 0 ] ||
+    give_up "check-e2e: must run as root (Postfix's master needs it)"
+[ -x "$top/build/spfgate" ] ||
+    give_up "check-e2e: build/spfgate not built (run make)"
 W=$(mktemp -d /tmp/spfgate-postfix.XXXXXX)
-if ! pf_prepare "$W"; then
-	echo "check-e2e: Postfix setup failed"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+pf_prepare "$W" || give_up "check-e2e: Postfix setup failed"
 echo "# ran against: Postfix $(basename "$PF_ROOT")"
-# spawn's user and the shared service's user must reach the program
-cp "$top/build/spfgate" "$W/spfgate"
-chmod 755 "$W/spfgate"
 
 cat >"$W/zone.yml" <<EOF
 pass.test:
@@ -355,11 +315,9 @@ for m in $MODES; do
 	# (two recipients: three answers, so the HELO's field too)
 	while read -r case box result client helo; do
 		[ $mode = chroot ] && [ $case = auth ] && continue
-		out=$(/usr/bin/python3 "$here/pf_msg.py" "$W/mail/$box" \
-		    "pf-$mode-$case" "$result" "$client" "$RECEIVER" $helo)
-		echo "$out"
-		pass=$((pass + $(echo "$out" | grep -c '^ok - ')))
-		fail=$((fail + $(echo "$out" | grep -c '^FAIL - ')))
+		tally_lines "$(/usr/bin/python3 "$here/pf_msg.py" \
+		    "$W/mail/$box" "pf-$mode-$case" "$result" "$client" \
+		    "$RECEIVER" $helo)"
 	done <<-EOF
 	pass bob pass 192.0.2.10 0
 	pass6 bob pass 2001:db8::25 0
@@ -425,9 +383,7 @@ n=$(grep -c -v 'spfgate\[[0-9]*\]: ' "$W/syslog")
 [ "$n" = 0 ] && ok "syslog: only spawn's spfgate wrote there" ||
     nok "syslog: $n lines of others: $(grep -v 'spfgate\[' "$W/syslog" | head -n 3)"
 
-if [ "$fail" -eq 0 ]; then
-	rm -rf "$W"
-else
+if [ "$fail" -ne 0 ]; then
 	echo "--- Postfix's log ($W/maillog):"
 	sed 's/^/    /' "$W/maillog"
 	echo "--- spfgate policy --listen's log:"
@@ -436,7 +392,5 @@ else
 	sed 's/^/    /' "$W/policy-tcp.err"
 	echo "--- syslog (the spawn(8) services):"
 	sed 's/^/    /' "$W/syslog"
-	echo "work directory kept: $W"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tally_end "$W"
