@@ -9,6 +9,11 @@
 #                             left there dies with it)
 #           ns_run_counted W ARGS   ns_run, then add the inner run's
 #                             counts (W/inner.count) to pass and fail
+#           ns_inner "$@"     at the top of a suite, before its outside
+#                             part: in the run ns_run started, call the
+#                             suite's function inner W ARGS, leave its
+#                             counts in W/inner.count and exit;
+#                             otherwise nothing
 # Inside:   ns_loopback       loopback up, mounts private from here on
 #           dns_start DIR PORT ZONE [testdns.py options]   ZONE served
 #                             on 127.0.0.1:PORT, its pid file, log and
@@ -18,6 +23,9 @@
 #           ns_wait_listening PID PORT...   wait (10 s at most) until
 #                             every PORT listens; 1 if PID exits first
 #           ns_stop PID       SIGTERM, wait; its exit status in NS_RC
+#           ns_stopped PID RC TEXT WHAT   ns_stop, and a check: PID
+#                             exited RC ("ok - TEXT"), or "FAIL - WHAT
+#                             exit N after SIGTERM"
 #           ns_gone PATTERN   no process's command line matches PATTERN
 #
 # Needs: $top (the top of the tree), root, unshare(1), ip(8), ss(8);
@@ -40,6 +48,14 @@ ns_run_counted() {
 	else
 		nok "the namespace run ended early"
 	fi
+}
+
+ns_inner() {
+	[ "${1:-}" = --inner ] || return 0
+	shift
+	inner "$@"
+	echo "$pass $fail" >"$1/inner.count"
+	exit 0
 }
 
 ns_loopback() {
@@ -85,6 +101,15 @@ ns_stop() {
 	kill -TERM "$1" 2>/dev/null
 	wait "$1"
 	NS_RC=$?
+}
+
+ns_stopped() {
+	ns_stop "$1"
+	if [ "$NS_RC" = "$2" ]; then
+		ok "$3"
+	else
+		nok "$4 exit $NS_RC after SIGTERM"
+	fi
 }
 
 ns_gone() {

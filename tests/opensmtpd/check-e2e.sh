@@ -88,9 +88,8 @@ inner() {
 	ns_stop $SMTPD_PID
 	[ $NS_RC = 0 ] && ok "smtpd stopped by pid, exit 0 ($((($(date +%s%N) - t0) / 1000000)) ms)" ||
 	    nok "smtpd exit $NS_RC after SIGTERM"
-	ns_stop $DNS_PID
-	[ $NS_RC = 0 ] && ok "test DNS server stopped by pid, exit 0" ||
-	    nok "test DNS server exit $NS_RC after SIGTERM"
+	ns_stopped $DNS_PID 0 "test DNS server stopped by pid, exit 0" \
+	    "test DNS server"
 	# smtpd's children and the filter follow their parent out.
 	wait_until "" 300 ns_gone "$W/filter-spf"
 	if pgrep -f "$W/filter-spf" >/dev/null || pgrep -x smtpd >/dev/null
@@ -99,13 +98,9 @@ inner() {
 	else
 		ok "no smtpd or filter-spf process left"
 	fi
-	echo "$pass $fail" >"$W/inner.count"
 }
 
-if [ "${1:-}" = --inner ]; then
-	inner "$2"
-	exit 0
-fi
+ns_inner "$@"
 
 # ---------------------------------------------------------------------
 # Outside: prepare, run inside the namespaces, check what was left.

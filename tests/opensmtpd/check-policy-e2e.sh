@@ -66,18 +66,12 @@ inner() {
 	chain alice@pass.test x.example $P_CHAIN 192.0.2.10 bob@test.local 0
 	EOF
 	wait_until "" 1000 files_at_least 9 "$W/Maildir/new"
-	ns_stop $SMTPD_PID
-	[ $NS_RC = 0 ] && ok "smtpd stopped by pid" || nok "smtpd exit $NS_RC"
-	ns_stop $DNS_PID
-	[ $NS_RC = 0 ] && ok "test DNS server stopped by pid" ||
-	    nok "test DNS server exit $NS_RC"
-	echo "$pass $fail" >"$W/inner.count"
+	ns_stopped $SMTPD_PID 0 "smtpd stopped by pid" smtpd
+	ns_stopped $DNS_PID 0 "test DNS server stopped by pid" \
+	    "test DNS server"
 }
 
-if [ "${1:-}" = --inner ]; then
-	inner "$2"
-	exit 0
-fi
+ns_inner "$@"
 
 [ "$(id -u)" = 0 ] && [ -x "$top/build/filter-spf" ] ||
     give_up "check-policy-e2e: must run as root after make"

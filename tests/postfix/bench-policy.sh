@@ -60,13 +60,9 @@ inner() {
 	ns_stop $POLICY_PID
 	ns_stop $DNS_PID
 	ns_stop $SYSLOG_PID
-	echo "$pass $fail" >"$W/inner.count"
 }
 
-if [ "${1:-}" = --inner ]; then
-	inner "$2" "$3" "$4"
-	exit 0
-fi
+ns_inner "$@"
 
 N=${1:-200}
 DELAY=${2:-100}

@@ -111,8 +111,10 @@ scenarios() {
 	: >"$W/done-$1"
 }
 
+# inner W SASL-PASSWORD
 inner() {
 	W=$1
+	SASL_PASS=$2
 	pf_enter
 	if pf_syslog "$W"; then
 		ok "the namespace's /dev/log up (pid $SYSLOG_PID)"
@@ -169,15 +171,13 @@ inner() {
 		i=$((i + 1))
 	done
 	# master signals its process group, then itself: 128 + SIGTERM
-	ns_stop $MASTER_PID
-	[ $NS_RC = 143 ] && ok "Postfix master stopped by pid (SIGTERM)" ||
-	    nok "Postfix master exit $NS_RC after SIGTERM"
-	ns_stop $POLICY_PID
-	[ $NS_RC = 0 ] && ok "spfgate policy --listen stopped by pid, exit 0" ||
-	    nok "spfgate policy --listen exit $NS_RC after SIGTERM"
-	ns_stop $TCP_PID
-	[ $NS_RC = 0 ] && ok "spfgate policy --listen (TCP) stopped, exit 0" ||
-	    nok "spfgate policy --listen (TCP) exit $NS_RC after SIGTERM"
+	ns_stopped $MASTER_PID 143 "Postfix master stopped by pid (SIGTERM)" \
+	    "Postfix master"
+	ns_stopped $POLICY_PID 0 \
+	    "spfgate policy --listen stopped by pid, exit 0" \
+	    "spfgate policy --listen"
+	ns_stopped $TCP_PID 0 "spfgate policy --listen (TCP) stopped, exit 0" \
+	    "spfgate policy --listen (TCP)"
 	ns_stop $DNS_PID
 	ns_stop $SYSLOG_PID
 	if ! wait_until "" 300 ns_gone "$W/"; then
@@ -185,14 +185,9 @@ inner() {
 	else
 		ok "no Postfix or spfgate process left"
 	fi
-	echo "$pass $fail" >"$W/inner.count"
 }
 
-if [ "${1:-}" = --inner ]; then
-	SASL_PASS=$3
-	inner "$2"
-	exit 0
-fi
+ns_inner "$@"
 
 # ---------------------------------------------------------------------
 # Outside: prepare, run inside the namespaces, check what was left.

@@ -58,20 +58,14 @@ inner() {
 	load spawn 2601 bob s
 	load shared 2602 carol l
 
-	ns_stop $MASTER_PID
-	[ $NS_RC = 143 ] && ok "Postfix master stopped by pid (SIGTERM)" ||
-	    nok "Postfix master exit $NS_RC after SIGTERM"
-	ns_stop $POLICY_PID
-	[ $NS_RC = 0 ] && ok "spfgate policy --listen stopped, exit 0" ||
-	    nok "spfgate policy --listen exit $NS_RC after SIGTERM"
+	ns_stopped $MASTER_PID 143 "Postfix master stopped by pid (SIGTERM)" \
+	    "Postfix master"
+	ns_stopped $POLICY_PID 0 "spfgate policy --listen stopped, exit 0" \
+	    "spfgate policy --listen"
 	ns_stop $DNS_PID
-	echo "$pass $fail" >"$W/inner.count"
 }
 
-if [ "${1:-}" = --inner ]; then
-	inner "$2" "$3" "$4"
-	exit 0
-fi
+ns_inner "$@"
 
 N=${1:-200}
 DELAY=${2:-100}

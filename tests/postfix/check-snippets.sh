@@ -165,9 +165,8 @@ scenarios() {
 
 # stop_master WAY
 stop_master() {
-	ns_stop $MASTER_PID
-	[ $NS_RC = 143 ] && ok "$1: master stopped by pid (SIGTERM)" ||
-	    nok "$1: master exit $NS_RC after SIGTERM"
+	ns_stopped $MASTER_PID 143 "$1: master stopped by pid (SIGTERM)" \
+	    "$1: master"
 	! ns_listening 25 && ok "$1: port 25 closed" ||
 	    nok "$1: port 25 still open after master's exit"
 	if ! mv "$R/var/log/postfix.log" "$W/postfix-$1.log"; then
@@ -196,7 +195,6 @@ inner() {
 		    "($(in_root dpkg-query -W -f='${Version}' postfix))"
 	else
 		nok "the throwaway root: $(tail -n 15 "$W/dpkg.out")"
-		echo "$pass $fail" >"$W/inner.count"
 		return
 	fi
 
@@ -230,17 +228,12 @@ inner() {
 	[ "$u" = spfgate ] && ok "shared: the service runs as user spfgate" ||
 	    nok "shared: the service runs as \"$u\""
 	stop_master shared
-	ns_stop $SHARED_PID
-	[ $NS_RC = 0 ] && ok "shared: the service stopped by SIGTERM, exit 0" ||
-	    nok "shared: the service exit $NS_RC after SIGTERM"
+	ns_stopped $SHARED_PID 0 \
+	    "shared: the service stopped by SIGTERM, exit 0" "shared: the service"
 	ns_stop $DNS_PID
-	echo "$pass $fail" >"$W/inner.count"
 }
 
-if [ "${1:-}" = --inner ]; then
-	inner "$2"
-	exit 0
-fi
+ns_inner "$@"
 
 # ---------------------------------------------------------------------
 # Outside: the snippets, the package, then the namespaces.
