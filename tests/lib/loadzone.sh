@@ -14,13 +14,12 @@ load_zone() {
 	_lz_file=$1
 	_lz_n=$2
 	shift 2
-	: >"$_lz_file"
 	for _lz_p in "$@"; do
 		_lz_k=0
 		while [ $_lz_k -lt "$_lz_n" ]; do
-			printf '%s%d.test:\n  - TXT: "v=spf1 ip4:192.0.2.0/24 -all"\n' \
-			    "$_lz_p" $_lz_k >>"$_lz_file"
+			printf '%s%d.test:\n' "$_lz_p" $_lz_k
+			printf '  - TXT: "v=spf1 ip4:192.0.2.0/24 -all"\n'
 			_lz_k=$((_lz_k + 1))
 		done
-	done
+	done >"$_lz_file"
 }
