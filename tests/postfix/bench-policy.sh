@@ -105,10 +105,9 @@ EOF
 cp "$PY/etc/postfix-policyd-spf-python/policyd-spf.conf" "$W/policyd-spf.conf"
 chmod 644 "$W/spfgate.conf" "$W/zone.yml" "$W/policyd-spf.conf"
 
+pf_room "$W" "$N"
+pf_spawn "$W"
 cat >>"$W/etc/main.cf" <<EOF
-default_process_limit = $((N * 2 + 50))
-smtpd_client_connection_count_limit = $((N * 2))
-spfgate-spawn_time_limit = 3600s
 pypolicyd-spf_time_limit = 3600s
 via_spfgate_spawn = check_policy_service unix:private/spfgate-spawn
 via_spfgate_shared = check_policy_service unix:private/spfgate
@@ -121,8 +120,6 @@ cat >>"$W/etc/master.cf" <<EOF
   -o smtpd_recipient_restrictions=reject_unauth_destination,\$via_spfgate_shared
 2603      inet  n       -       n       -       -       smtpd
   -o smtpd_recipient_restrictions=reject_unauth_destination,\$via_pypolicyd_spf
-spfgate-spawn unix -    n       n       -       0       spawn
-  user=daemon argv=$W/spfgate policy --config $W/spfgate.conf
 pypolicyd-spf unix -    n       n       -       0       spawn
   user=daemon argv=/usr/bin/env
     PYTHONPATH=$PY/usr/lib/python3/dist-packages

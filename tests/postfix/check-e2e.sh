@@ -242,8 +242,8 @@ echo "$SASL_PASS" |
     saslpasswd2 -p -c -f "$W/etc/sasl/sasldb2" -u test.local alice
 chown $PF_OWNER "$W/etc/sasl/sasldb2"
 
+pf_spawn "$W"
 cat >>"$W/etc/main.cf" <<EOF
-spfgate-spawn_time_limit = 3600s
 spfgate_spawn = check_policy_service unix:private/spfgate-spawn
 spfgate_shared = check_policy_service unix:private/spfgate
 spfgate_tcp = check_policy_service inet:127.0.0.1:$TCP_PORT
@@ -267,8 +267,6 @@ cat >>"$W/etc/master.cf" <<EOF
 2604      inet  n       -       n       -       -       smtpd
   -o smtpd_recipient_restrictions=reject_unauth_destination,\$spfgate_tcp
   -o smtpd_data_restrictions=\$spfgate_tcp
-spfgate-spawn unix -    n       n       -       0       spawn
-  user=daemon argv=$W/spfgate policy --config $W/spfgate.conf
 EOF
 
 ns_run_counted "$W" "$SASL_PASS"
@@ -280,14 +278,14 @@ for m in $MODES; do
 	expect $mode two 0
 	expect $mode softfail 0
 	expect $mode fail 24 "550 5.7.23 *"
-	r=$(grep -m1 '^<\*\* ' "$W/swaks-$mode-fail.txt")
+	r=$(swaks_reply "$W/swaks-$mode-fail.txt")
 	case "$r" in
 	*"mallory@fail.test is not allowed to send from 192.0.2.10"*)
 		ok "$mode fail: the reply carries the domain's explanation" ;;
 	*) nok "$mode fail: no explanation in \"$r\"" ;;
 	esac
 	expect $mode helofail 24 "550 5.7.23 *"
-	r=$(grep -m1 '^<\*\* ' "$W/swaks-$mode-helofail.txt")
+	r=$(swaks_reply "$W/swaks-$mode-helofail.txt")
 	case "$r" in
 	*"evil.helo.test"*)
 		ok "$mode helofail: the reply names the HELO domain" ;;
@@ -298,7 +296,7 @@ for m in $MODES; do
 	expect $mode postmaster 0
 	# swaks goes on to DATA after a refused recipient
 	expect $mode mixed 0
-	r=$(grep -m1 '^<\*\* ' "$W/swaks-$mode-mixed.txt")
+	r=$(swaks_reply "$W/swaks-$mode-mixed.txt")
 	case "$r" in
 	*"550 5.7.23 <bob@test.local>"*)
 		ok "$mode mixed: bob refused with 550 5.7.23" ;;

@@ -86,11 +86,9 @@ max-inflight $((N * 2))
 EOF
 chmod 644 "$W/spfgate.conf" "$W/zone.yml"
 
-# Room for N sessions at once, and under spawn N policy processes too.
+pf_room "$W" "$N"
+pf_spawn "$W"
 cat >>"$W/etc/main.cf" <<EOF
-default_process_limit = $((N * 2 + 50))
-smtpd_client_connection_count_limit = $((N * 2))
-spfgate-spawn_time_limit = 3600s
 spfgate_spawn = check_policy_service unix:private/spfgate-spawn
 spfgate_shared = check_policy_service unix:private/spfgate
 EOF
@@ -99,8 +97,6 @@ cat >>"$W/etc/master.cf" <<EOF
   -o smtpd_recipient_restrictions=reject_unauth_destination,\$spfgate_spawn
 2602      inet  n       -       n       -       -       smtpd
   -o smtpd_recipient_restrictions=reject_unauth_destination,\$spfgate_shared
-spfgate-spawn unix -    n       n       -       0       spawn
-  user=daemon argv=$W/spfgate policy --config $W/spfgate.conf
 EOF
 
 t0=$(date +%s)

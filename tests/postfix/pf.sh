@@ -10,6 +10,13 @@
 #                           suite appends its own lines.  Sets PF_ROOT.
 #                           W/spfgate: build/spfgate, for spawn's user
 #                           and the shared service's to reach.
+#           pf_spawn W      the spawn(8) service spfgate-spawn: "W/spfgate
+#                           policy" on W/spfgate.conf as user daemon, a
+#                           process per smtpd; its time limit past any
+#                           test's (spawn kills it after 1000 s)
+#           pf_room W N     room for N sessions at once, and under spawn
+#                           for N policy processes too (Postfix answers
+#                           421 past its limits)
 # Inside:   pf_enter        loopback up; 192.0.2.0/24, 198.51.100.0/24
 #                           and 2001:db8::25 local, so that a client
 #                           can connect from any of them
@@ -114,6 +121,21 @@ pf_prepare() {
 	anvil     unix  -       -       n       -       1       anvil
 	scache    unix  -       -       n       -       1       scache
 	postlog   unix-dgram n  -       n       -       1       postlogd
+	EOF
+}
+
+pf_spawn() {
+	echo "spfgate-spawn_time_limit = 3600s" >>"$1/etc/main.cf"
+	cat >>"$1/etc/master.cf" <<-EOF
+	spfgate-spawn unix -    n       n       -       0       spawn
+	  user=daemon argv=$1/spfgate policy --config $1/spfgate.conf
+	EOF
+}
+
+pf_room() {
+	cat >>"$1/etc/main.cf" <<-EOF
+	default_process_limit = $(($2 * 2 + 50))
+	smtpd_client_connection_count_limit = $(($2 * 2))
 	EOF
 }
 
