@@ -24,6 +24,7 @@ here=$top/tests/postfix
 
 . "$top/tests/lib/tally.sh"
 . "$top/tests/lib/loadzone.sh"
+. "$top/tests/lib/debfetch.sh"
 . "$here/pf.sh"
 
 # run NAME PORT PREFIX: one run; its summary in W/bench-NAME.out
@@ -75,11 +76,8 @@ sh "$top/tests/deps.sh" bench postfix || exit 1
 PY=$top/build/postfix/pypolicyd-spf
 if [ ! -f "$PY/usr/bin/policyd-spf" ]; then
 	rm -rf "$PY" "$PY.deb"
-	mkdir -p "$PY.deb"
-	chmod 755 "$PY.deb"
-	chown _apt "$PY.deb" 2>/dev/null || true
-	(cd "$PY.deb" && apt-get download -q postfix-policyd-spf-python \
-	    python3-spf-engine >/dev/null) || exit 1
+	deb_fetch "$PY.deb" postfix-policyd-spf-python python3-spf-engine ||
+	    exit 1
 	for d in "$PY.deb"/*.deb; do
 		dpkg-deb -x "$d" "$PY" || exit 1
 	done
