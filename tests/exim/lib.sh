@@ -11,8 +11,9 @@
 # EXIM_SPF_SO tests another build of the module; EXIM another exim.
 #
 # The count (ok, and the result line) is tests/lib/tally.sh's, the
-# namespace's loopback, the test DNS server and the waits for a port
-# tests/lib/ns.sh's, swaks's PROXY options tests/lib/swaks.sh's.
+# namespace's loopback and the waits for a port tests/lib/ns.sh's, the
+# test DNS server tests/lib/dns.sh's (which ns.sh sources), swaks's
+# PROXY options tests/lib/swaks.sh's.
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 here=$top/tests/exim

@@ -15,10 +15,9 @@
 #                             counts in W/inner.count and exit;
 #                             otherwise nothing
 # Inside:   ns_loopback       loopback up, mounts private from here on
-#           dns_start DIR PORT ZONE [testdns.py options]   ZONE served
-#                             on 127.0.0.1:PORT, its pid file, log and
-#                             output in DIR; sets DNS_PID
-#           ns_dns W PORT [testdns.py options]   the same for W/zone.yml
+#           ns_dns W PORT [testdns.py options]   the test DNS server
+#                             on W/zone.yml (dns_start of
+#                             tests/lib/dns.sh, sourced here)
 #           ns_listening PORT...   every PORT has a TCP listener
 #           ns_wait_listening PID PORT...   wait (10 s at most) until
 #                             every PORT listens; 1 if PID exits first
@@ -29,10 +28,11 @@
 #           ns_gone PATTERN   no process's command line matches PATTERN
 #
 # Needs: $top (the top of the tree), root, unshare(1), ip(8), ss(8);
-# tests/lib/wait.sh (sourced here); nok and the counters pass and fail
-# (tests/lib/tally.sh) for ns_run_counted.
+# tests/lib/wait.sh and dns.sh (sourced here); nok and the counters
+# pass and fail (tests/lib/tally.sh) for ns_run_counted.
 
 . "$top/tests/lib/wait.sh"
+. "$top/tests/lib/dns.sh"
 
 ns_run() {
 	unshare --net --mount --pid --fork --mount-proc sh "$0" --inner "$@"
@@ -61,20 +61,6 @@ ns_inner() {
 ns_loopback() {
 	ip link set lo up
 	mount --make-rprivate /
-}
-
-dns_start() {
-	_ds_dir=$1
-	_ds_port=$2
-	_ds_zone=$3
-	shift 3
-	rm -f "$_ds_dir/dns.pid"
-	/usr/bin/python3 "$top/tests/dns/testdns.py" --listen 127.0.0.1 \
-	    --port "$_ds_port" --zonedata "$_ds_zone" \
-	    --pidfile "$_ds_dir/dns.pid" --log "$_ds_dir/dns.log" "$@" \
-	    >"$_ds_dir/dns.out" 2>&1 &
-	DNS_PID=$!
-	wait_until $DNS_PID 500 test -s "$_ds_dir/dns.pid"
 }
 
 ns_dns() {
