@@ -25,7 +25,7 @@ bench: bench-deps
 	@echo "== Exim: one message per connection, built-in spf = beside exim-spf.so"
 	@$(MAKE) --no-print-directory bench-exim
 	@echo
-	@echo "== Postfix: spfgate policy beside pypolicyd-spf, 200 sessions, DNS 100 ms late"
+	@echo "== Postfix: 200 sessions, spfgate policy beside pypolicyd-spf"
 	@$(MAKE) --no-print-directory bench-postfix
 
 bench-exim: bench-deps

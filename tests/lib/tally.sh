@@ -1,7 +1,7 @@
 # tally.sh: the count of a shell suite and the last line
 # tests/run-all.sh sums, "N passed, M failed" (tests/lib/tally.py is the
-# Python harnesses' own).  Sourced by the OpenSMTPD, Postfix and policy
-# protocol suites; sets pass=0 and fail=0.
+# Python harnesses' own).  Sourced by the OpenSMTPD, Postfix, Exim (its
+# lib.sh) and policy protocol suites; sets pass=0 and fail=0.
 #
 #   ok TEXT...        one check passed: "ok - TEXT"
 #   nok TEXT...       one check failed: "FAIL - TEXT"

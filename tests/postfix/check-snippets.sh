@@ -229,7 +229,8 @@ inner() {
 	    nok "shared: the service runs as \"$u\""
 	stop_master shared
 	ns_stopped $SHARED_PID 0 \
-	    "shared: the service stopped by SIGTERM, exit 0" "shared: the service"
+	    "shared: the service stopped by SIGTERM, exit 0" \
+	    "shared: the service"
 	ns_stop $DNS_PID
 }
 
