@@ -24,6 +24,9 @@ bench: bench-deps
 	@echo
 	@echo "== Exim: one message per connection, built-in spf = beside exim-spf.so"
 	@$(MAKE) --no-print-directory bench-exim
+	@echo
+	@echo "== Postfix: 200 sessions, spfgate policy beside pypolicyd-spf"
+	@$(MAKE) --no-print-directory bench-postfix
 
 bench-exim: bench-deps
 	@sh tests/deps.sh exim

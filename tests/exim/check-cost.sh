@@ -33,25 +33,10 @@ log_selector = +pid' "$S/exim.conf"
 sed "s|$S/no.conf|$S/anchor.conf|" "$S/exim.conf" >"$S/exim-anchor.conf"
 chmod 644 "$S/exim-anchor.conf"
 
-wait_port()
-{
-	i=0
-	while ! ss -Hltn "sport = :$1" | grep -q .; do
-		i=$((i + 1))
-		[ $i -gt 500 ] && return 1
-		sleep 0.01
-	done
-}
-
 # daemon CONF: start Exim on it.
 daemon()
 {
-	"$EXIM" -C "$1" -bdf >"$S/exim.out" 2>&1 &
-	exim_pid=$!
-	if ! wait_port 2529; then
-		not_ok "exim -bdf listening" "$(cat "$S/exim.out")"
-		finish
-	fi
+	exim_daemon "$1" 2529
 }
 
 undaemon()
@@ -69,10 +54,7 @@ conns()
 		i=$((i + 1))
 		swaks --server 127.0.0.1 --port 2529 --from alice@pass.example.com \
 		    --to bob@test.local --helo mail.example.org \
-		    --proxy-version 2 --proxy-family AF_INET \
-		    --proxy-source 192.0.2.10 --proxy-source-port 40000 \
-		    --proxy-dest 127.0.0.1 --proxy-dest-port 2529 \
-		    >"$S/$1.$i.swaks" 2>&1
+		    $(swaks_proxy 192.0.2.10 2529) >"$S/$1.$i.swaks" 2>&1
 		echo $? >>"$S/$1.rc"
 	done
 }
@@ -100,8 +82,8 @@ count()
 strace -f -qq -e trace=epoll_create1 -o "$S/strace.out" \
     "$EXIM" -C "$S/exim.conf" -bdf >"$S/exim.out" 2>&1 &
 strace_pid=$!
-wait_port 2529 || not_ok "exim -bdf under strace listening" \
-    "$(cat "$S/exim.out")"
+ns_wait_listening "$strace_pid" 2529 ||
+    not_ok "exim -bdf under strace listening" "$(cat "$S/exim.out")"
 conns no "$N"
 kill -TERM "$(cat "$S/exim.pid")"
 wait "$strace_pid"

@@ -25,25 +25,8 @@ sed -i '/^to_maildir:/a\
 sed -i '1a\
 log_selector = +pid' "$S/exim.conf"
 
-wait_port()
-{
-	i=0
-	while ! ss -Hltn "sport = :$1" | grep -q .; do
-		i=$((i + 1))
-		[ $i -gt 500 ] && return 1
-		sleep 0.01
-	done
-}
-
-"$EXIM" -C "$S/exim.conf" -bdf >"$S/exim.out" 2>&1 &
-exim_pid=$!
-if wait_port 2525 && wait_port 2529; then
-	ok "exim -bdf listening on 2525 and 2529 (PROXY)"
-else
-	not_ok "exim -bdf listening on 2525 and 2529 (PROXY)" \
-	    "$(cat "$S/exim.out")"
-	finish
-fi
+exim_daemon "$S/exim.conf" 2525 2529
+ok "exim -bdf listening on 2525 and 2529 (PROXY)"
 
 # A message whose body must arrive unchanged: tabs, trailing blanks,
 # 8-bit text, a line that looks like mbox's From_, a long line.
@@ -85,9 +68,7 @@ swaks_msg()
 
 proxy4()
 {
-	echo --proxy-version 2 --proxy-family AF_INET --proxy-source "$1" \
-	    --proxy-source-port 40000 --proxy-dest 127.0.0.1 \
-	    --proxy-dest-port 2529
+	swaks_proxy "$1" 2529
 }
 
 proxy6()

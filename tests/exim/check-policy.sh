@@ -38,12 +38,21 @@ session()
 	grep '^LOG:' "$S/p.err" >"$S/p.log"
 }
 
+# configure NAME [LINE...]: the module's config $S/NAME.conf with the
+# LINEs, the test Exim config $S/NAME.exim on it, the sessions' from now
+configure()
+{
+	_name=$1
+	shift
+	spfgate_conf "$S/$_name.conf" "$@"
+	exim_conf "$S/$_name.exim" "$S/$_name.conf"
+	CONF=$S/$_name.exim
+}
+
 # --- the HELO identity, forwarders, domain-policy, best guess ---------
-spfgate_conf "$S/main.conf" "helo-check yes" "skip ptr:ptr.test" \
+configure main "helo-check yes" "skip ptr:ptr.test" \
     "skip helo:helo.fwd.test" "skip spf:spf.fwd.test" \
     "domain-policy .bank.test softfail reject" "best-guess v=spf1 a -all"
-exim_conf "$S/main.exim" "$S/main.conf"
-CONF=$S/main.exim
 
 session 192.0.2.10 bad.helo.test alice@pass.test
 check_has "helo -all: rejected at MAIL FROM with the HELO's explanation" \
@@ -87,27 +96,21 @@ check_has "best guess: reported in Authentication-Results" "$S/p.log" \
 check_has "best guess: in the log line" "$S/p.log" "guess=fail"
 
 # --- header-fields, dry-run --------------------------------------------
-spfgate_conf "$S/rs.conf" "header-fields received-spf"
-exim_conf "$S/rs.exim" "$S/rs.conf"
-CONF=$S/rs.exim
+configure rs "header-fields received-spf"
 session 192.0.2.10 x.example alice@pass.test
 check_has "header-fields received-spf: Received-SPF" "$S/p.log" \
     "HEADERS Received-SPF: pass"
 check_hasnt "header-fields received-spf: no Authentication-Results" \
     "$S/p.log" "HEADERS Authentication-Results"
 
-spfgate_conf "$S/ar.conf" "header-fields authentication-results"
-exim_conf "$S/ar.exim" "$S/ar.conf"
-CONF=$S/ar.exim
+configure ar "header-fields authentication-results"
 session 192.0.2.10 x.example alice@pass.test
 check_has "header-fields authentication-results: A-R" "$S/p.log" \
     "HEADERS Authentication-Results: mx.test.local; spf=pass"
 check_hasnt "header-fields authentication-results: no Received-SPF" \
     "$S/p.log" "Received-SPF:"
 
-spfgate_conf "$S/dry.conf" "dry-run yes"
-exim_conf "$S/dry.exim" "$S/dry.conf"
-CONF=$S/dry.exim
+configure dry "dry-run yes"
 session 192.0.2.10 x.example mallory@fail.test
 check_has "dry-run: a fail delivered" "$S/p.out" "250 OK id="
 check_has "dry-run: the headers say would=reject" "$S/p.log" \
@@ -116,9 +119,8 @@ check_has "dry-run: the log line says would=reject" "$S/p.log" \
     "action=tag identity=mailfrom"
 
 # --- exempt-recipient: the README's RCPT ACL, fifth argument -----------
-spfgate_conf "$S/ex.conf" "helo-check yes" "exempt-recipient postmaster@"
-exim_conf "$S/ex.exim" "$S/ex.conf"
-"$PYTHON" - "$S/ex.exim" <<'EOF'
+configure ex "helo-check yes" "exempt-recipient postmaster@"
+"$PYTHON" - "$CONF" <<'EOF'
 import sys
 p = sys.argv[1]
 s = open(p).read()
@@ -145,7 +147,6 @@ acl_check_rcpt:
 """ + s[b:]
 open(p, "w").write(s)
 EOF
-CONF=$S/ex.exim
 session 192.0.2.10 x.example mallory@fail.test postmaster@test.local \
     bob@test.local
 check_has "exempt: postmaster@ reached" "$S/p.log" \

@@ -12,6 +12,7 @@ set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 here=$top/tests/opensmtpd
+. "$top/tests/lib/loadzone.sh"
 . "$here/ns.sh"
 PORT=2528
 DNS_PORT=5353
@@ -55,13 +56,7 @@ ns_prepare "$W" || {
 }
 
 # N domains, so that no answer comes from the cache.
-k=0
-: >"$W/zone.yml"
-while [ $k -lt "$N" ]; do
-	printf 'b%d.test:\n  - TXT: "v=spf1 ip4:192.0.2.0/24 -all"\n' $k \
-	    >>"$W/zone.yml"
-	k=$((k + 1))
-done
+load_zone "$W/zone.yml" "$N" b
 cat >"$W/spfgate.conf" <<EOC
 resolver 127.0.0.1@$DNS_PORT
 dnssec no

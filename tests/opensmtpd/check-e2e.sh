@@ -22,21 +22,8 @@ PORT_PLAIN=2527
 DNS_PORT=5353
 RECEIVER=mx.test.local
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-nok() { fail=$((fail + 1)); echo "FAIL - $*"; }
-result() {
-	if [ "$fail" -eq 0 ]; then
-		rm -rf "$W"
-	else
-		echo "work directory kept: $W"
-	fi
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit $?
-}
-
+. "$top/tests/lib/tally.sh"
+. "$top/tests/lib/swaks.sh"
 . "$here/ns.sh"
 
 # ---------------------------------------------------------------------
@@ -70,10 +57,8 @@ inner() {
 		else
 			dst=127.0.0.1
 			[ "$fam" = AF_INET6 ] && dst=2001:db8::1
-			set -- -p $PORT_PROXY --proxy-version 2 \
-			    --proxy-family "$fam" --proxy-source "$src" \
-			    --proxy-source-port 40000 \
-			    --proxy-dest $dst --proxy-dest-port $PORT_PROXY
+			set -- -p $PORT_PROXY \
+			    $(swaks_proxy "$src" $PORT_PROXY $dst)
 		fi
 		t0=$(date +%s%N)
 		swaks -s 127.0.0.1 "$@" -h "$helo" -f "$sender" \
@@ -98,57 +83,32 @@ inner() {
 	EOF
 
 	# Wait for the five deliveries, then stop everything by pid.
-	i=0
-	while [ "$(ls "$W/Maildir/new" 2>/dev/null | wc -l)" -lt 5 ] &&
-	    [ $i -lt 1000 ]; do
-		sleep 0.01
-		i=$((i + 1))
-	done
+	wait_until "" 1000 files_at_least 5 "$W/Maildir/new"
 	t0=$(date +%s%N)
 	ns_stop $SMTPD_PID
 	[ $NS_RC = 0 ] && ok "smtpd stopped by pid, exit 0 ($((($(date +%s%N) - t0) / 1000000)) ms)" ||
 	    nok "smtpd exit $NS_RC after SIGTERM"
-	ns_stop $DNS_PID
-	[ $NS_RC = 0 ] && ok "test DNS server stopped by pid, exit 0" ||
-	    nok "test DNS server exit $NS_RC after SIGTERM"
+	ns_stopped $DNS_PID 0 "test DNS server stopped by pid, exit 0" \
+	    "test DNS server"
 	# smtpd's children and the filter follow their parent out.
-	i=0
-	while pgrep -f "$W/filter-spf" >/dev/null && [ $i -lt 300 ]; do
-		sleep 0.01
-		i=$((i + 1))
-	done
+	wait_until "" 300 ns_gone "$W/filter-spf"
 	if pgrep -f "$W/filter-spf" >/dev/null || pgrep -x smtpd >/dev/null
 	then
 		nok "processes left: $(pgrep -a -f "smtpd|filter-spf")"
 	else
 		ok "no smtpd or filter-spf process left"
 	fi
-	echo "$pass $fail" >"$W/inner.count"
 }
 
-if [ "${1:-}" = --inner ]; then
-	inner "$2"
-	exit 0
-fi
+ns_inner "$@"
 
 # ---------------------------------------------------------------------
 # Outside: prepare, run inside the namespaces, check what was left.
-if [ "$(id -u)" != 0 ]; then
-	echo "check-e2e: must run as root (smtpd needs it)"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-if [ ! -x "$top/build/filter-spf" ]; then
-	echo "check-e2e: build/filter-spf not built (run make)"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+[ "$(id -u)" = 0 ] || give_up "check-e2e: must run as root (smtpd needs it)"
+[ -x "$top/build/filter-spf" ] ||
+    give_up "check-e2e: build/filter-spf not built (run make)"
 W=$(mktemp -d /tmp/filter-spf-e2e.XXXXXX)
-if ! ns_prepare "$W"; then
-	echo "check-e2e: OpenSMTPD setup failed"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+ns_prepare "$W" || give_up "check-e2e: OpenSMTPD setup failed"
 # which smtpd these results are of ("version: OpenSMTPD 6.8.0p2")
 echo "# ran against: $("$(cat "$W/smtpd.path")" -h 2>&1 | head -n 1)"
 
@@ -196,7 +156,7 @@ EOF
 ns_run_counted "$W"
 
 # Answers the clients got.
-reply() { grep -m1 '^<\*\* ' "$W/swaks-$1.txt" | sed 's/^<\*\* *//'; }
+reply() { swaks_reply "$W/swaks-$1.txt"; }
 r=$(reply fail)
 case "$r" in
 "550 5.7.23 "*) ok "fail: rejected at MAIL FROM with 550 5.7.23" ;;
@@ -224,11 +184,8 @@ n=$(ls "$W/Maildir/new" 2>/dev/null | wc -l)
 [ "$n" = 5 ] && ok "five messages delivered (pass, softfail, none, pass6, local)" ||
     nok "$n messages delivered, want 5"
 while read -r case res client; do
-	out=$(/usr/bin/python3 "$here/e2e_msg.py" verify "$W/Maildir" "$case" "$res" "$client" \
-	    "$RECEIVER")
-	echo "$out"
-	pass=$((pass + $(echo "$out" | grep -c '^ok - ')))
-	fail=$((fail + $(echo "$out" | grep -c '^FAIL - ')))
+	tally_lines "$(/usr/bin/python3 "$here/e2e_msg.py" verify "$W/Maildir" \
+	    "$case" "$res" "$client" "$RECEIVER")"
 done <<EOF
 pass pass 192.0.2.10
 softfail softfail 192.0.2.11
@@ -258,4 +215,4 @@ n=$(grep -c "removed an incoming Authentication-Results" "$log")
 grep '^spf: ' "$log" | sed 's/^/    log: /'
 sed 's/^/    /' "$W/timings"
 
-result
+tally_end "$W"

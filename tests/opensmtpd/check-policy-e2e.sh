@@ -23,11 +23,8 @@ P_DRY=2531
 P_CHAIN=2532
 RECEIVER=mx.test.local
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-nok() { fail=$((fail + 1)); echo "FAIL - $*"; }
-
+. "$top/tests/lib/tally.sh"
+. "$top/tests/lib/swaks.sh"
 . "$here/ns.sh"
 
 inner() {
@@ -44,10 +41,8 @@ inner() {
 	while read -r case sender helo port src rcpts want; do
 		/usr/bin/python3 "$here/e2e_msg.py" make "$case" "$sender" \
 		    "$W/$case.data"
-		swaks -s 127.0.0.1 -p "$port" --proxy-version 2 \
-		    --proxy-family AF_INET --proxy-source "$src" \
-		    --proxy-source-port 40000 --proxy-dest 127.0.0.1 \
-		    --proxy-dest-port "$port" -h "$helo" -f "$sender" \
+		swaks -s 127.0.0.1 -p "$port" $(swaks_proxy "$src" "$port") \
+		    -h "$helo" -f "$sender" \
 		    -t "$rcpts" --data "@$W/$case.data" -ndf \
 		    >"$W/swaks-$case.txt" 2>&1
 		rc=$?
@@ -70,36 +65,18 @@ inner() {
 	dry mallory@fail.test x.example $P_DRY 192.0.2.10 bob@test.local 0
 	chain alice@pass.test x.example $P_CHAIN 192.0.2.10 bob@test.local 0
 	EOF
-	i=0
-	while [ "$(ls "$W/Maildir/new" 2>/dev/null | wc -l)" -lt 9 ] &&
-	    [ $i -lt 1000 ]; do
-		sleep 0.01
-		i=$((i + 1))
-	done
-	ns_stop $SMTPD_PID
-	[ $NS_RC = 0 ] && ok "smtpd stopped by pid" || nok "smtpd exit $NS_RC"
-	ns_stop $DNS_PID
-	[ $NS_RC = 0 ] && ok "test DNS server stopped by pid" ||
-	    nok "test DNS server exit $NS_RC"
-	echo "$pass $fail" >"$W/inner.count"
+	wait_until "" 1000 files_at_least 9 "$W/Maildir/new"
+	ns_stopped $SMTPD_PID 0 "smtpd stopped by pid" smtpd
+	ns_stopped $DNS_PID 0 "test DNS server stopped by pid" \
+	    "test DNS server"
 }
 
-if [ "${1:-}" = --inner ]; then
-	inner "$2"
-	exit 0
-fi
+ns_inner "$@"
 
-if [ "$(id -u)" != 0 ] || [ ! -x "$top/build/filter-spf" ]; then
-	echo "check-policy-e2e: must run as root after make"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+[ "$(id -u)" = 0 ] && [ -x "$top/build/filter-spf" ] ||
+    give_up "check-policy-e2e: must run as root after make"
 W=$(mktemp -d /tmp/filter-spf-policy.XXXXXX)
-if ! ns_prepare "$W"; then
-	echo "check-policy-e2e: OpenSMTPD setup failed"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+ns_prepare "$W" || give_up "check-policy-e2e: OpenSMTPD setup failed"
 cp "$top/tests/exim/policy-zone.yml" "$W/zone.yml"
 base="resolver 127.0.0.1@$DNS_PORT
 dnssec no
@@ -153,7 +130,7 @@ EOF
 
 ns_run_counted "$W"
 
-reply() { grep -m1 '^<\*\* ' "$W/swaks-$1.txt" | sed 's/^<\*\* *//'; }
+reply() { swaks_reply "$W/swaks-$1.txt"; }
 r=$(reply helofail)
 case "$r" in
 "550 5.7.23 bad.helo.test is not one of our mail servers"*)
@@ -224,9 +201,7 @@ both = [h.count("Authentication-Results: mx.test.local;")
 print(("ok - " if both == [2] else "FAIL - ") +
       "chain: exactly ours and the chained filter's field: %r" % both)
 EOF
-cat "$W/verify.out"
-pass=$((pass + $(grep -c '^ok - ' "$W/verify.out")))
-fail=$((fail + $(grep -c '^FAIL - ' "$W/verify.out")))
+tally_lines "$(cat "$W/verify.out")"
 
 log=$W/smtpd.err
 grep -q "skipped=ptr:ptr.test" "$log" && ok "log: skipped=ptr:ptr.test" ||
@@ -236,10 +211,4 @@ grep -q "would=reject" "$log" && ok "log: would=reject" ||
 grep -q "rcpt=<bob@test.local> 550 5.7.23" "$log" &&
     ok "log: the refused recipient" || nok "log: no rcpt= line"
 
-if [ "$fail" -eq 0 ]; then
-	rm -rf "$W"
-else
-	echo "work directory kept: $W"
-fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tally_end "$W"

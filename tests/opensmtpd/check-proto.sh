@@ -3,67 +3,17 @@
 # protocol lines (recorded OpenSMTPD 6.8 shapes, 0.7 variants, garbage),
 # DNS from tests/dns/testdns.py; every answer line is checked
 # (proto_test.py).  The same again under valgrind, which must report no
-# memory error and no leak.  Run from the top of the tree after make.
-# Ends with "N passed, M failed".
+# memory error and no leak (tests/lib/valgrind.sh).  Run from the top of
+# the tree after make.  Ends with "N passed, M failed".
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 filter=${FILTER_SPF:-$top/build/filter-spf}
-pass=0
-fail=0
+. "$top/tests/lib/tally.sh"
+. "$top/tests/lib/valgrind.sh"
 
-count() {
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
-	if [ -z "$line" ]; then
-		fail=$((fail + 1))
-		echo "FAIL - $2: no result line"
-		return
-	fi
-	set -- $line
-	pass=$((pass + $1))
-	fail=$((fail + $3))
-}
-
-if [ ! -x "$filter" ]; then
-	echo "check-proto: $filter not built (run make)"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+[ -x "$filter" ] || give_up "check-proto: $filter not built (run make)"
 tmp=$(mktemp -d /tmp/check-proto.XXXXXX)
-
-echo "== filter-spf"
-/usr/bin/python3 "$top/tests/opensmtpd/proto_test.py" "$filter" \
-    >"$tmp/native.out" 2>&1
-grep -v ' passed, ' "$tmp/native.out"
-count "$tmp/native.out" native
-
-if command -v valgrind >/dev/null 2>&1; then
-	echo "== filter-spf under valgrind"
-	cat >"$tmp/vg.sh" <<-WRAP
-	#!/bin/sh
-	exec valgrind -q --error-exitcode=99 --leak-check=full \\
-	    --show-leak-kinds=definite,indirect \\
-	    --errors-for-leak-kinds=definite,indirect \\
-	    --log-file=$tmp/vg.%p.log "$filter" "\$@"
-	WRAP
-	chmod 755 "$tmp/vg.sh"
-	PROTO_TEST_SLOW=1 /usr/bin/python3 \
-	    "$top/tests/opensmtpd/proto_test.py" "$tmp/vg.sh" \
-	    >"$tmp/vg.out" 2>&1
-	sed 's/^\(ok\|FAIL\) - /\1 - valgrind: /' "$tmp/vg.out" |
-	    grep -v ' passed, '
-	count "$tmp/vg.out" valgrind
-	n=$(ls "$tmp"/vg.*.log | wc -l)
-	if [ "$n" -gt 0 ] && ! grep -q . "$tmp"/vg.*.log; then
-		pass=$((pass + 1))
-		echo "ok - valgrind: $n filter runs, no memory error, no leak"
-	else
-		fail=$((fail + 1))
-		echo "FAIL - valgrind reported:"
-		cat "$tmp"/vg.*.log | head -40
-	fi
-else
-	echo "(valgrind not installed: run skipped)"
-fi
+vg_suite filter-spf "$top/tests/opensmtpd/proto_test.py" "$filter" "$tmp" \
+    filter
 rm -rf "$tmp"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tally_end

@@ -10,6 +10,7 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/debfetch.sh"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "setup.sh: must run as root" >&2
@@ -33,12 +34,7 @@ fi
 
 if [ ! -x "$OSMTPD_PREFIX/usr/sbin/smtpd" ]; then
 	tmp=$(mktemp -d)
-	chmod 755 "$tmp"
-	chown _apt "$tmp" 2>/dev/null || true
-	# apt-get download needs a current package list.
-	(cd "$tmp" && { apt-get download -q opensmtpd >/dev/null 2>&1 ||
-	    { apt-get update -q >/dev/null &&
-	    apt-get download -q opensmtpd >/dev/null; }; })
+	deb_fetch "$tmp" opensmtpd
 	mkdir -p "$OSMTPD_PREFIX"
 	dpkg-deb -x "$tmp"/opensmtpd_*.deb "$OSMTPD_PREFIX"
 	rm -rf "$tmp"

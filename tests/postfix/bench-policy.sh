@@ -22,11 +22,9 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 here=$top/tests/postfix
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-nok() { fail=$((fail + 1)); echo "FAIL - $*"; }
-
+. "$top/tests/lib/tally.sh"
+. "$top/tests/lib/loadzone.sh"
+. "$top/tests/lib/debfetch.sh"
 . "$here/pf.sh"
 
 # run NAME PORT PREFIX: one run; its summary in W/bench-NAME.out
@@ -52,16 +50,8 @@ inner() {
 	mount --bind "$W/resolv.conf" /etc/resolv.conf
 	ns_dns "$W" 53 --delay-ms "$DELAY" ||
 	    nok "test DNS server did not start: $(cat "$W/dns.out")"
-	"$W/spfgate" policy --config "$W/spfgate.conf" \
-	    --listen "unix:$W/queue/private/spfgate" \
-	    --listen-owner $PF_OWNER --listen-mode 0600 --user daemon \
-	    >"$W/policy.out" 2>"$W/policy.err" &
-	POLICY_PID=$!
-	i=0
-	while [ ! -S "$W/queue/private/spfgate" ] && [ $i -lt 500 ]; do
-		sleep 0.01
-		i=$((i + 1))
-	done
+	pf_shared "$W" ||
+	    nok "spfgate policy --listen did not start: $(cat "$W/policy.err")"
 	pf_master "$W" 2601 2602 2603 ||
 	    nok "Postfix did not start: $(cat "$W/postconf.out" "$W/master.out")"
 	run spfgate-spawn 2601 s
@@ -71,21 +61,14 @@ inner() {
 	ns_stop $POLICY_PID
 	ns_stop $DNS_PID
 	ns_stop $SYSLOG_PID
-	echo "$pass $fail" >"$W/inner.count"
 }
 
-if [ "${1:-}" = --inner ]; then
-	inner "$2" "$3" "$4"
-	exit 0
-fi
+ns_inner "$@"
 
 N=${1:-200}
 DELAY=${2:-100}
-if [ "$(id -u)" != 0 ] || [ ! -x "$top/build/spfgate" ]; then
-	echo "bench-policy: needs root and build/spfgate (make)"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+[ "$(id -u)" = 0 ] && [ -x "$top/build/spfgate" ] ||
+    give_up "bench-policy: needs root and build/spfgate (make)"
 sh "$top/tests/deps.sh" bench postfix || exit 1
 # pypolicyd-spf depends on postfix, which apt cannot install beside
 # exim4: its two packages unpacked, as postfix is (its Python
@@ -93,11 +76,8 @@ sh "$top/tests/deps.sh" bench postfix || exit 1
 PY=$top/build/postfix/pypolicyd-spf
 if [ ! -f "$PY/usr/bin/policyd-spf" ]; then
 	rm -rf "$PY" "$PY.deb"
-	mkdir -p "$PY.deb"
-	chmod 755 "$PY.deb"
-	chown _apt "$PY.deb" 2>/dev/null || true
-	(cd "$PY.deb" && apt-get download -q postfix-policyd-spf-python \
-	    python3-spf-engine >/dev/null) || exit 1
+	deb_fetch "$PY.deb" postfix-policyd-spf-python python3-spf-engine ||
+	    exit 1
 	for d in "$PY.deb"/*.deb; do
 		dpkg-deb -x "$d" "$PY" || exit 1
 	done
@@ -105,23 +85,13 @@ if [ ! -f "$PY/usr/bin/policyd-spf" ]; then
 fi
 W=$(mktemp -d /tmp/spfgate-postfix-bench.XXXXXX)
 pf_prepare "$W" || exit 1
-cp "$top/build/spfgate" "$W/spfgate"
-chmod 755 "$W/spfgate"
 echo "# Postfix $(basename "$PF_ROOT"), $(basename \
     "$(ls -d "$PY"/usr/share/doc/postfix-policyd-spf-python)") $(zcat \
     "$PY"/usr/share/doc/postfix-policyd-spf-python/changelog.Debian.gz |
     head -n 1 | sed 's/.*(\(.*\)).*/\1/')"
 
-# N domains a run, so that no answer comes from a cache
-: >"$W/zone.yml"
-for p in s l p; do
-	k=0
-	while [ $k -lt "$N" ]; do
-		printf '%s%d.test:\n  - TXT: "v=spf1 ip4:192.0.2.0/24 -all"\n' \
-		    $p $k >>"$W/zone.yml"
-		k=$((k + 1))
-	done
-done
+# N domains a run (spfgate-spawn: s, spfgate-shared: l, pypolicyd-spf: p)
+load_zone "$W/zone.yml" "$N" s l p
 cat >"$W/spfgate.conf" <<EOF
 resolver 127.0.0.1@53
 dnssec no
@@ -133,10 +103,9 @@ EOF
 cp "$PY/etc/postfix-policyd-spf-python/policyd-spf.conf" "$W/policyd-spf.conf"
 chmod 644 "$W/spfgate.conf" "$W/zone.yml" "$W/policyd-spf.conf"
 
+pf_room "$W" "$N"
+pf_spawn "$W"
 cat >>"$W/etc/main.cf" <<EOF
-default_process_limit = $((N * 2 + 50))
-smtpd_client_connection_count_limit = $((N * 2))
-spfgate-spawn_time_limit = 3600s
 pypolicyd-spf_time_limit = 3600s
 via_spfgate_spawn = check_policy_service unix:private/spfgate-spawn
 via_spfgate_shared = check_policy_service unix:private/spfgate
@@ -149,8 +118,6 @@ cat >>"$W/etc/master.cf" <<EOF
   -o smtpd_recipient_restrictions=reject_unauth_destination,\$via_spfgate_shared
 2603      inet  n       -       n       -       -       smtpd
   -o smtpd_recipient_restrictions=reject_unauth_destination,\$via_pypolicyd_spf
-spfgate-spawn unix -    n       n       -       0       spawn
-  user=daemon argv=$W/spfgate policy --config $W/spfgate.conf
 pypolicyd-spf unix -    n       n       -       0       spawn
   user=daemon argv=/usr/bin/env
     PYTHONPATH=$PY/usr/lib/python3/dist-packages
@@ -178,10 +145,4 @@ for r in spfgate-spawn spfgate-shared; do
 	    "wall $(awk "BEGIN { printf \"%.1f\", $pwl / $wl }")x" \
 	    "faster than pypolicyd-spf"
 done
-if [ "$fail" -eq 0 ]; then
-	rm -rf "$W"
-else
-	echo "work directory kept: $W"
-fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tally_end "$W"

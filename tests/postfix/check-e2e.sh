@@ -46,11 +46,8 @@ RECEIVER=mx.test.local
 MODES="spawn:2601 shared:2602 chroot:2603 tcp:2604"
 TCP_PORT=10040
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-nok() { fail=$((fail + 1)); echo "FAIL - $*"; }
-
+. "$top/tests/lib/tally.sh"
+. "$top/tests/lib/swaks.sh"
 . "$here/pf.sh"
 
 # ---------------------------------------------------------------------
@@ -83,7 +80,7 @@ expect() {
 		nok "$1 $2: swaks exit $_rc, want $3: $(grep -m1 '^<\*\*' "$_out")"
 	fi
 	[ $# -ge 4 ] || return 0
-	_r=$(grep -m1 '^<\*\* ' "$_out" | sed 's/^<\*\* *//')
+	_r=$(swaks_reply "$_out")
 	case "$_r" in
 	$4) ok "$1 $2: \"$_r\"" ;;
 	*) nok "$1 $2: reply \"$_r\", want $4" ;;
@@ -116,8 +113,10 @@ scenarios() {
 	: >"$W/done-$1"
 }
 
+# inner W SASL-PASSWORD
 inner() {
 	W=$1
+	SASL_PASS=$2
 	pf_enter
 	if pf_syslog "$W"; then
 		ok "the namespace's /dev/log up (pid $SYSLOG_PID)"
@@ -129,20 +128,7 @@ inner() {
 	else
 		nok "test DNS server did not start: $(cat "$W/dns.out")"
 	fi
-	# The shared service, made by root, serving as user daemon; its
-	# socket in the queue directory's private/, the mail owner's.
-	"$W/spfgate" policy --config "$W/spfgate.conf" \
-	    --listen "unix:$W/queue/private/spfgate" \
-	    --listen-owner $PF_OWNER --listen-mode 0600 --user daemon \
-	    >"$W/policy.out" 2>"$W/policy.err" &
-	POLICY_PID=$!
-	i=0
-	while [ ! -S "$W/queue/private/spfgate" ] && [ $i -lt 500 ]; do
-		kill -0 $POLICY_PID 2>/dev/null || break
-		sleep 0.01
-		i=$((i + 1))
-	done
-	if [ -S "$W/queue/private/spfgate" ]; then
+	if pf_shared "$W"; then
 		ok "spfgate policy --listen up (pid $POLICY_PID)"
 	else
 		nok "spfgate policy --listen did not start: $(cat "$W/policy.err")"
@@ -152,13 +138,7 @@ inner() {
 	    --listen 127.0.0.1:$TCP_PORT --user daemon \
 	    >"$W/policy-tcp.out" 2>"$W/policy-tcp.err" &
 	TCP_PID=$!
-	i=0
-	while ! ns_listening $TCP_PORT && [ $i -lt 500 ]; do
-		kill -0 $TCP_PID 2>/dev/null || break
-		sleep 0.01
-		i=$((i + 1))
-	done
-	if ns_listening $TCP_PORT; then
+	if wait_until $TCP_PID 500 ns_listening $TCP_PORT; then
 		ok "spfgate policy --listen 127.0.0.1:$TCP_PORT up (pid $TCP_PID)"
 	else
 		nok "spfgate policy --listen 127.0.0.1:$TCP_PORT did not start:" \
@@ -193,15 +173,13 @@ inner() {
 		i=$((i + 1))
 	done
 	# master signals its process group, then itself: 128 + SIGTERM
-	ns_stop $MASTER_PID
-	[ $NS_RC = 143 ] && ok "Postfix master stopped by pid (SIGTERM)" ||
-	    nok "Postfix master exit $NS_RC after SIGTERM"
-	ns_stop $POLICY_PID
-	[ $NS_RC = 0 ] && ok "spfgate policy --listen stopped by pid, exit 0" ||
-	    nok "spfgate policy --listen exit $NS_RC after SIGTERM"
-	ns_stop $TCP_PID
-	[ $NS_RC = 0 ] && ok "spfgate policy --listen (TCP) stopped, exit 0" ||
-	    nok "spfgate policy --listen (TCP) exit $NS_RC after SIGTERM"
+	ns_stopped $MASTER_PID 143 "Postfix master stopped by pid (SIGTERM)" \
+	    "Postfix master"
+	ns_stopped $POLICY_PID 0 \
+	    "spfgate policy --listen stopped by pid, exit 0" \
+	    "spfgate policy --listen"
+	ns_stopped $TCP_PID 0 "spfgate policy --listen (TCP) stopped, exit 0" \
+	    "spfgate policy --listen (TCP)"
 	# spawn(8) style (fd 0, 1, 2 one socket) with a bad option: the
 	# error goes to syslog alone
 	n0=$(grep -c 'spfgate\[[0-9]*\]: ' "$W/syslog")
@@ -222,47 +200,24 @@ sys.exit(subprocess.run(sys.argv[1:], stdin=b, stdout=b, stderr=b,
 	    nok "spawn style, a bad option: exit $rc, syslog: $(tail -n 1 "$W/syslog")"
 	ns_stop $DNS_PID
 	ns_stop $SYSLOG_PID
-	i=0
-	while pgrep -f "$W/" >/dev/null && [ $i -lt 300 ]; do
-		sleep 0.01
-		i=$((i + 1))
-	done
-	if pgrep -f "$W/" >/dev/null; then
+	if ! wait_until "" 300 ns_gone "$W/"; then
 		nok "processes left: $(pgrep -a -f "$W/")"
 	else
 		ok "no Postfix or spfgate process left"
 	fi
-	echo "$pass $fail" >"$W/inner.count"
 }
 
-if [ "${1:-}" = --inner ]; then
-	SASL_PASS=$3
-	inner "$2"
-	exit 0
-fi
+ns_inner "$@"
 
 # ---------------------------------------------------------------------
 # Outside: prepare, run inside the namespaces, check what was left.
-if [ "$(id -u)" != 0 ]; then
-	echo "check-e2e: must run as root (Postfix's master needs it)"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-if [ ! -x "$top/build/spfgate" ]; then
-	echo "check-e2e: build/spfgate not built (run make)"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+[ "$(id -u)" = 0 ] ||
+    give_up "check-e2e: must run as root (Postfix's master needs it)"
+[ -x "$top/build/spfgate" ] ||
+    give_up "check-e2e: build/spfgate not built (run make)"
 W=$(mktemp -d /tmp/spfgate-postfix.XXXXXX)
-if ! pf_prepare "$W"; then
-	echo "check-e2e: Postfix setup failed"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+pf_prepare "$W" || give_up "check-e2e: Postfix setup failed"
 echo "# ran against: Postfix $(basename "$PF_ROOT")"
-# spawn's user and the shared service's user must reach the program
-cp "$top/build/spfgate" "$W/spfgate"
-chmod 755 "$W/spfgate"
 
 cat >"$W/zone.yml" <<EOF
 pass.test:
@@ -307,8 +262,8 @@ echo "$SASL_PASS" |
     saslpasswd2 -p -c -f "$W/etc/sasl/sasldb2" -u test.local alice
 chown $PF_OWNER "$W/etc/sasl/sasldb2"
 
+pf_spawn "$W"
 cat >>"$W/etc/main.cf" <<EOF
-spfgate-spawn_time_limit = 3600s
 spfgate_spawn = check_policy_service unix:private/spfgate-spawn
 spfgate_shared = check_policy_service unix:private/spfgate
 spfgate_tcp = check_policy_service inet:127.0.0.1:$TCP_PORT
@@ -332,8 +287,6 @@ cat >>"$W/etc/master.cf" <<EOF
 2604      inet  n       -       n       -       -       smtpd
   -o smtpd_recipient_restrictions=reject_unauth_destination,\$spfgate_tcp
   -o smtpd_data_restrictions=\$spfgate_tcp
-spfgate-spawn unix -    n       n       -       0       spawn
-  user=daemon argv=$W/spfgate policy --config $W/spfgate.conf
 EOF
 
 ns_run_counted "$W" "$SASL_PASS"
@@ -345,14 +298,14 @@ for m in $MODES; do
 	expect $mode two 0
 	expect $mode softfail 0
 	expect $mode fail 24 "550 5.7.23 *"
-	r=$(grep -m1 '^<\*\* ' "$W/swaks-$mode-fail.txt")
+	r=$(swaks_reply "$W/swaks-$mode-fail.txt")
 	case "$r" in
 	*"mallory@fail.test is not allowed to send from 192.0.2.10"*)
 		ok "$mode fail: the reply carries the domain's explanation" ;;
 	*) nok "$mode fail: no explanation in \"$r\"" ;;
 	esac
 	expect $mode helofail 24 "550 5.7.23 *"
-	r=$(grep -m1 '^<\*\* ' "$W/swaks-$mode-helofail.txt")
+	r=$(swaks_reply "$W/swaks-$mode-helofail.txt")
 	case "$r" in
 	*"evil.helo.test"*)
 		ok "$mode helofail: the reply names the HELO domain" ;;
@@ -363,7 +316,7 @@ for m in $MODES; do
 	expect $mode postmaster 0
 	# swaks goes on to DATA after a refused recipient
 	expect $mode mixed 0
-	r=$(grep -m1 '^<\*\* ' "$W/swaks-$mode-mixed.txt")
+	r=$(swaks_reply "$W/swaks-$mode-mixed.txt")
 	case "$r" in
 	*"550 5.7.23 <bob@test.local>"*)
 		ok "$mode mixed: bob refused with 550 5.7.23" ;;
@@ -375,11 +328,9 @@ for m in $MODES; do
 	# (two recipients: three answers, so the HELO's field too)
 	while read -r case box result client helo; do
 		[ $mode = chroot ] && [ $case = auth ] && continue
-		out=$(/usr/bin/python3 "$here/pf_msg.py" "$W/mail/$box" \
-		    "pf-$mode-$case" "$result" "$client" "$RECEIVER" $helo)
-		echo "$out"
-		pass=$((pass + $(echo "$out" | grep -c '^ok - ')))
-		fail=$((fail + $(echo "$out" | grep -c '^FAIL - ')))
+		tally_lines "$(/usr/bin/python3 "$here/pf_msg.py" \
+		    "$W/mail/$box" "pf-$mode-$case" "$result" "$client" \
+		    "$RECEIVER" $helo)"
 	done <<-EOF
 	pass bob pass 192.0.2.10 0
 	pass6 bob pass 2001:db8::25 0
@@ -450,9 +401,7 @@ n=$(grep -c 'spfgate\[[0-9]*\]: spfgate' "$W/syslog")
     ok "syslog: spfgate[PID]: policy: ..., the name once" ||
     nok "syslog: $n lines name spfgate twice: $(grep 'spfgate\[[0-9]*\]: spfgate' "$W/syslog" | head -n 2)"
 
-if [ "$fail" -eq 0 ]; then
-	rm -rf "$W"
-else
+if [ "$fail" -ne 0 ]; then
 	echo "--- Postfix's log ($W/maillog):"
 	sed 's/^/    /' "$W/maillog"
 	echo "--- spfgate policy --listen's log:"
@@ -461,7 +410,5 @@ else
 	sed 's/^/    /' "$W/policy-tcp.err"
 	echo "--- syslog (the spawn(8) services):"
 	sed 's/^/    /' "$W/syslog"
-	echo "work directory kept: $W"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tally_end "$W"

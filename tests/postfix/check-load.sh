@@ -18,11 +18,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 here=$top/tests/postfix
 DNS_PORT=5353
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-nok() { fail=$((fail + 1)); echo "FAIL - $*"; }
-
+. "$top/tests/lib/tally.sh"
+. "$top/tests/lib/loadzone.sh"
 . "$here/pf.sh"
 
 # load MODE PORT USER PREFIX: one run of the client, its counts added
@@ -38,12 +35,7 @@ load() {
 	*)	nok "$1: $line" ;;
 	esac
 	# deliveries are asynchronous: wait for them
-	i=0
-	while [ "$(ls "$W/mail/$3/new" 2>/dev/null | wc -l)" -lt $((N / 2)) ] &&
-	    [ $i -lt 3000 ]; do
-		sleep 0.01
-		i=$((i + 1))
-	done
+	wait_until "" 3000 files_at_least $((N / 2)) "$W/mail/$3/new"
 	n=$(ls "$W/mail/$3/new" 2>/dev/null | wc -l)
 	[ "$n" = $((N / 2)) ] && ok "$1: $n messages delivered" ||
 	    nok "$1: $n messages delivered, want $((N / 2))"
@@ -58,19 +50,7 @@ inner() {
 	ns_dns "$W" $DNS_PORT --delay-ms "$DELAY" &&
 	    ok "test DNS server up, answers $DELAY ms late" ||
 	    nok "test DNS server did not start: $(cat "$W/dns.out")"
-	"$W/spfgate" policy --config "$W/spfgate.conf" \
-	    --listen "unix:$W/queue/private/spfgate" \
-	    --listen-owner $PF_OWNER --listen-mode 0600 --user daemon \
-	    >"$W/policy.out" 2>"$W/policy.err" &
-	POLICY_PID=$!
-	i=0
-	while [ ! -S "$W/queue/private/spfgate" ] && [ $i -lt 500 ]; do
-		kill -0 $POLICY_PID 2>/dev/null || break
-		sleep 0.01
-		i=$((i + 1))
-	done
-	[ -S "$W/queue/private/spfgate" ] &&
-	    ok "spfgate policy --listen up" ||
+	pf_shared "$W" && ok "spfgate policy --listen up" ||
 	    nok "spfgate policy --listen did not start: $(cat "$W/policy.err")"
 	pf_master "$W" 2601 2602 && ok "Postfix master listening" ||
 	    nok "Postfix did not start: $(cat "$W/postconf.out" "$W/master.out")"
@@ -78,47 +58,24 @@ inner() {
 	load spawn 2601 bob s
 	load shared 2602 carol l
 
-	ns_stop $MASTER_PID
-	[ $NS_RC = 143 ] && ok "Postfix master stopped by pid (SIGTERM)" ||
-	    nok "Postfix master exit $NS_RC after SIGTERM"
-	ns_stop $POLICY_PID
-	[ $NS_RC = 0 ] && ok "spfgate policy --listen stopped, exit 0" ||
-	    nok "spfgate policy --listen exit $NS_RC after SIGTERM"
+	ns_stopped $MASTER_PID 143 "Postfix master stopped by pid (SIGTERM)" \
+	    "Postfix master"
+	ns_stopped $POLICY_PID 0 "spfgate policy --listen stopped, exit 0" \
+	    "spfgate policy --listen"
 	ns_stop $DNS_PID
-	echo "$pass $fail" >"$W/inner.count"
 }
 
-if [ "${1:-}" = --inner ]; then
-	inner "$2" "$3" "$4"
-	exit 0
-fi
+ns_inner "$@"
 
 N=${1:-200}
 DELAY=${2:-100}
-if [ "$(id -u)" != 0 ] || [ ! -x "$top/build/spfgate" ]; then
-	echo "check-load: needs root and build/spfgate (make)"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+[ "$(id -u)" = 0 ] && [ -x "$top/build/spfgate" ] ||
+    give_up "check-load: needs root and build/spfgate (make)"
 W=$(mktemp -d /tmp/spfgate-postfix-load.XXXXXX)
-if ! pf_prepare "$W"; then
-	echo "check-load: Postfix setup failed"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-cp "$top/build/spfgate" "$W/spfgate"
-chmod 755 "$W/spfgate"
+pf_prepare "$W" || give_up "check-load: Postfix setup failed"
 
-# N domains for each run, so that no answer comes from a cache.
-: >"$W/zone.yml"
-for p in s l; do
-	k=0
-	while [ $k -lt "$N" ]; do
-		printf '%s%d.test:\n  - TXT: "v=spf1 ip4:192.0.2.0/24 -all"\n' \
-		    $p $k >>"$W/zone.yml"
-		k=$((k + 1))
-	done
-done
+# N domains for each run (spawn: s, shared: l)
+load_zone "$W/zone.yml" "$N" s l
 cat >"$W/spfgate.conf" <<EOF
 resolver 127.0.0.1@$DNS_PORT
 dnssec no
@@ -129,11 +86,9 @@ max-inflight $((N * 2))
 EOF
 chmod 644 "$W/spfgate.conf" "$W/zone.yml"
 
-# Room for N sessions at once, and under spawn N policy processes too.
+pf_room "$W" "$N"
+pf_spawn "$W"
 cat >>"$W/etc/main.cf" <<EOF
-default_process_limit = $((N * 2 + 50))
-smtpd_client_connection_count_limit = $((N * 2))
-spfgate-spawn_time_limit = 3600s
 spfgate_spawn = check_policy_service unix:private/spfgate-spawn
 spfgate_shared = check_policy_service unix:private/spfgate
 EOF
@@ -142,21 +97,15 @@ cat >>"$W/etc/master.cf" <<EOF
   -o smtpd_recipient_restrictions=reject_unauth_destination,\$spfgate_spawn
 2602      inet  n       -       n       -       -       smtpd
   -o smtpd_recipient_restrictions=reject_unauth_destination,\$spfgate_shared
-spfgate-spawn unix -    n       n       -       0       spawn
-  user=daemon argv=$W/spfgate policy --config $W/spfgate.conf
 EOF
 
 t0=$(date +%s)
 ns_run_counted "$W" "$N" "$DELAY"
 echo "# the whole run took $(($(date +%s) - t0)) s"
-if [ "$fail" -eq 0 ]; then
-	rm -rf "$W"
-else
+if [ "$fail" -ne 0 ]; then
 	echo "--- the last of Postfix's log ($W/maillog):"
 	tail -n 40 "$W/maillog" | sed 's/^/    /'
 	echo "--- spfgate policy --listen's log:"
 	tail -n 20 "$W/policy.err" | sed 's/^/    /'
-	echo "work directory kept: $W"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tally_end "$W"

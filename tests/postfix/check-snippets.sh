@@ -33,11 +33,8 @@ DNS_PORT=5353
 SNIPPETS="postfix-spawn-master postfix-spawn-main postfix-shared-run
     postfix-shared-main"
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-nok() { fail=$((fail + 1)); echo "FAIL - $*"; }
-
+. "$top/tests/lib/tally.sh"
+. "$top/tests/lib/swaks.sh"
 . "$here/pf.sh"
 
 # ---------------------------------------------------------------------
@@ -112,14 +109,7 @@ start_master() {
 	chroot "$R" /usr/bin/env -i $ROOT_ENV setsid \
 	    /usr/lib/postfix/sbin/master -d >"$W/master-$1.out" 2>&1 &
 	MASTER_PID=$!
-	i=0
-	while ! ns_listening 25; do
-		kill -0 $MASTER_PID 2>/dev/null || break
-		[ $i -lt 1000 ] || break
-		sleep 0.01
-		i=$((i + 1))
-	done
-	if ns_listening 25; then
+	if ns_wait_listening $MASTER_PID 25; then
 		ok "$1: Debian's Postfix listening on port 25"
 	else
 		nok "$1: Postfix did not start: $(cat "$W/master-$1.out")"
@@ -143,7 +133,7 @@ scenarios() {
 	send $1 mynetworks 127.0.0.1 mallory@fail.test
 	while read -r case want reply; do
 		rc=$(cat "$W/$1-$case.rc")
-		r=$(grep -m1 '^<\*\* ' "$W/$1-$case.txt" | sed 's/^<\*\* *//')
+		r=$(swaks_reply "$W/$1-$case.txt")
 		if [ "$rc" = "$want" ] && case "$r" in $reply*) ;;
 		    *) false ;; esac; then
 			ok "$1 $case: swaks exit $rc${r:+, \"$r\"}"
@@ -164,11 +154,9 @@ scenarios() {
 		i=$((i + 1))
 	done
 	while read -r case result client; do
-		out=$(/usr/bin/python3 "$here/pf_msg.py" "$R/var/mail/bob" \
-		    "snip-$1-$case" "$result" "$client" mx.test.local)
-		echo "$out"
-		pass=$((pass + $(echo "$out" | grep -c '^ok - ')))
-		fail=$((fail + $(echo "$out" | grep -c '^FAIL - ')))
+		tally_lines "$(/usr/bin/python3 "$here/pf_msg.py" \
+		    "$R/var/mail/bob" "snip-$1-$case" "$result" "$client" \
+		    mx.test.local)"
 	done <<-EOF
 	pass pass 192.0.2.10
 	mynetworks none-added -
@@ -177,9 +165,8 @@ scenarios() {
 
 # stop_master WAY
 stop_master() {
-	ns_stop $MASTER_PID
-	[ $NS_RC = 143 ] && ok "$1: master stopped by pid (SIGTERM)" ||
-	    nok "$1: master exit $NS_RC after SIGTERM"
+	ns_stopped $MASTER_PID 143 "$1: master stopped by pid (SIGTERM)" \
+	    "$1: master"
 	! ns_listening 25 && ok "$1: port 25 closed" ||
 	    nok "$1: port 25 still open after master's exit"
 	if ! mv "$R/var/log/postfix.log" "$W/postfix-$1.log"; then
@@ -208,7 +195,6 @@ inner() {
 		    "($(in_root dpkg-query -W -f='${Version}' postfix))"
 	else
 		nok "the throwaway root: $(tail -n 15 "$W/dpkg.out")"
-		echo "$pass $fail" >"$W/inner.count"
 		return
 	fi
 
@@ -229,12 +215,7 @@ inner() {
 	    sh -c "exec $(cat "$W/snip/postfix-shared-run")" \
 	    >"$W/shared.out" 2>"$W/shared.err" &
 	SHARED_PID=$!
-	i=0
-	while [ ! -S "$sock" ] && [ $i -lt 500 ]; do
-		kill -0 $SHARED_PID 2>/dev/null || break
-		sleep 0.01
-		i=$((i + 1))
-	done
+	wait_until $SHARED_PID 500 test -S "$sock"
 	# what postfix-shared-run's text promises: its socket postfix's,
 	# mode 0660, the service running as user spfgate
 	s=$(in_root stat -c '%U %a' /var/spool/postfix/private/spfgate-policy 2>&1)
@@ -247,32 +228,20 @@ inner() {
 	[ "$u" = spfgate ] && ok "shared: the service runs as user spfgate" ||
 	    nok "shared: the service runs as \"$u\""
 	stop_master shared
-	ns_stop $SHARED_PID
-	[ $NS_RC = 0 ] && ok "shared: the service stopped by SIGTERM, exit 0" ||
-	    nok "shared: the service exit $NS_RC after SIGTERM"
+	ns_stopped $SHARED_PID 0 \
+	    "shared: the service stopped by SIGTERM, exit 0" \
+	    "shared: the service"
 	ns_stop $DNS_PID
-	echo "$pass $fail" >"$W/inner.count"
 }
 
-if [ "${1:-}" = --inner ]; then
-	inner "$2"
-	exit 0
-fi
+ns_inner "$@"
 
 # ---------------------------------------------------------------------
 # Outside: the snippets, the package, then the namespaces.
-if [ "$(id -u)" != 0 ] || [ ! -x "$top/build/spfgate" ]; then
-	echo "check-snippets: needs root and build/spfgate (make)"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+[ "$(id -u)" = 0 ] && [ -x "$top/build/spfgate" ] ||
+    give_up "check-snippets: needs root and build/spfgate (make)"
 W=$(mktemp -d /tmp/spfgate-postfix-snip.XXXXXX)
-chmod 755 "$W"
-if ! pf_prepare "$W"; then
-	echo "check-snippets: Postfix setup failed"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+pf_prepare "$W" || give_up "check-snippets: Postfix setup failed"
 mkdir "$W/snip"
 if /usr/bin/python3 "$top/tests/snippets/extract.py" "$top" "$W/snip" \
     >"$W/extract.out" 2>&1; then
@@ -300,9 +269,7 @@ chmod 644 "$W/zone.yml"
 
 ns_run_counted "$W"
 
-if [ "$fail" -eq 0 ]; then
-	rm -rf "$W"
-else
+if [ "$fail" -ne 0 ]; then
 	for f in "$W"/postfix-*.log; do
 		[ -f "$f" ] || continue
 		echo "--- $f:"
@@ -310,7 +277,5 @@ else
 	done
 	echo "--- the shared service's log:"
 	sed 's/^/    /' "$W/shared.err" 2>&1
-	echo "work directory kept: $W"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tally_end "$W"

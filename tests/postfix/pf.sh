@@ -1,13 +1,22 @@
 # pf.sh: sourced by the Postfix suites: the real Postfix, unpacked by
 # setup.sh, as plain child processes in private network, mount and pid
-# namespaces (ns_run, ns_dns, ns_stop of tests/opensmtpd/ns.sh), its
-# whole state (configuration, queue, maildirs, log) in one work
-# directory.
+# namespaces (ns_run, ns_dns, ns_stop of tests/lib/ns.sh, sourced
+# here), its whole state (configuration, queue, maildirs, log) in one
+# work directory.
 #
 # Outside:  pf_prepare W    W/etc/main.cf and W/etc/master.cf with what
 #                           every test needs (loopback, virtual(8) into
 #                           W/mail/USER/, maillog_file W/maillog); the
 #                           suite appends its own lines.  Sets PF_ROOT.
+#                           W/spfgate: build/spfgate, for spawn's user
+#                           and the shared service's to reach.
+#           pf_spawn W      the spawn(8) service spfgate-spawn: "W/spfgate
+#                           policy" on W/spfgate.conf as user daemon, a
+#                           process per smtpd; its time limit past any
+#                           test's (spawn kills it after 1000 s)
+#           pf_room W N     room for N sessions at once, and under spawn
+#                           for N policy processes too (Postfix answers
+#                           421 past its limits)
 # Inside:   pf_enter        loopback up; 192.0.2.0/24, 198.51.100.0/24
 #                           and 2001:db8::25 local, so that a client
 #                           can connect from any of them
@@ -15,9 +24,14 @@
 #                           W/syslog (spawn(8) services log there)
 #           pf_master W PORT...  master -d, waits until it listens on
 #                           every PORT; sets MASTER_PID
+#           pf_shared W     the shared service, "W/spfgate policy
+#                           --listen unix:" on W/queue/private/spfgate
+#                           for every smtpd, on W/spfgate.conf, serving
+#                           as user daemon, its stderr in W/policy.err;
+#                           waits for its socket; sets POLICY_PID
 # $top must be set to the top of the tree.
 
-. "$top/tests/opensmtpd/ns.sh"
+. "$top/tests/lib/ns.sh"
 
 PF_OWNER=nobody		# mail_owner: an account every Debian has
 PF_SETGID=mail		# setgid_group: must differ from the owner's group
@@ -45,6 +59,8 @@ pf_prepare() {
 	# a chrooted smtpd reads these inside the queue directory
 	mkdir -p "$_w/queue/etc"
 	cp /etc/localtime /etc/services "$_w/queue/etc/" 2>&1
+	cp "$top/build/spfgate" "$_w/spfgate"
+	chmod 755 "$_w/spfgate"
 	# master -d reads dynamicmaps.cf there, as postconf does
 	cp "$PF_ROOT/usr/share/postfix/dynamicmaps.cf" "$_w/etc/"
 	_map=""
@@ -108,9 +124,23 @@ pf_prepare() {
 	EOF
 }
 
+pf_spawn() {
+	echo "spfgate-spawn_time_limit = 3600s" >>"$1/etc/main.cf"
+	cat >>"$1/etc/master.cf" <<-EOF
+	spfgate-spawn unix -    n       n       -       0       spawn
+	  user=daemon argv=$1/spfgate policy --config $1/spfgate.conf
+	EOF
+}
+
+pf_room() {
+	cat >>"$1/etc/main.cf" <<-EOF
+	default_process_limit = $(($2 * 2 + 50))
+	smtpd_client_connection_count_limit = $(($2 * 2))
+	EOF
+}
+
 pf_enter() {
-	ip link set lo up
-	mount --make-rprivate /
+	ns_loopback
 	ip route add local 192.0.2.0/24 dev lo
 	ip route add local 198.51.100.0/24 dev lo
 	# IPv6 binds only to an address of the interface
@@ -131,13 +161,8 @@ pf_syslog() {
 	/usr/bin/python3 "$top/tests/postfix/syslog_sink.py" "$_w/dev/log" \
 	    "$_w/syslog" "$_w/syslog.pid" >"$_w/syslog.out" 2>&1 &
 	SYSLOG_PID=$!
-	_i=0
-	while [ ! -s "$_w/syslog.pid" ] && [ $_i -lt 500 ]; do
-		kill -0 $SYSLOG_PID 2>/dev/null || return 1
-		sleep 0.01
-		_i=$((_i + 1))
-	done
-	[ -s "$_w/syslog.pid" ] && mount --rbind "$_w/dev" /dev
+	wait_until $SYSLOG_PID 500 test -s "$_w/syslog.pid" &&
+	    mount --rbind "$_w/dev" /dev
 }
 
 # postconf first: a configuration error is then a line of the test's
@@ -159,11 +184,16 @@ pf_master() {
 	setsid "$_r/usr/lib/postfix/sbin/master" -c "$_w/etc" -d \
 	    >"$_w/master.out" 2>&1 &
 	MASTER_PID=$!
-	_i=0
-	while ! ns_listening "$@"; do
-		kill -0 $MASTER_PID 2>/dev/null || return 1
-		[ $_i -lt 1000 ] || return 1
-		sleep 0.01
-		_i=$((_i + 1))
-	done
+	ns_wait_listening $MASTER_PID "$@"
+}
+
+# The service made by root, serving as user daemon; its socket in the
+# queue directory's private/, the mail owner's.
+pf_shared() {
+	"$1/spfgate" policy --config "$1/spfgate.conf" \
+	    --listen "unix:$1/queue/private/spfgate" \
+	    --listen-owner $PF_OWNER --listen-mode 0600 --user daemon \
+	    >"$1/policy.out" 2>"$1/policy.err" &
+	POLICY_PID=$!
+	wait_until $POLICY_PID 500 test -S "$1/queue/private/spfgate"
 }

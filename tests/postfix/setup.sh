@@ -12,6 +12,7 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/debfetch.sh"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "setup.sh: must run as root" >&2
@@ -40,12 +41,9 @@ if [ ! -x "$root/usr/lib/postfix/sbin/master" ] ||
     ! ls "$deb"/postfix_*.deb >/dev/null 2>&1; then
 	rm -rf "$deb" "$root" "$root.tmp"
 	mkdir -p "$deb"
-	# apt downloads as _apt where it can write (no "unsandboxed" warning)
-	chmod 755 "$top/build" "$top/build/postfix" "$deb"
-	chown _apt "$deb" 2>/dev/null || true
-	(cd "$deb" && { apt-get download -q postfix >/dev/null 2>&1 ||
-	    { apt-get update -q >/dev/null &&
-	    apt-get download -q postfix >/dev/null; }; })
+	# apt downloads as _apt: it must reach the directory
+	chmod 755 "$top/build" "$top/build/postfix"
+	deb_fetch "$deb" postfix
 	dpkg-deb -x "$deb"/postfix_*.deb "$root.tmp"
 	mv "$root.tmp" "$root"
 fi
