@@ -289,7 +289,6 @@ ask(struct lookup_set *s, struct lookup *l, const char *key)
 	TAILQ_INSERT_TAIL(&f->waiters, l, wait);
 	l->flight = f;
 	l->origin = LOOKUP_ASKED;
-	s->queries++;
 	(void)RB_INSERT(flight_tree, &hub->flights, f);
 	if (hub->max_questions > 0 && (hub->out >= hub->max_questions ||
 	    !TAILQ_EMPTY(&hub->queue))) {
@@ -300,20 +299,32 @@ ask(struct lookup_set *s, struct lookup *l, const char *key)
 	put_out(f);
 }
 
-/* Put the flight's question to libunbound; it may be answered at once. */
+/*
+ * Put the flight's question to libunbound; it may be answered at once.
+ * It counts in the queries of its first waiter's set here, not when it
+ * was queued: a queued question given up is never asked.  That waiter
+ * asks it, whether it queued it or joined one whose asker has left.
+ */
 static void
 put_out(struct flight *f)
 {
 	struct lookup_hub	*hub = f->hub;
+	struct lookup		*first = TAILQ_FIRST(&f->waiters);
+	struct lookup_set	*s = first->set;
 	int			 rc;
 
 	hub->out++;
 	f->asking = 1;
-	/* the name as its first waiter wrote it (there is one) */
-	rc = resolver_query(hub->resolver, TAILQ_FIRST(&f->waiters)->name,
-	    f->type, &f->cb, &f->id);
-	if (rc == -1 && !f->answered)
-		answered(f, DNS_ERROR, NULL, 0, 0, NULL);
+	first->origin = LOOKUP_ASKED;
+	s->queries++;
+	/* the name as its first waiter wrote it */
+	rc = resolver_query(hub->resolver, first->name, f->type, &f->cb,
+	    &f->id);
+	if (rc == -1) {
+		s->queries--;	/* nothing went out */
+		if (!f->answered)
+			answered(f, DNS_ERROR, NULL, 0, 0, NULL);
+	}
 	f->asking = 0;
 	/* answered inside resolver_query: only now may it go */
 	if (f->answered)
