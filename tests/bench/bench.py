@@ -27,7 +27,7 @@ import time
 from benchsrv import *  # noqa: F401,F403 the servers, constants
 from benchreport import report, modes_text, callgrind_text, agreement
 from benchreport import callgrind_cold_text
-from benchcg import callgrind, callgrind_cold
+from benchcg import callgrind, callgrind_cold, perf_cold
 
 
 # -- a checker fed through pipes -----------------------------------------
@@ -252,6 +252,47 @@ def cold_warm(name, srv, work, build, lines):
     return res
 
 
+def cold_rounds(srv, work, build, lines, rounds):
+    """Only cold passes, spfgate and libspf2 interleaved, a fresh
+    unbound and checker each: the checker's CPU per evaluation (user
+    and system), its rate and the ratios, round by round (issue 16)."""
+    rows = {"spfgate": [], "libspf2": []}
+    for r in range(rounds):
+        for name in rows:
+            srv.restart_unbound()
+            c = Checker(checker_cmd(name, build, UB_ADDR), work, name)
+            time.sleep(0.3)
+            srv.ub_stats()
+            u0, s0 = user_sys_s(c.pid)
+            cpu0, busy0, t0 = cpu_s(c.pid), busy_s(), time.monotonic()
+            c.feed(lines)
+            t = time.monotonic() - t0
+            cpu, busy = cpu_s(c.pid) - cpu0, busy_s() - busy0
+            u1, s1 = user_sys_s(c.pid)
+            q = (srv.ub_stats() or {}).get("total.num.queries", 0)
+            c.close()
+            n = float(len(lines))
+            rows[name].append({"eps": n / t, "cpu_us": cpu / n * 1e6,
+                               "user_us": (u1 - u0) / n * 1e6,
+                               "sys_us": (s1 - s0) / n * 1e6, "q": q / n,
+                               "machine_busy": busy / t})
+            log("  round %d %s: %.0f/s, %.1f us CPU (user %.1f, sys %.1f),"
+                " %.3f q/eval, machine %.2f cores busy" % (
+                    r + 1, name, n / t, cpu / n * 1e6, (u1 - u0) / n * 1e6,
+                    (s1 - s0) / n * 1e6, q / n, busy / t))
+    med = {k: {f: statistics.median(x[f] for x in v) for f in v[0]}
+           for k, v in rows.items()}
+    g, p = med["spfgate"], med["libspf2"]
+    print("cold, %d rounds, medians: spfgate %.0f/s, %.1f us CPU per "
+          "evaluation (user %.1f, sys %.1f); libspf2 %.0f/s, %.1f us (user "
+          "%.1f, sys %.1f); rate %.2fx libspf2's, CPU %.2fx; questions "
+          "%.3f vs %.3f" % (rounds, g["eps"], g["cpu_us"], g["user_us"],
+                            g["sys_us"], p["eps"], p["cpu_us"], p["user_us"],
+                            p["sys_us"], g["eps"] / p["eps"],
+                            g["cpu_us"] / p["cpu_us"], g["q"], p["q"]))
+    return {"rounds": rows, "median": med}
+
+
 def cache_counts(srv, work, build, lines):
     """Where the core's answers came from, per evaluation, cold then
     warm: its answer cache, a question already in flight, or a question
@@ -447,6 +488,10 @@ def main():
     ap.add_argument("--no-callgrind", action="store_true")
     ap.add_argument("--callgrind-cold", action="store_true",
                     help="only instructions per cold evaluation")
+    ap.add_argument("--cold", type=int, metavar="ROUNDS",
+                    help="only cold passes, spfgate beside libspf2")
+    ap.add_argument("--perf-cold", action="store_true",
+                    help="only a cold pass of spfgate under perf record")
     ap.add_argument("--modes", action="store_true",
                     help="only libunbound's two async modes")
     ap.add_argument("--mem", action="store_true",
@@ -498,6 +543,19 @@ def main():
                 print(callgrind_text(cg))
             json.dump(R, open(os.path.join(outdir, "callgrind.json"), "w"),
                       indent=1)
+            return
+        if a.cold:
+            R["cold"] = cold_rounds(srv, work, a.build, lines, a.cold)
+            json.dump(R, open(os.path.join(outdir, "cold.json"), "w"),
+                      indent=1)
+            return
+        if a.perf_cold:
+            p = perf_cold(Checker, checker_cmd("spfgate", a.build, UB_ADDR),
+                          srv, work, a.build, lines, "spfgate")
+            for k in ("by_object", "by_function"):
+                print("perf, cold pass of spfgate filter, %s:" % k)
+                for pc, what in p[k][:40]:
+                    print("  %6.2f%%  %s" % (pc, what))
             return
         if a.callgrind_cold:
             R["callgrind_cold"] = cg_cold(srv, work, a.build, lines[:2000])

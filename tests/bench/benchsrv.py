@@ -52,6 +52,17 @@ def cpu_s(pid):
     return total / 1e9
 
 
+def user_sys_s(pid):
+    """User and system CPU seconds of pid (all threads), clock ticks."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            v = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0, 0.0
+    hz = float(os.sysconf("SC_CLK_TCK"))
+    return int(v[11]) / hz, int(v[12]) / hz
+
+
 def ours(comm):
     """Processes named comm in our network namespace (NSD forks and
     reloads into new processes, so they are looked up every time).
