@@ -35,7 +35,6 @@
 #include <sys/queue.h>
 #include <sys/tree.h>
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,16 +181,21 @@ lookup_init(struct lookup_set *s, struct lookup_hub *hub,
 	return 0;
 }
 
-/* The cache's key: lower case, no final dot; -1 if it cannot be one. */
+/*
+ * The cache's key: lower case, no final dot; -1 if it cannot be one.
+ * DNS names compare equal in ASCII letters only (RFC 4343), whatever
+ * the locale says of other octets.
+ */
 static int
 make_key(const char *name, char *key, size_t keylen)
 {
 	size_t	 i;
+	char	 c;
 
-	for (i = 0; name[i] != '\0'; i++) {
+	for (i = 0; (c = name[i]) != '\0'; i++) {
 		if (i + 1 >= keylen)
 			return -1;
-		key[i] = (char)tolower((unsigned char)name[i]);
+		key[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 	}
 	if (i > 1 && key[i - 1] == '.')
 		i--;
