@@ -21,11 +21,17 @@ MALLOC_FNS = {"malloc", "free", "calloc", "realloc", "cfree", "_int_malloc",
               "_mid_memalign", "aligned_alloc", "memalign"}
 
 
-def run_passes(Checker, cmd, work, tag, lines, passes):
-    """One checker under callgrind fed passes passes; (Ir, profile)."""
+def run_passes(Checker, cmd, work, tag, lines, passes, sim=False):
+    """One checker under callgrind fed passes passes; (Ir, profile).
+    sim: with callgrind's cache simulation (misses in the first level
+    and the last, LL: what wall-clock CPU pays and Ir does not show)."""
     out = os.path.join(work, "callgrind.%s.out" % tag)
+    # the last level as a core's share of a shared L3 (4 MiB), not the
+    # VM's 480 MiB that valgrind reads from cpuid, in which nothing but a
+    # first touch misses
     c = Checker(["valgrind", "--tool=callgrind", "--callgrind-out-file=" +
-                 out] + cmd, work, "callgrind-" + tag)
+                 out] + (["--cache-sim=yes", "--LL=4194304,16,64"] if sim
+                         else []) + cmd, work, "callgrind-" + tag)
     for _ in range(passes):
         c.feed(lines)
     c.close()
@@ -61,12 +67,14 @@ def annotate(path, inclusive):
 
 
 def self_by_object(path):
-    """Self instructions by (object, function), from the profile: a
-    cost line counts for the current function unless it follows a
-    calls= line (then it is the call's inclusive cost)."""
+    """Self costs by (object, function), from the profile, a list per
+    event (Ir first; with --cache-sim, the misses too): a cost line
+    counts for the current function unless it follows a calls= line
+    (then it is the call's inclusive cost).  Also the event names."""
     names = {"ob": {}, "fn": {}}
     ob = fn = "?"
     out = {}
+    events = ["Ir"]
     after_call = False
     spec = re.compile(r"^(c?)(ob|fn)=(?:\((\d+)\))?\s*(.*)$")
     with open(path) as f:
@@ -84,6 +92,9 @@ def self_by_object(path):
                     else:
                         fn = val
                 continue
+            if line.startswith("events:"):
+                events = line.split()[1:]
+                continue
             if line.startswith("calls="):
                 after_call = True
                 continue
@@ -91,11 +102,10 @@ def self_by_object(path):
                 if after_call:
                     after_call = False
                     continue
-                parts = line.split()
-                if len(parts) >= 2:
-                    k = (ob, fn)
-                    out[k] = out.get(k, 0) + int(parts[1])
-    return out
+                v = out.setdefault((ob, fn), [0] * len(events))
+                for i, x in enumerate(line.split()[1:len(events) + 1]):
+                    v[i] += int(x)
+    return out, events
 
 
 def group(obj, fn, ours):
@@ -135,33 +145,52 @@ def callgrind(Checker, cmd, work, build, lines, name, warm_passes=2):
             "inclusive": prof["yes"]}
 
 
-def callgrind_cold(Checker, cmd, srv, work, build, lines, name):
+def callgrind_cold(Checker, cmd, srv, work, build, lines, name, sim=False):
     """Instructions per cold evaluation: a fresh unbound and a fresh
-    checker, one pass, less a run with no line (start and exit)."""
-    ir0, out0 = run_passes(Checker, cmd, work, name + ".idle", lines, 0)
+    checker, one pass, less a run with one line: start and exit, and
+    what libunbound does once at its first question (it seeds its random
+    generator then, 9.6M instructions of nettle's Yarrow: 4.8k per
+    evaluation over 2,000 if counted as theirs)."""
+    ir0, out0 = run_passes(Checker, cmd, work, name + ".idle", lines[:1],
+                           1, sim)
     srv.restart_unbound()
     srv.ub_stats()      # counters since the last call
-    ir1, out1 = run_passes(Checker, cmd, work, name + ".cold1", lines, 1)
+    ir1, out1 = run_passes(Checker, cmd, work, name + ".cold1", lines, 1,
+                           sim)
     q = (srv.ub_stats() or {}).get("total.num.queries", 0)
-    n = len(lines)
+    n = len(lines) - 1
     prof = {}
     for incl in ("no", "yes"):
         prof[incl] = diff(annotate(out0, incl), annotate(out1, incl),
                           n)[:30]
     ours = os.path.basename(cmd[0])
-    by0, by1 = self_by_object(out0), self_by_object(out1)
-    objs = {}
-    for (ob, fn), ir in by1.items():
+    (by0, ev), (by1, _) = self_by_object(out0), self_by_object(out1)
+    # Ir, and with sim the last level's misses (instruction and data)
+    ll = [i for i, e in enumerate(ev) if e in ("ILmr", "DLmr", "DLmw")]
+    d1 = [i for i, e in enumerate(ev) if e in ("D1mr", "D1mw")]
+    objs, llm, d1m, fnm = {}, {}, {}, {}
+    for (ob, fn), v in by1.items():
         g = group(ob, fn, ours)
-        objs[g] = objs.get(g, 0) + ir - by0.get((ob, fn), 0)
+        v0 = by0.get((ob, fn), [0] * len(v))
+        objs[g] = objs.get(g, 0) + v[0] - v0[0]
+        llm[g] = llm.get(g, 0) + sum(v[i] - v0[i] for i in ll)
+        d1m[g] = d1m.get(g, 0) + sum(v[i] - v0[i] for i in d1)
+        fnm[fn] = fnm.get(fn, 0) + sum(v[i] - v0[i] for i in ll)
     for tag, path in (("idle", out0), ("cold", out1)):
         shutil.copy(path, os.path.join(build, "bench", "callgrind.%s.%s.out"
                                        % (name, tag)))
     return {"name": name, "ir_per_cold_eval": (ir1 - ir0) / n,
             "ir_idle_run": ir0, "ir_cold_run": ir1, "n": n,
-            "questions_per_eval": q / float(n),
+            "questions_per_eval": q / float(n + 1),
             "objects": sorted(((round(v / n), k) for k, v in objs.items()),
                               reverse=True),
+            "ll_misses": sorted(((round(v / n, 1), k) for k, v in
+                                 llm.items()), reverse=True) if ll else [],
+            "d1_misses": sorted(((round(v / n, 1), k) for k, v in
+                                 d1m.items()), reverse=True) if d1 else [],
+            "ll_misses_fn": sorted(((round(v / n, 1), k) for k, v in
+                                    fnm.items()), reverse=True)[:20]
+            if ll else [],
             "self": prof["no"], "inclusive": prof["yes"]}
 
 

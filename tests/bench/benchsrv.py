@@ -18,7 +18,7 @@ NSD_ADDR = "127.0.0.1"
 UB_ADDR = "127.0.0.2"
 PROXY_ADDR = "127.0.0.3"
 DELAY_MS = 20
-INFLIGHT = 1000
+INFLIGHT = int(os.environ.get("SPFBENCH_INFLIGHT", "1000"))  # for trying
 # spfgate's cache-size (half its answer cache, half libunbound's): room
 # for the whole corpus, as unbound has, so that warm means warm.  The
 # default (4 MB) holds about 87% of the 10,000-domain corpus's answers.
