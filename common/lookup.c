@@ -35,6 +35,7 @@
 #include <sys/queue.h>
 #include <sys/tree.h>
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,7 @@ struct flight {
 	TAILQ_HEAD(, lookup)	 waiters;
 	int			 id;
 	int			 type;
+	uint32_t		 hash;		/* of key: orders the tree */
 	TAILQ_ENTRY(flight)	 queue;		/* while queued */
 	int			 queued;	/* not yet at libunbound */
 	int			 asking;	/* inside resolver_query */
@@ -90,13 +92,14 @@ static void	answered(void *, enum dns_status, const unsigned char *,
 		    size_t, int, const char *);
 static void	deliver(struct lookup *, enum dns_status, struct answer *,
 		    int, const char *);
-static void	ask(struct lookup_set *, struct lookup *, const char *);
+static void	ask(struct lookup_set *, struct lookup *, const char *,
+		    uint32_t);
 static void	put_out(struct flight *);
 static void	ended(struct lookup_hub *);
 static void	serve(evutil_socket_t, short, void *);
 static void	leave(struct lookup *);
 static void	expire(evutil_socket_t, short, void *);
-static int	make_key(const char *, char *, size_t);
+static int	make_key(const char *, char *, size_t, uint32_t *);
 
 /*
  * libbsd's tree.h marks its static functions __unused, which libbsd
@@ -107,9 +110,16 @@ static int	make_key(const char *, char *, size_t);
 RB_PROTOTYPE_STATIC(flight_tree, flight, node, flight_cmp);
 RB_GENERATE_STATIC(flight_tree, flight, node, flight_cmp)
 
+/*
+ * By hash first: a search of a tree of hundreds of flights compares
+ * integers, and strcmp()s only the key it finds.  Equal hashes of
+ * other names cost a strcmp, never a wrong match or an unbalanced tree.
+ */
 static int
 flight_cmp(const struct flight *a, const struct flight *b)
 {
+	if (a->hash != b->hash)
+		return a->hash < b->hash ? -1 : 1;
 	if (a->type != b->type)
 		return a->type < b->type ? -1 : 1;
 	return strcmp(a->key, b->key);
@@ -184,12 +194,14 @@ lookup_init(struct lookup_set *s, struct lookup_hub *hub,
 /*
  * The cache's key: lower case, no final dot; -1 if it cannot be one.
  * DNS names compare equal in ASCII letters only (RFC 4343), whatever
- * the locale says of other octets.
+ * the locale says of other octets.  Its FNV-1a hash, for the flights'
+ * tree, is made on the way.
  */
 static int
-make_key(const char *name, char *key, size_t keylen)
+make_key(const char *name, char *key, size_t keylen, uint32_t *hash)
 {
 	size_t	 i;
+	uint32_t h = 2166136261U;
 	char	 c;
 
 	for (i = 0; (c = name[i]) != '\0'; i++) {
@@ -200,6 +212,9 @@ make_key(const char *name, char *key, size_t keylen)
 	if (i > 1 && key[i - 1] == '.')
 		i--;
 	key[i] = '\0';
+	while (i > 0)
+		h = (h ^ (unsigned char)key[--i]) * 16777619U;
+	*hash = h;
 	return 0;
 }
 
@@ -211,6 +226,7 @@ lookup_ask(struct lookup_set *s, const char *name, int type,
 	struct answer		*a;
 	char			 key[DNS_NAME_TEXT];
 	size_t			 len = strlen(name);
+	uint32_t		 hash;
 	int			 haskey;
 	union {
 		struct lookup	 l;
@@ -224,7 +240,7 @@ lookup_ask(struct lookup_set *s, const char *name, int type,
 	if (s->max_queries > 0 && s->asked >= s->max_queries)
 		return -1;
 	s->asked++;
-	haskey = make_key(name, key, sizeof(key)) == 0;
+	haskey = make_key(name, key, sizeof(key), &hash) == 0;
 	/*
 	 * A cached answer is handed over before this returns: its lookup
 	 * lives on the stack, in no list (len < DNS_NAME_TEXT: the key
@@ -258,18 +274,19 @@ lookup_ask(struct lookup_set *s, const char *name, int type,
 	if (!haskey)
 		deliver(l, DNS_ERROR, NULL, 0, NULL);
 	else
-		ask(s, l, key);
+		ask(s, l, key, hash);
 	return 0;
 }
 
 /* Join the question in flight for key, or put it to libunbound. */
 static void
-ask(struct lookup_set *s, struct lookup *l, const char *key)
+ask(struct lookup_set *s, struct lookup *l, const char *key, uint32_t hash)
 {
 	struct lookup_hub	*hub = s->hub;
 	struct flight		*f, find;
 	size_t			 keylen;
 
+	find.hash = hash;
 	find.type = l->type;
 	find.key = key;
 	if ((f = RB_FIND(flight_tree, &hub->flights, &find)) != NULL) {
@@ -285,6 +302,7 @@ ask(struct lookup_set *s, struct lookup *l, const char *key)
 	}
 	memcpy(f->keybuf, key, keylen + 1);
 	f->key = f->keybuf;
+	f->hash = hash;
 	f->type = l->type;
 	f->hub = hub;
 	f->cb.fn = answered;
