@@ -252,15 +252,19 @@ def cold_warm(name, srv, work, build, lines):
     return res
 
 
-def cold_rounds(srv, work, build, lines, rounds):
+def cold_rounds(srv, work, build, lines, rounds, variant=None):
     """Only cold passes, spfgate and libspf2 interleaved, a fresh
     unbound and checker each: the checker's CPU per evaluation (user
-    and system), its rate and the ratios, round by round (issue 16)."""
+    and system), its rate and the ratios, round by round (issue 16).
+    variant: more arguments for a third checker, spfgate with them."""
     rows = {"spfgate": [], "libspf2": []}
+    if variant:
+        rows["spfgate " + " ".join(variant)] = []
     for r in range(rounds):
         for name in rows:
             srv.restart_unbound()
-            c = Checker(checker_cmd(name, build, UB_ADDR), work, name)
+            cmd = checker_cmd(name.split()[0], build, UB_ADDR)
+            c = Checker(cmd + name.split()[1:], work, name.split()[0])
             time.sleep(0.3)
             srv.ub_stats()
             u0, s0 = user_sys_s(c.pid)
@@ -294,6 +298,11 @@ def cold_rounds(srv, work, build, lines, rounds):
                     x["cores_at_09"], x["machine_busy"]))
     med = {k: {f: statistics.median(x[f] for x in v) for f in v[0]}
            for k, v in rows.items()}
+    for k, v in med.items():
+        print("cold, %d rounds, median of %s: %.0f/s, %.1f us CPU (user "
+              "%.1f, sys %.1f), %.2f cores at 0.9 of the ceiling" % (
+                  rounds, k, v["eps"], v["cpu_us"], v["user_us"],
+                  v["sys_us"], v["cores_at_09"]))
     g, p = med["spfgate"], med["libspf2"]
     print("cold, %d rounds, medians: spfgate %.0f/s, %.1f us CPU per "
           "evaluation (user %.1f, sys %.1f); libspf2 %.0f/s, %.1f us (user "
@@ -504,6 +513,9 @@ def main():
                     help="only instructions per cold evaluation")
     ap.add_argument("--cold", type=int, metavar="ROUNDS",
                     help="only cold passes, spfgate beside libspf2")
+    ap.add_argument("--cold-variant", action="append", default=[],
+                    help="with --cold: a third checker, spfgate with "
+                    "this argument more (repeat for several)")
     ap.add_argument("--cache-sim", action="store_true",
                     help="--callgrind-cold with cache misses simulated")
     ap.add_argument("--perf-cold", action="store_true",
@@ -561,7 +573,8 @@ def main():
                       indent=1)
             return
         if a.cold:
-            R["cold"] = cold_rounds(srv, work, a.build, lines, a.cold)
+            R["cold"] = cold_rounds(srv, work, a.build, lines, a.cold,
+                                    a.cold_variant)
             json.dump(R, open(os.path.join(outdir, "cold.json"), "w"),
                       indent=1)
             return
