@@ -27,7 +27,8 @@ import time
 from benchsrv import *  # noqa: F401,F403 the servers, constants
 from benchreport import report, modes_text, callgrind_text, agreement
 from benchreport import callgrind_cold_text
-from benchcg import callgrind, callgrind_cold, perf_cold
+from benchcg import callgrind, callgrind_cold
+from benchcold import cold_rounds, perf_cold
 
 
 # -- a checker fed through pipes -----------------------------------------
@@ -252,70 +253,6 @@ def cold_warm(name, srv, work, build, lines):
     return res
 
 
-def cold_rounds(srv, work, build, lines, rounds, variant=None):
-    """Only cold passes, spfgate and libspf2 interleaved, a fresh
-    unbound and checker each: the checker's CPU per evaluation (user
-    and system), its rate and the ratios, round by round (issue 16).
-    variant: more arguments for a third checker, spfgate with them."""
-    rows = {"spfgate": [], "libspf2": []}
-    if variant:
-        rows["spfgate " + " ".join(variant)] = []
-    for r in range(rounds):
-        for name in rows:
-            srv.restart_unbound()
-            cmd = checker_cmd(name.split()[0], build, UB_ADDR)
-            c = Checker(cmd + name.split()[1:], work, name.split()[0])
-            time.sleep(0.3)
-            srv.ub_stats()
-            u0, s0 = user_sys_s(c.pid)
-            ub0, nsd0 = srv.dns_cpu()
-            cpu0, busy0, t0 = cpu_s(c.pid), busy_s(), time.monotonic()
-            c.feed(lines)
-            t = time.monotonic() - t0
-            cpu, busy = cpu_s(c.pid) - cpu0, busy_s() - busy0
-            ub1, nsd1 = srv.dns_cpu()
-            u1, s1 = user_sys_s(c.pid)
-            q = (srv.ub_stats() or {}).get("total.num.queries", 0)
-            c.close()
-            n = float(len(lines))
-            x = {"eps": n / t, "cpu_us": cpu / n * 1e6,
-                 "user_us": (u1 - u0) / n * 1e6, "sys_us": (s1 - s0) / n *
-                 1e6, "q": q / n, "machine_busy": busy / t,
-                 "ub_us": (ub1 - ub0) / n * 1e6,
-                 "nsd_us": (nsd1 - nsd0) / n * 1e6}
-            # cores that checker and servers need at 0.9 of the ceiling
-            # the servers set (one process each): issue 16's target
-            # holds on 2 cores only if this is at most 2
-            x["cores_at_09"] = 0.9 * (x["cpu_us"] + x["ub_us"] +
-                                      x["nsd_us"]) / max(
-                x["ub_us"], x["nsd_us"], (x["ub_us"] + x["nsd_us"]) / 2)
-            rows[name].append(x)
-            log("  round %d %s: %.0f/s, %.1f us CPU (user %.1f, sys %.1f),"
-                " %.3f q/eval, servers %.1f + %.1f us, %.2f cores at 0.9,"
-                " machine %.2f cores busy" % (
-                    r + 1, name, x["eps"], x["cpu_us"], x["user_us"],
-                    x["sys_us"], x["q"], x["ub_us"], x["nsd_us"],
-                    x["cores_at_09"], x["machine_busy"]))
-    med = {k: {f: statistics.median(x[f] for x in v) for f in v[0]}
-           for k, v in rows.items()}
-    for k, v in med.items():
-        print("cold, %d rounds, median of %s: %.0f/s, %.1f us CPU (user "
-              "%.1f, sys %.1f), %.2f cores at 0.9 of the ceiling" % (
-                  rounds, k, v["eps"], v["cpu_us"], v["user_us"],
-                  v["sys_us"], v["cores_at_09"]))
-    g, p = med["spfgate"], med["libspf2"]
-    print("cold, %d rounds, medians: spfgate %.0f/s, %.1f us CPU per "
-          "evaluation (user %.1f, sys %.1f); libspf2 %.0f/s, %.1f us (user "
-          "%.1f, sys %.1f); rate %.2fx libspf2's, CPU %.2fx; questions "
-          "%.3f vs %.3f; cores needed at 0.9 of the servers' ceiling "
-          "%.2f vs %.2f" % (rounds, g["eps"], g["cpu_us"], g["user_us"],
-                            g["sys_us"], p["eps"], p["cpu_us"], p["user_us"],
-                            p["sys_us"], g["eps"] / p["eps"],
-                            g["cpu_us"] / p["cpu_us"], g["q"], p["q"],
-                            g["cores_at_09"], p["cores_at_09"]))
-    return {"rounds": rows, "median": med}
-
-
 def cache_counts(srv, work, build, lines):
     """Where the core's answers came from, per evaluation, cold then
     warm: its answer cache, a question already in flight, or a question
@@ -516,6 +453,8 @@ def main():
     ap.add_argument("--cold-variant", action="append", default=[],
                     help="with --cold: a third checker, spfgate with "
                     "this argument more (repeat for several)")
+    ap.add_argument("--cold-build", metavar="DIR",
+                    help="with --cold: spfgate of another build beside")
     ap.add_argument("--cache-sim", action="store_true",
                     help="--callgrind-cold with cache misses simulated")
     ap.add_argument("--perf-cold", action="store_true",
@@ -573,8 +512,9 @@ def main():
                       indent=1)
             return
         if a.cold:
-            R["cold"] = cold_rounds(srv, work, a.build, lines, a.cold,
-                                    a.cold_variant)
+            R["cold"] = cold_rounds(Checker, checker_cmd, srv, work,
+                                    a.build, lines, a.cold, a.cold_variant,
+                                    a.cold_build)
             json.dump(R, open(os.path.join(outdir, "cold.json"), "w"),
                       indent=1)
             return

@@ -192,30 +192,3 @@ def callgrind_cold(Checker, cmd, srv, work, build, lines, name, sim=False):
                                     fnm.items()), reverse=True)[:20]
             if ll else [],
             "self": prof["no"], "inclusive": prof["yes"]}
-
-
-def perf_cold(Checker, cmd, srv, work, build, lines, name):
-    """A cold pass under perf record (cpu-clock, the kernel included):
-    the checker's samples by object and by function.  Sampled wall-
-    clock CPU moves with the load; the shares are what is read."""
-    data = os.path.join(build, "bench", "perf.%s.cold.data" % name)
-    srv.restart_unbound()
-    c = Checker(["perf", "record", "-q", "-e", "cpu-clock", "-F", "20000",
-                 "-g", "-o", data, "--"] + cmd, work, "perf-" + name)
-    c.feed(lines)
-    c.close()
-    out = {}
-    for sort in ("dso", "dso,sym"):
-        r = subprocess.run(["perf", "report", "-i", data, "--stdio",
-                            "--no-children", "--percent-limit", "0.5",
-                            "-g", "none", "--sort", sort],
-                           capture_output=True, text=True, check=True)
-        rows = []
-        for line in r.stdout.splitlines():
-            m = re.match(r"\s*([\d.]+)%\s+(.*)$", line)
-            if m:
-                rows.append((float(m.group(1)), " ".join(
-                    m.group(2).split())))
-        out[sort] = rows
-    return {"name": name, "n": len(lines), "by_object": out["dso"],
-            "by_function": out["dso,sym"]}
