@@ -14,6 +14,20 @@ import time
 from benchsrv import UB_ADDR, busy_s, cpu_s, log, user_sys_s
 
 
+def switches(pid):
+    """Context switches of pid so far, voluntary and not (all threads
+    of a one-thread checker)."""
+    n = 0
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if "ctxt_switches:" in line:
+                    n += int(line.split()[-1])
+    except OSError:
+        pass
+    return n
+
+
 def cold_rounds(Checker, checker_cmd, srv, work, build, lines, rounds,
                 variant=None, other=None):
     """Only cold passes, spfgate and libspf2 interleaved, a fresh
@@ -35,6 +49,7 @@ def cold_rounds(Checker, checker_cmd, srv, work, build, lines, rounds,
             time.sleep(0.3)
             srv.ub_stats()
             u0, s0 = user_sys_s(c.pid)
+            cs0 = switches(c.pid)
             ub0, nsd0 = srv.dns_cpu()
             cpu0, busy0, t0 = cpu_s(c.pid), busy_s(), time.monotonic()
             c.feed(lines)
@@ -42,6 +57,7 @@ def cold_rounds(Checker, checker_cmd, srv, work, build, lines, rounds,
             cpu, busy = cpu_s(c.pid) - cpu0, busy_s() - busy0
             ub1, nsd1 = srv.dns_cpu()
             u1, s1 = user_sys_s(c.pid)
+            cs = switches(c.pid) - cs0
             q = (srv.ub_stats() or {}).get("total.num.queries", 0)
             c.close()
             n = float(len(lines))
@@ -49,7 +65,7 @@ def cold_rounds(Checker, checker_cmd, srv, work, build, lines, rounds,
                  "user_us": (u1 - u0) / n * 1e6, "sys_us": (s1 - s0) / n *
                  1e6, "q": q / n, "machine_busy": busy / t,
                  "ub_us": (ub1 - ub0) / n * 1e6,
-                 "nsd_us": (nsd1 - nsd0) / n * 1e6}
+                 "nsd_us": (nsd1 - nsd0) / n * 1e6, "switches": cs / n}
             # cores that checker and servers need at 0.9 of the ceiling
             # the servers set (one process each): issue 16's target
             # holds on 2 cores only if this is at most 2
@@ -58,11 +74,11 @@ def cold_rounds(Checker, checker_cmd, srv, work, build, lines, rounds,
                 x["ub_us"], x["nsd_us"], (x["ub_us"] + x["nsd_us"]) / 2)
             rows[name].append(x)
             log("  round %d %s: %.0f/s, %.1f us CPU (user %.1f, sys %.1f),"
-                " %.3f q/eval, servers %.1f + %.1f us, %.2f cores at 0.9,"
-                " machine %.2f cores busy" % (
+                " %.3f q/eval, %.2f context switches/eval, servers %.1f +"
+                " %.1f us, %.2f cores at 0.9, machine %.2f cores busy" % (
                     r + 1, name, x["eps"], x["cpu_us"], x["user_us"],
-                    x["sys_us"], x["q"], x["ub_us"], x["nsd_us"],
-                    x["cores_at_09"], x["machine_busy"]))
+                    x["sys_us"], x["q"], x["switches"], x["ub_us"],
+                    x["nsd_us"], x["cores_at_09"], x["machine_busy"]))
     med = {k: {f: statistics.median(x[f] for x in v) for f in v[0]}
            for k, v in rows.items()}
     for k, v in med.items():
