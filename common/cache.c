@@ -6,7 +6,8 @@
  * packet and the SPF record every time.  Here an answer is kept as
  * lookup.c's handlers read it (its records decoded: TXT text, addresses,
  * MX and PTR names) and, for TXT, with the SPF record among them
- * already parsed into terms (4.5), so a hit costs a tree search.
+ * already parsed into terms (4.5), so a hit costs a hash and a short
+ * chain.
  *
  * What is kept: NOERROR with records, NODATA and NXDOMAIN, for the
  * least TTL of the answer section (the CNAME chain and the RRset); a
@@ -17,12 +18,20 @@
  *
  * The bound is in octets, everything an entry holds counted; past it
  * the least recently used entries go first.  An entry still held (an
- * evaluation's frame evaluates its record) leaves the tree at once but
+ * evaluation's frame evaluates its record) leaves the table at once but
  * is freed by its last holder.
+ *
+ * The index is a hash table, not a tree: a cold pass found a third of
+ * its evaluations' names in a cache of tens of thousands, and a tree
+ * search there cost 15-20 nodes, each a cache miss and a strcmp (perf:
+ * 5% of the cold checker's CPU, issue 16).  Names come from mail (a
+ * sender's domain, macros of its local part and address), so the hash
+ * is keyed with a random seed, and what bounds a search is the chain:
+ * at most CACHE_CHAIN_MAX entries, the oldest of a full chain going to
+ * make room, whatever the hash does.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
-#include <sys/tree.h>
 
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +43,11 @@
 
 /* Longest anything is kept, as unbound's cache-max-ttl default. */
 #define CACHE_MAX_TTL	86400
+/* Entries on one chain of the table at most: a search's bound. */
+#define CACHE_CHAIN_MAX	8
+/* The table's first size, and its largest (8 octets a bucket). */
+#define CACHE_BUCKETS_MIN	64
+#define CACHE_BUCKETS_MAX	(1U << 22)
 
 /*
  * Every lookup reads the clock: the coarse one costs a few nanoseconds
@@ -47,7 +61,9 @@
 #endif
 
 struct cache {
-	RB_HEAD(answer_tree, answer)	 tree;
+	struct answer			**bucket;	/* chains, newest first */
+	uint32_t			 nbucket;	/* a power of two */
+	uint64_t			 seed;		/* the hash's key */
 	TAILQ_HEAD(, answer)		 lru;	/* least recent first */
 	size_t				 bytes, max;
 	int				 entries;
@@ -55,28 +71,51 @@ struct cache {
 	char				*scratch;	/* SPF_RECORD_MAX + 1 */
 };
 
-static int	answer_cmp(const struct answer *, const struct answer *);
+static uint32_t	hash_key(const struct cache *, const char *, int);
+static struct answer **chain_of(struct cache *, uint32_t);
+static void	grow(struct cache *);
 static void	drop(struct cache *, struct answer *);
 static int	decode(struct answer *, struct dns_iter *, char *, int,
 		    char *);
 static void	parse_spf(struct answer *);
 static int64_t	now_ms(void);
 
-/*
- * libbsd's tree.h marks its static functions __unused, which libbsd
- * leaves undefined (a Linux struct has a member of that name): define
- * it only where the macros expand, after every header.
- */
-#define __unused	__attribute__((__unused__))
-RB_PROTOTYPE_STATIC(answer_tree, answer, node, answer_cmp);
-RB_GENERATE_STATIC(answer_tree, answer, node, answer_cmp)
-
-static int
-answer_cmp(const struct answer *a, const struct answer *b)
+/* FNV-1a over the type and the key, from the cache's random seed. */
+static uint32_t
+hash_key(const struct cache *c, const char *key, int type)
 {
-	if (a->type != b->type)
-		return a->type < b->type ? -1 : 1;
-	return strcmp(a->key, b->key);
+	uint64_t		 h = c->seed ^ (uint64_t)(unsigned)type;
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)key; *p != '\0'; p++) {
+		h ^= *p;
+		h *= 0x100000001b3ULL;
+	}
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static struct answer **
+chain_of(struct cache *c, uint32_t hash)
+{
+	return &c->bucket[hash & (c->nbucket - 1)];
+}
+
+/* Twice the buckets, when there is memory for them; else as it is. */
+static void
+grow(struct cache *c)
+{
+	struct answer	**b, *a;
+	uint32_t	  n = c->nbucket * 2;
+
+	if (n > CACHE_BUCKETS_MAX || (b = calloc(n, sizeof(*b))) == NULL)
+		return;
+	free(c->bucket);
+	c->bucket = b;
+	c->nbucket = n;
+	TAILQ_FOREACH(a, &c->lru, lru) {
+		a->chain = *chain_of(c, a->hash);
+		*chain_of(c, a->hash) = a;
+	}
 }
 
 static int64_t
@@ -99,11 +138,15 @@ cache_new(size_t max)
 	c->lag_ms = 1000;
 	if (clock_getres(CACHE_CLOCK, &res) == 0 && res.tv_sec == 0)
 		c->lag_ms = res.tv_nsec / 1000000 + 1;
-	if ((c->scratch = malloc(SPF_RECORD_MAX + 1)) == NULL) {
+	if ((c->scratch = malloc(SPF_RECORD_MAX + 1)) == NULL ||
+	    (c->bucket = calloc(CACHE_BUCKETS_MIN, sizeof(*c->bucket))) ==
+	    NULL) {
+		free(c->scratch);
 		free(c);
 		return NULL;
 	}
-	RB_INIT(&c->tree);
+	c->nbucket = CACHE_BUCKETS_MIN;
+	arc4random_buf(&c->seed, sizeof(c->seed));
 	TAILQ_INIT(&c->lru);
 	c->max = max;
 	return c;
@@ -118,15 +161,21 @@ cache_free(struct cache *c)
 		return;
 	while ((a = TAILQ_FIRST(&c->lru)) != NULL)
 		drop(c, a);
+	free(c->bucket);
 	free(c->scratch);
 	free(c);
 }
 
-/* Out of the tree and the list; freed now, or by its last holder. */
+/* Out of the table and the list; freed now, or by its last holder. */
 static void
 drop(struct cache *c, struct answer *a)
 {
-	RB_REMOVE(answer_tree, &c->tree, a);
+	struct answer	**pp;
+
+	/* a chain holds at most CACHE_CHAIN_MAX */
+	for (pp = chain_of(c, a->hash); *pp != a; pp = &(*pp)->chain)
+		;
+	*pp = a->chain;
 	TAILQ_REMOVE(&c->lru, a, lru);
 	c->bytes -= a->cost;
 	c->entries--;
@@ -137,14 +186,17 @@ drop(struct cache *c, struct answer *a)
 struct answer *
 cache_get(struct cache *c, const char *key, int type)
 {
-	struct answer	 find, *a;
+	struct answer	*a;
+	uint32_t	 hash;
 
 	if (c == NULL || c->entries == 0)
 		return NULL;
-	/* the key is compared through find.key only */
-	find.type = type;
-	find.key = key;
-	if ((a = RB_FIND(answer_tree, &c->tree, &find)) == NULL)
+	hash = hash_key(c, key, type);
+	for (a = *chain_of(c, hash); a != NULL; a = a->chain)
+		if (a->hash == hash && a->type == type &&
+		    strcmp(a->key, key) == 0)
+			break;
+	if (a == NULL)
 		return NULL;
 	if (now_ms() >= a->expires) {
 		drop(c, a);
@@ -158,18 +210,34 @@ cache_get(struct cache *c, const char *key, int type)
 void
 cache_put(struct cache *c, struct answer *a)
 {
-	struct answer	*old, *lru;
+	struct answer	*old, *lru, *last = NULL, **pp;
+	int		 n = 0;
 
 	if (c == NULL || a->ttl <= 0 || a->cached || a->cost > c->max)
 		return;
-	if ((old = RB_FIND(answer_tree, &c->tree, a)) != NULL)
+	a->hash = hash_key(c, a->key, a->type);
+	/* the same name and type answered again: the new answer stays */
+	for (old = *chain_of(c, a->hash); old != NULL; old = old->chain) {
+		if (old->hash == a->hash && old->type == a->type &&
+		    strcmp(old->key, a->key) == 0)
+			break;
+		last = old;
+		n++;
+	}
+	if (old != NULL)
 		drop(c, old);
+	else if (n >= CACHE_CHAIN_MAX)
+		drop(c, last);	/* the chain's oldest */
 	while (c->bytes + a->cost > c->max &&
 	    (lru = TAILQ_FIRST(&c->lru)) != NULL)
 		drop(c, lru);
+	if (c->entries >= (int)c->nbucket)
+		grow(c);
 	a->expires = now_ms() + (int64_t)a->ttl * 1000 - c->lag_ms;
 	a->cached = 1;
-	(void)RB_INSERT(answer_tree, &c->tree, a);
+	pp = chain_of(c, a->hash);
+	a->chain = *pp;
+	*pp = a;
 	TAILQ_INSERT_TAIL(&c->lru, a, lru);
 	c->bytes += a->cost;
 	c->entries++;

@@ -35,7 +35,7 @@
 #include <sys/queue.h>
 #include <sys/tree.h>
 
-#include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +51,7 @@ struct flight {
 	TAILQ_HEAD(, lookup)	 waiters;
 	int			 id;
 	int			 type;
+	uint32_t		 hash;		/* of key: orders the tree */
 	TAILQ_ENTRY(flight)	 queue;		/* while queued */
 	int			 queued;	/* not yet at libunbound */
 	int			 asking;	/* inside resolver_query */
@@ -91,13 +92,14 @@ static void	answered(void *, enum dns_status, const unsigned char *,
 		    size_t, int, const char *);
 static void	deliver(struct lookup *, enum dns_status, struct answer *,
 		    int, const char *);
-static void	ask(struct lookup_set *, struct lookup *, const char *);
+static void	ask(struct lookup_set *, struct lookup *, const char *,
+		    uint32_t);
 static void	put_out(struct flight *);
 static void	ended(struct lookup_hub *);
 static void	serve(evutil_socket_t, short, void *);
 static void	leave(struct lookup *);
 static void	expire(evutil_socket_t, short, void *);
-static int	make_key(const char *, char *, size_t);
+static int	make_key(const char *, char *, size_t, uint32_t *);
 
 /*
  * libbsd's tree.h marks its static functions __unused, which libbsd
@@ -108,9 +110,16 @@ static int	make_key(const char *, char *, size_t);
 RB_PROTOTYPE_STATIC(flight_tree, flight, node, flight_cmp);
 RB_GENERATE_STATIC(flight_tree, flight, node, flight_cmp)
 
+/*
+ * By hash first: a search of a tree of hundreds of flights compares
+ * integers, and strcmp()s only the key it finds.  Equal hashes of
+ * other names cost a strcmp, never a wrong match or an unbalanced tree.
+ */
 static int
 flight_cmp(const struct flight *a, const struct flight *b)
 {
+	if (a->hash != b->hash)
+		return a->hash < b->hash ? -1 : 1;
 	if (a->type != b->type)
 		return a->type < b->type ? -1 : 1;
 	return strcmp(a->key, b->key);
@@ -182,20 +191,30 @@ lookup_init(struct lookup_set *s, struct lookup_hub *hub,
 	return 0;
 }
 
-/* The cache's key: lower case, no final dot; -1 if it cannot be one. */
+/*
+ * The cache's key: lower case, no final dot; -1 if it cannot be one.
+ * DNS names compare equal in ASCII letters only (RFC 4343), whatever
+ * the locale says of other octets.  Its FNV-1a hash, for the flights'
+ * tree, is made on the way.
+ */
 static int
-make_key(const char *name, char *key, size_t keylen)
+make_key(const char *name, char *key, size_t keylen, uint32_t *hash)
 {
 	size_t	 i;
+	uint32_t h = 2166136261U;
+	char	 c;
 
-	for (i = 0; name[i] != '\0'; i++) {
+	for (i = 0; (c = name[i]) != '\0'; i++) {
 		if (i + 1 >= keylen)
 			return -1;
-		key[i] = (char)tolower((unsigned char)name[i]);
+		key[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 	}
 	if (i > 1 && key[i - 1] == '.')
 		i--;
 	key[i] = '\0';
+	while (i > 0)
+		h = (h ^ (unsigned char)key[--i]) * 16777619U;
+	*hash = h;
 	return 0;
 }
 
@@ -207,6 +226,7 @@ lookup_ask(struct lookup_set *s, const char *name, int type,
 	struct answer		*a;
 	char			 key[DNS_NAME_TEXT];
 	size_t			 len = strlen(name);
+	uint32_t		 hash;
 	int			 haskey;
 	union {
 		struct lookup	 l;
@@ -220,7 +240,7 @@ lookup_ask(struct lookup_set *s, const char *name, int type,
 	if (s->max_queries > 0 && s->asked >= s->max_queries)
 		return -1;
 	s->asked++;
-	haskey = make_key(name, key, sizeof(key)) == 0;
+	haskey = make_key(name, key, sizeof(key), &hash) == 0;
 	/*
 	 * A cached answer is handed over before this returns: its lookup
 	 * lives on the stack, in no list (len < DNS_NAME_TEXT: the key
@@ -254,18 +274,19 @@ lookup_ask(struct lookup_set *s, const char *name, int type,
 	if (!haskey)
 		deliver(l, DNS_ERROR, NULL, 0, NULL);
 	else
-		ask(s, l, key);
+		ask(s, l, key, hash);
 	return 0;
 }
 
 /* Join the question in flight for key, or put it to libunbound. */
 static void
-ask(struct lookup_set *s, struct lookup *l, const char *key)
+ask(struct lookup_set *s, struct lookup *l, const char *key, uint32_t hash)
 {
 	struct lookup_hub	*hub = s->hub;
 	struct flight		*f, find;
 	size_t			 keylen;
 
+	find.hash = hash;
 	find.type = l->type;
 	find.key = key;
 	if ((f = RB_FIND(flight_tree, &hub->flights, &find)) != NULL) {
@@ -281,6 +302,7 @@ ask(struct lookup_set *s, struct lookup *l, const char *key)
 	}
 	memcpy(f->keybuf, key, keylen + 1);
 	f->key = f->keybuf;
+	f->hash = hash;
 	f->type = l->type;
 	f->hub = hub;
 	f->cb.fn = answered;
@@ -289,7 +311,6 @@ ask(struct lookup_set *s, struct lookup *l, const char *key)
 	TAILQ_INSERT_TAIL(&f->waiters, l, wait);
 	l->flight = f;
 	l->origin = LOOKUP_ASKED;
-	s->queries++;
 	(void)RB_INSERT(flight_tree, &hub->flights, f);
 	if (hub->max_questions > 0 && (hub->out >= hub->max_questions ||
 	    !TAILQ_EMPTY(&hub->queue))) {
@@ -300,20 +321,32 @@ ask(struct lookup_set *s, struct lookup *l, const char *key)
 	put_out(f);
 }
 
-/* Put the flight's question to libunbound; it may be answered at once. */
+/*
+ * Put the flight's question to libunbound; it may be answered at once.
+ * It counts in the queries of its first waiter's set here, not when it
+ * was queued: a queued question given up is never asked.  That waiter
+ * asks it, whether it queued it or joined one whose asker has left.
+ */
 static void
 put_out(struct flight *f)
 {
 	struct lookup_hub	*hub = f->hub;
+	struct lookup		*first = TAILQ_FIRST(&f->waiters);
+	struct lookup_set	*s = first->set;
 	int			 rc;
 
 	hub->out++;
 	f->asking = 1;
-	/* the name as its first waiter wrote it (there is one) */
-	rc = resolver_query(hub->resolver, TAILQ_FIRST(&f->waiters)->name,
-	    f->type, &f->cb, &f->id);
-	if (rc == -1 && !f->answered)
-		answered(f, DNS_ERROR, NULL, 0, 0, NULL);
+	first->origin = LOOKUP_ASKED;
+	s->queries++;
+	/* the name as its first waiter wrote it */
+	rc = resolver_query(hub->resolver, first->name, f->type, &f->cb,
+	    &f->id);
+	if (rc == -1) {
+		s->queries--;	/* nothing went out */
+		if (!f->answered)
+			answered(f, DNS_ERROR, NULL, 0, 0, NULL);
+	}
 	f->asking = 0;
 	/* answered inside resolver_query: only now may it go */
 	if (f->answered)

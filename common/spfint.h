@@ -363,7 +363,8 @@ struct answer {
 	struct spf_record spf;
 	char		*spf_err;
 	/* cache.c's own */
-	RB_ENTRY(answer) node;
+	struct answer	*chain;		/* in its bucket */
+	uint32_t	 hash;
 	TAILQ_ENTRY(answer) lru;
 	const char	*key;		/* lower case, no final dot */
 	int		 refs;

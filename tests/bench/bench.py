@@ -6,7 +6,7 @@
 # be pointed at our servers by bind-mounting /etc/resolv.conf).
 #
 #   /usr/bin/python3 tests/bench/bench.py [--quick] [--callgrind]
-#       [--no-callgrind] [--build DIR] [--out DIR]
+#       [--callgrind-cold] [--no-callgrind] [--build DIR] [--out DIR]
 #
 # Prints the table and writes DIR/results.json and DIR/table.md (DIR is
 # build/bench).  Runs as root (unshare).  See tests/bench/RESULTS.md for
@@ -26,6 +26,9 @@ import time
 
 from benchsrv import *  # noqa: F401,F403 the servers, constants
 from benchreport import report, modes_text, callgrind_text, agreement
+from benchreport import callgrind_cold_text
+from benchcg import callgrind, callgrind_cold
+from benchcold import cold_rounds, perf_cold
 
 
 # -- a checker fed through pipes -----------------------------------------
@@ -378,64 +381,18 @@ def single_eval(name, work, build, line, reps=5):
             out[0][0], "questions": qs[0]}
 
 
-# -- callgrind -------------------------------------------------------------
+# -- callgrind (benchcg.py) -----------------------------------------------
 
-def callgrind(srv, work, build, lines, name="spfgate", warm_passes=2):
-    """Instructions per warm evaluation: the difference between a run
-    with one pass (cold) and one with 1 + warm_passes passes, divided by
-    the warm evaluations; the profile is of the longer run."""
-    def run(passes, tag):
-        outfile = os.path.join(work, "callgrind.%s.%s.out" % (name, tag))
-        cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" +
-               outfile] + checker_cmd(name, build, UB_ADDR)
-        c = Checker(cmd, work, "callgrind-%s-%s" % (name, tag))
-        for _ in range(passes):
-            c.feed(lines)
-        c.close()
-        ir = 0
-        with open(outfile) as f:
-            for line in f:
-                if line.startswith("summary:") or line.startswith(
-                        "totals:"):
-                    ir = int(line.split()[1])
-        return ir, outfile
-    ir1, out1 = run(1, "cold")
-    irn, out = run(1 + warm_passes, "warm")
-    nwarm = len(lines) * warm_passes
-    per = (irn - ir1) / nwarm
-    prof = {}
-    for incl in ("no", "yes"):
-        a = annotate(out1, incl)
-        b = annotate(out, incl)
-        diff = sorted(((b[f] - a.get(f, 0)) / nwarm, f) for f in b)
-        prof[incl] = [(round(ir), f) for ir, f in reversed(diff)][:30]
-    shutil.copy(out, os.path.join(build, "bench", "callgrind.%s.out" % name))
-    return {"name": name, "ir_per_warm_eval": per, "ir_cold_run": ir1, "ir_warm_run":
-            irn, "n": len(lines), "warm_passes": warm_passes,
-            "self": prof["no"], "inclusive": prof["yes"]}
+def cg_warm(work, build, lines):
+    return [callgrind(Checker, checker_cmd(n, build, UB_ADDR), work, build,
+                      lines, n) for n in ("spfgate", "spflat")]
 
 
-def annotate(path, inclusive):
-    """Instructions by function from callgrind_annotate."""
-    r = subprocess.run(["callgrind_annotate", "--threshold=100", "--auto=no",
-                        "--inclusive=" + inclusive, path],
-                       capture_output=True, text=True).stdout
-    out = {}
-    body = r.split("file:function", 1)[-1]
-    for line in body.splitlines():
-        m = re.match(r"\s*([\d,]+)\s+(?:\(\s*[\d.]+%\)\s+)?(\S.*)", line)
-        if not m or "PROGRAM TOTALS" in line or "(" in m.group(2) and \
-                m.group(2).endswith("x)"):
-            continue
-        fn = m.group(2).strip()
-        name = fn.split(" [")[0]
-        name = name.rsplit(":", 1)[-1] if ":" in name else name
-        ir = int(m.group(1).replace(",", ""))
-        # inline parts of one function come from several source files:
-        # their self costs add up, an inclusive cost is the largest
-        out[name] = out.get(name, 0) + ir if inclusive == "no" else \
-            max(out.get(name, 0), ir)
-    return out
+def cg_cold(srv, work, build, lines, sim=False):
+    """spfgate filter as the table runs it, and libspf2's driver."""
+    return [callgrind_cold(Checker, checker_cmd(n, build, UB_ADDR), srv,
+                           work, build, lines, n, sim)
+            for n in ("spfgate", "libspf2")]
 
 
 def machine():
@@ -489,6 +446,19 @@ def main():
     ap.add_argument("--callgrind", action="store_true",
                     help="only the callgrind figure")
     ap.add_argument("--no-callgrind", action="store_true")
+    ap.add_argument("--callgrind-cold", action="store_true",
+                    help="only instructions per cold evaluation")
+    ap.add_argument("--cold", type=int, metavar="ROUNDS",
+                    help="only cold passes, spfgate beside libspf2")
+    ap.add_argument("--cold-variant", action="append", default=[],
+                    help="with --cold: a third checker, spfgate with "
+                    "this argument more (repeat for several)")
+    ap.add_argument("--cold-build", metavar="DIR",
+                    help="with --cold: spfgate of another build beside")
+    ap.add_argument("--cache-sim", action="store_true",
+                    help="--callgrind-cold with cache misses simulated")
+    ap.add_argument("--perf-cold", action="store_true",
+                    help="only a cold pass of spfgate under perf record")
     ap.add_argument("--modes", action="store_true",
                     help="only libunbound's two async modes")
     ap.add_argument("--mem", action="store_true",
@@ -535,12 +505,34 @@ def main():
                              indent=1))
             return
         if a.callgrind:
-            R["callgrind"] = [callgrind(srv, work, a.build, lines[:2000],
-                                        n) for n in ("spfgate", "spflat")]
+            R["callgrind"] = cg_warm(work, a.build, lines[:2000])
             for cg in R["callgrind"]:
                 print(callgrind_text(cg))
             json.dump(R, open(os.path.join(outdir, "callgrind.json"), "w"),
                       indent=1)
+            return
+        if a.cold:
+            R["cold"] = cold_rounds(Checker, checker_cmd, srv, work,
+                                    a.build, lines, a.cold, a.cold_variant,
+                                    a.cold_build)
+            json.dump(R, open(os.path.join(outdir, "cold.json"), "w"),
+                      indent=1)
+            return
+        if a.perf_cold:
+            p = perf_cold(Checker, checker_cmd("spfgate", a.build, UB_ADDR),
+                          srv, work, a.build, lines, "spfgate")
+            for k in ("by_object", "by_function"):
+                print("perf, cold pass of spfgate filter, %s:" % k)
+                for pc, what in p[k][:40]:
+                    print("  %6.2f%%  %s" % (pc, what))
+            return
+        if a.callgrind_cold:
+            R["callgrind_cold"] = cg_cold(srv, work, a.build, lines[:2000],
+                                          a.cache_sim)
+            for cg in R["callgrind_cold"]:
+                print(callgrind_cold_text(cg))
+            json.dump(R, open(os.path.join(outdir, "callgrind-cold.json"),
+                              "w"), indent=1)
             return
         rounds = 1 if a.quick else 3
         log("bench: cold and warm runs (%d queries, %d rounds)" % (
@@ -653,8 +645,7 @@ def main():
         R["modes"] = resolver_modes(srv, work, a.build, dlines)
         if not a.no_callgrind:
             log("bench: callgrind")
-            R["callgrind"] = [callgrind(srv, work, a.build, lines[:2000],
-                                        n) for n in ("spfgate", "spflat")]
+            R["callgrind"] = cg_warm(work, a.build, lines[:2000])
         R["elapsed_s"] = time.monotonic() - t_start
         for k in ("spfgate", "libspf2", "pyspf", "spflat"):
             R[k + "_results"] = R[k].pop("results")

@@ -252,6 +252,35 @@ def callgrind_text(cg):
     return "\n".join(lines)
 
 
+def callgrind_cold_text(cg):
+    lines = ["callgrind: %s instructions per cold evaluation of %s (%d "
+             "queries, a fresh unbound and checker, less a run with one "
+             "line; %.3f questions per evaluation at unbound)" % (
+                 fmt(cg["ir_per_cold_eval"]), "spfgate filter" if
+                 cg["name"] == "spfgate" else cg["name"], cg["n"] + 1,
+                 cg["questions_per_eval"]),
+             "  per cold evaluation, self, by object:"]
+    for ir, obj in cg["objects"]:
+        if ir:
+            lines.append("    %9s  %s" % (fmt(ir), obj))
+    for k, what in (("d1_misses", "first-level data cache misses, by "
+                     "object"), ("ll_misses", "last-level (4 MiB) misses, "
+                                 "by object"),
+                    ("ll_misses_fn", "last-level misses, by function")):
+        if cg.get(k):
+            lines.append("  per cold evaluation, %s (simulated):" % what)
+            for m, obj in cg[k]:
+                if m >= 0.5:
+                    lines.append("    %9.1f  %s" % (m, obj))
+    lines.append("  per cold evaluation, inclusive (top 20):")
+    for ir, fn in cg["inclusive"][:20]:
+        lines.append("    %9s  %s" % (fmt(ir), fn))
+    lines.append("  per cold evaluation, self (top 30):")
+    for ir, fn in cg["self"][:30]:
+        lines.append("    %9s  %s" % (fmt(ir), fn))
+    return "\n".join(lines)
+
+
 def report(R):
     m = R["machine"]
     out = ["spfgate benchmark, %s, commit %s; %s cores (%s), %s GiB, "

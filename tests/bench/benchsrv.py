@@ -18,7 +18,7 @@ NSD_ADDR = "127.0.0.1"
 UB_ADDR = "127.0.0.2"
 PROXY_ADDR = "127.0.0.3"
 DELAY_MS = 20
-INFLIGHT = 1000
+INFLIGHT = int(os.environ.get("SPFBENCH_INFLIGHT", "1000"))  # for trying
 # spfgate's cache-size (half its answer cache, half libunbound's): room
 # for the whole corpus, as unbound has, so that warm means warm.  The
 # default (4 MB) holds about 87% of the 10,000-domain corpus's answers.
@@ -50,6 +50,17 @@ def cpu_s(pid):
     except (FileNotFoundError, ProcessLookupError):
         pass
     return total / 1e9
+
+
+def user_sys_s(pid):
+    """User and system CPU seconds of pid (all threads), clock ticks."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            v = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0, 0.0
+    hz = float(os.sysconf("SC_CLK_TCK"))
+    return int(v[11]) / hz, int(v[12]) / hz
 
 
 def ours(comm):

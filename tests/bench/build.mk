@@ -6,6 +6,7 @@
 #   make bench             the whole table (tests/bench/RESULTS.md)
 #   make bench-quick       a 2,000-domain corpus, no callgrind: for trying
 #   make bench-callgrind   only instructions per warm evaluation
+#   make bench-callgrind-cold  only instructions per cold evaluation
 #   make bench-modes       only libunbound's two async modes
 #   make bench-exim        real Exim, one message per connection: the
 #                          built-in spf = beside exim-spf.so (issue 20)
@@ -41,6 +42,10 @@ bench-quick: bench-deps
 bench-callgrind: bench-deps
 	@$(MAKE) --no-print-directory bench-tools
 	$(BENCH_PY) tests/bench/bench.py --callgrind
+
+bench-callgrind-cold: bench-deps
+	@$(MAKE) --no-print-directory bench-tools
+	$(BENCH_PY) tests/bench/bench.py --callgrind-cold
 
 bench-modes: bench-deps
 	@$(MAKE) --no-print-directory bench-tools
@@ -79,5 +84,5 @@ $(B)/bench/resolver-modes: tests/bench/resolver-modes.c
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(LDLIBS)
 
-.PHONY: bench bench-quick bench-callgrind bench-modes bench-deps bench-tools \
+.PHONY: bench bench-quick bench-callgrind bench-callgrind-cold bench-modes bench-deps bench-tools \
 	bench-exim

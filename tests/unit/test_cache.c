@@ -4,7 +4,8 @@
  * section; a negative one by its SOA's TTL and MINIMUM, RFC 2308; not
  * at all without an SOA), what is never kept, the octet bound with the
  * least recently used going first, an entry held across its eviction,
- * expiry on the clock, and the SPF record parsed once with the answer.
+ * expiry on the clock, the SPF record parsed once with the answer, and
+ * thousands of names through the table's growth.
  */
 #include <unistd.h>
 
@@ -283,6 +284,49 @@ test_spf_parsed(void **state)
 	cache_free(c);
 }
 
+/*
+ * Thousands of names, past every growth of the table: each found under
+ * its own name and type only, and everything counted findable.  A full
+ * chain lets its oldest go (the bound on a search), so a rare name may
+ * be missing, never another's answer returned.
+ */
+static void
+test_many(void **state)
+{
+	struct cache	*c;
+	struct answer	*a;
+	char		 name[64];
+	int		 i, found = 0;
+
+	(void)state;
+	assert_non_null(c = cache_new(64 << 20));
+	for (i = 0; i < 3000; i++) {
+		(void)snprintf(name, sizeof(name), "n%d.example", i);
+		assert_non_null(a = a_answer(c, name, 60, 60));
+		cache_put(c, a);
+		answer_release(a);
+	}
+	/* the same name and type again: replaced, not added */
+	assert_non_null(a = a_answer(c, "n7.example", 60, 30));
+	cache_put(c, a);
+	answer_release(a);
+	assert_true(cache_entries(c) <= 3000);
+	for (i = 0; i < 3000; i++) {
+		(void)snprintf(name, sizeof(name), "n%d.example", i);
+		assert_null(cache_get(c, name, DNS_T_TXT));
+		if ((a = cache_get(c, name, DNS_T_A)) == NULL)
+			continue;
+		assert_string_equal(a->key, name);
+		if (i == 7)
+			assert_int_equal(a->ttl, 30);
+		found++;
+		answer_release(a);
+	}
+	assert_int_equal(found, cache_entries(c));
+	assert_true(found >= 2950);
+	cache_free(c);
+}
+
 int
 main(void)
 {
@@ -293,6 +337,7 @@ main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_bound_lru),
 		cmocka_unit_test(test_spf_parsed),
+		cmocka_unit_test(test_many),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -340,6 +340,9 @@ test_unaskable(void **state)
 	assert_int_equal(log_.status[0], DNS_ERROR);
 	assert_int_equal(log_.seen, 1);
 	assert_int_equal(s.pending, 0);
+	/* nothing went out: no question counted */
+	assert_int_equal(s.queries, 0);
+	assert_int_equal(script_queries(), 0);
 	finish(&s, base, r);
 }
 
@@ -421,7 +424,8 @@ queued(int sync)
 	(void)lookup_ask(&s, "a.example", DNS_T_TXT, handler, &slot_b);
 	(void)lookup_ask(&s, "a.example", DNS_T_A, handler, NULL);
 	assert_int_equal(script_queries(), 1);
-	assert_int_equal(s.queries, 3);
+	/* queued, not yet asked: counted as each goes out */
+	assert_int_equal(s.queries, 0);
 	assert_int_equal(s.pending, 3);
 	/* nobody waits on the one out: it goes, and the queue moves */
 	lookup_free(&s2);
@@ -432,6 +436,7 @@ queued(int sync)
 	}
 	assert_int_equal(s.pending, 0);
 	assert_int_equal(script_queries(), 4);
+	assert_int_equal(s.queries, 3);
 	assert_int_equal(log_.answers, 3);
 	assert_int_equal(log_.status[0], DNS_NXDOMAIN);
 	assert_ptr_equal(log_.arg[0], &slot_a);
@@ -486,6 +491,8 @@ test_queued_expiry(void **state)
 	assert_int_equal(script_cancelled(), 1);
 	assert_int_equal(script_queries(), 1);
 	assert_int_equal(script_asked("slow2.example", "MX"), 0);
+	/* and only the one asked counts */
+	assert_int_equal(s.queries, 1);
 	/* the room is free again: another set's question goes out at once */
 	assert_int_equal(lookup_init(&s2, hub, base, 5000, &owner), 0);
 	log_.set = &s2;
@@ -495,6 +502,49 @@ test_queued_expiry(void **state)
 	assert_int_equal(log_.answers, 3);
 	assert_int_equal(log_.status[2], DNS_OK);
 	lookup_free(&s2);
+	finish(&s, base, r);
+}
+
+/*
+ * A queued question whose asker gives up while another set waits on it
+ * still goes out, asked by and counted for the set that waits; the one
+ * that left counts none.
+ */
+static void
+test_queued_handover(void **state)
+{
+	struct lookup_owner	 owner = { &log_, seen, expired };
+	struct lookup_set	 s, s2, s3;
+	struct event_base	*base;
+	struct resolver		*r;
+
+	(void)state;
+	script_load(zone, 0, 0);
+	max_questions = 1;
+	start(&s, &base, &r, 5000);
+	max_questions = 0;
+	assert_int_equal(lookup_init(&s2, hub, base, 5000, &owner), 0);
+	assert_int_equal(lookup_init(&s3, hub, base, 5000, &owner), 0);
+	(void)lookup_ask(&s, "slow.example", DNS_T_A, handler, NULL);
+	(void)lookup_ask(&s2, "a.example", DNS_T_A, handler, &slot_a);
+	(void)lookup_ask(&s3, "a.example", DNS_T_A, handler, &slot_b);
+	assert_int_equal(script_queries(), 1);
+	assert_int_equal(s.queries, 1);
+	assert_int_equal(s2.queries + s3.queries, 0);
+	lookup_free(&s2);
+	lookup_release(&s);
+	assert_int_equal(script_cancelled(), 1);
+	log_.set = &s3;
+	assert_int_equal(event_base_loop(base, EVLOOP_NONBLOCK), 0);
+	assert_int_equal(script_queries(), 2);
+	assert_int_equal(script_asked("a.example", "A"), 1);
+	assert_int_equal(log_.answers, 1);
+	assert_ptr_equal(log_.arg[0], &slot_b);
+	assert_int_equal(log_.status[0], DNS_OK);
+	assert_int_equal(s2.queries, 0);
+	assert_int_equal(s3.queries, 1);
+	assert_int_equal(s3.pending, 0);
+	lookup_free(&s3);
 	finish(&s, base, r);
 }
 
@@ -538,6 +588,7 @@ main(void)
 		cmocka_unit_test(test_queued_async),
 		cmocka_unit_test(test_queued_sync),
 		cmocka_unit_test(test_queued_expiry),
+		cmocka_unit_test(test_queued_handover),
 		cmocka_unit_test(test_limits_rules),
 	};
 
