@@ -114,7 +114,7 @@ void	 header_authres_prefix(struct sbuf *, const struct spf_config *);
 /* spf_log_line's text, whatever its length. */
 void	 header_log_line(struct sbuf *, const struct spf_result *);
 
-/* verdict.c: the fields, reply and log line, v's parts filled in */
+/* verdict.c: the fields and reply, v's parts filled in */
 void	 verdict_compose(struct spf_verdict *, const struct spf_config *);
 /* The result of an identity not evaluated, as spf_verdict_unchecked. */
 void	 verdict_result_unchecked(const struct spf_config *, enum spf_code,
