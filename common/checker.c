@@ -168,8 +168,29 @@ spf_checker_free(struct spf_checker *c)
 		spf_query_cancel(q);
 	lookup_hub_free(c->hub);
 	resolver_free(c->resolver);
+	while (c->nspare > 0)
+		free(c->spare[--c->nspare]);
 	free(c->txtbuf);
 	free(c);
+}
+
+struct spf_result *
+checker_result_get(struct spf_checker *c)
+{
+	if (c->nspare > 0)
+		return c->spare[--c->nspare];
+	return malloc(sizeof(struct spf_result));
+}
+
+void
+checker_result_put(struct spf_checker *c, struct spf_result *r)
+{
+	if (r == NULL)
+		return;
+	if (c->nspare < CHECKER_SPARES)
+		c->spare[c->nspare++] = r;
+	else
+		free(r);
 }
 
 const char *

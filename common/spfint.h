@@ -609,6 +609,8 @@ struct spf_query {
 	LIST_ENTRY(spf_query)	 entry;
 };
 
+#define CHECKER_SPARES	16	/* results kept for reuse, at most */
+
 struct spf_checker {
 	struct spf_config	 cfg;
 	struct event_base	*base;
@@ -618,6 +620,12 @@ struct spf_checker {
 	LIST_HEAD(, spf_query)	 queries;
 	char			*txtbuf;	/* SPF_RECORD_MAX + 1 */
 	char			 notice[512];	/* for the wrapper's log */
+	/*
+	 * Results the messages gave back, for the next ones: 2 KiB each,
+	 * beyond malloc's fast path, and every message keeps one.
+	 */
+	struct spf_result	*spare[CHECKER_SPARES];
+	int			 nspare;
 };
 
 /* eval.c */
@@ -648,6 +656,10 @@ void	 exp_default(struct spf_query *);
 
 /* checker.c */
 void	 query_deliver(struct spf_query *);
+/* Storage for a result, not initialised; NULL without memory. */
+struct spf_result *checker_result_get(struct spf_checker *);
+/* The storage back to the checker (NULL is fine). */
+void	 checker_result_put(struct spf_checker *, struct spf_result *);
 struct sender_parts {
 	enum spf_identity identity;
 	const char	*given;		/* without <>; "" for the null sender */
