@@ -36,7 +36,8 @@ struct spf_message {
 	struct spf_query	*query;
 	struct event		*ev_end;	/* ends outside the start */
 	struct spf_trace	*kept;		/* the deciding result's */
-	char			 ip[SPF_ADDR_LEN];
+	struct spf_addr		 addr;		/* the client's, and */
+	char			 ip[SPF_ADDR_LEN];	/* as text */
 	char			 helo[SPF_DOMAIN_LEN];
 	char			*sender;
 	struct timespec		 started;
@@ -65,22 +66,19 @@ static void	finish(struct spf_message *);
 static void	end_cb(evutil_socket_t, short, void *);
 static void	message_free(struct spf_message *);
 static struct spf_result *slot(struct spf_message *, struct spf_result **);
-static int	skip_network(const struct spf_config *, const char *, char *,
-		    size_t);
+static int	skip_network(const struct spf_config *,
+		    const struct spf_addr *, char *, size_t);
 
 /* The skip network the client is in, as text, or 0. */
 static int
-skip_network(const struct spf_config *cfg, const char *ip, char *out,
-    size_t len)
+skip_network(const struct spf_config *cfg, const struct spf_addr *a,
+    char *out, size_t len)
 {
-	struct spf_addr	 a;
 	char		 text[SPF_ADDR_LEN];
 	int		 i;
 
-	if (addr_parse(ip, &a) == -1)
-		return 0;
 	for (i = 0; i < cfg->nskip; i++) {
-		if (!spf_net_contains(&cfg->skip[i], a.af, a.a))
+		if (!spf_net_contains(&cfg->skip[i], a->af, a->a))
 			continue;
 		if (inet_ntop(cfg->skip[i].af, cfg->skip[i].addr, text,
 		    sizeof(text)) == NULL)
@@ -135,10 +133,11 @@ spf_message_start(struct spf_checker *c, const char *ip, const char *sender,
 	m->done = done;
 	m->arg = arg;
 	m->trace = trace;
+	m->addr = a;
 	addr_text(&a, m->ip, sizeof(m->ip));
 	(void)strlcpy(m->helo, helo, sizeof(m->helo));
 	m->stage = MSG_SKIP;
-	if (skip_network(&c->cfg, ip, m->skipped, sizeof(m->skipped))) {
+	if (skip_network(&c->cfg, &a, m->skipped, sizeof(m->skipped))) {
 		finish(m);
 		return m;
 	}
@@ -197,8 +196,8 @@ start(struct spf_message *m, const char *sender, const char *helo,
 {
 	char	 err[SPF_PROBLEM_LEN];
 
-	m->query = spf_query_start(m->checker, m->ip, sender, helo, m->trace,
-	    answered, m, err, sizeof(err));
+	m->query = query_start(m->checker, &m->addr, m->ip, sender, helo,
+	    m->trace, answered, m, err, sizeof(err));
 	if (m->query == NULL)
 		return -1;
 	if (record != NULL && query_given_record(m->query, record) == -1) {

@@ -577,6 +577,7 @@ struct spf_query {
 	struct lookup_set	 dns;
 	struct frame		*frame;		/* innermost */
 	struct spf_addr		 ip;
+	char			 client_ip[SPF_ADDR_LEN];	/* ip, as text */
 	char			*sender;	/* local@domain */
 	char			*local;
 	char			*sender_domain;
@@ -655,6 +656,13 @@ void	 exp_step(struct spf_query *);
 void	 exp_default(struct spf_query *);
 
 /* checker.c */
+/*
+ * spf_query_start for a client address parsed already, ip its text
+ * (addr_text's).
+ */
+struct spf_query *query_start(struct spf_checker *, const struct spf_addr *,
+	    const char *ip, const char *sender, const char *helo, int trace,
+	    spf_done_fn *, void *, char *err, size_t errlen);
 void	 query_deliver(struct spf_query *);
 /* Storage for a result, not initialised; NULL without memory. */
 struct spf_result *checker_result_get(struct spf_checker *);
