@@ -579,12 +579,12 @@ struct spf_query {
 	struct spf_addr		 ip;
 	char			 client_ip[SPF_ADDR_LEN];	/* ip, as text */
 	char			*sender;	/* local@domain */
-	char			*local;
+	char			*local;		/* in sender_given's */
 	char			*sender_domain;
-	char			*helo;		/* as given */
+	char			*helo;		/* as given, in sender_given's */
 	char			*helo_alabels;	/* NULL: has none */
 	unsigned int		 unusable;	/* MACRO_LETTERs not for DNS */
-	char			*sender_given;
+	char			*sender_given;	/* allocated */
 	enum spf_identity	 identity;
 	int			 lookups_used;
 	int			 voids;
