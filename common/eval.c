@@ -519,11 +519,12 @@ expand_target(struct spf_query *q, struct frame *f, const struct spf_term *t,
     char *out, size_t outlen)
 {
 	struct macro_env	 env;
+	int			 macros = t->spec_len != 0 && !t->literal;
 
-	if (t->spec_len != 0)
+	if (macros)
 		eval_macro_env(q, f->domain, &env);
-	return record_target(&f->rec, t, f->domain, t->spec_len != 0 ? &env :
-	    NULL, out, outlen);
+	return record_target(&f->rec, t, f->domain, macros ? &env : NULL, out,
+	    outlen);
 }
 
 int

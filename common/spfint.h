@@ -169,6 +169,7 @@ struct spf_term {
 	uint16_t	 spec_off, spec_len;	/* domain-spec, len 0 if none */
 	uint8_t		 cidr4, cidr6;
 	uint8_t		 uses_p;	/* spec has a %{p} macro */
+	uint8_t		 literal;	/* spec has no macro at all */
 	unsigned char	 net[16];	/* ip4 / ip6 network */
 };
 
@@ -194,8 +195,9 @@ enum txt_kind record_txt_kind(const char *, size_t);
 struct macro_env;
 /*
  * A term's target-name (4.8): its domain-spec expanded in env, or the
- * record's domain if it has none (env is not read then).  -1 if that
- * is not a name a question can be asked about.
+ * record's domain if it has none (env is not read then, nor for a
+ * domain-spec without macros).  -1 if that is not a name a question
+ * can be asked about.
  */
 int	 record_target(const struct spf_record *, const struct spf_term *,
 	    const char *, const struct macro_env *, char *, size_t);
