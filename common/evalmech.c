@@ -39,13 +39,20 @@ ts_reset(struct term_state *ts)
 {
 	int	 i;
 
-	/* run between every two terms: only what was set */
+	/*
+	 * Run between every two terms, most of which leave nothing to
+	 * free: only what was set is freed, and zeroed (not the names
+	 * beyond nnames, nor the target beyond its first octet).
+	 */
 	for (i = 0; i < ts->nnames; i++)
 		free(ts->names[i]);
-	free(ts->text);
-	free(ts->errname);
-	answer_release(ts->answer);
-	memset(ts, 0, offsetof(struct term_state, target));
+	if (ts->text != NULL)
+		free(ts->text);
+	if (ts->errname != NULL)
+		free(ts->errname);
+	if (ts->answer != NULL)
+		answer_release(ts->answer);
+	memset(ts, 0, offsetof(struct term_state, names));
 	ts->target[0] = '\0';
 }
 

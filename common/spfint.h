@@ -553,15 +553,15 @@ struct term_state {
 	int		 bogus;
 	enum dns_status	 status;	/* of the term's own query */
 	int		 nnames;
-	char		*names[SPF_MAX_PTR_NAMES];	/* MX or PTR targets */
-	int		 validated[SPF_MAX_PTR_NAMES];
 	int		 toomany;
 	char		*errname;	/* what failed, for the problem */
 	char		*text;		/* the SPF record or explanation */
 	size_t		 textlen;
 	struct answer	*answer;	/* held: its SPF record, parsed */
 	int		 count;		/* records of that kind seen */
-	char		 target[SPF_DOMAIN_LEN];	/* last: ts_reset */
+	/* ts_reset zeroes what is above */
+	char		*names[SPF_MAX_PTR_NAMES];	/* [0, nnames) are set */
+	char		 target[SPF_DOMAIN_LEN];
 };
 
 enum p_state {
