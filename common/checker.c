@@ -15,6 +15,7 @@
 #include "spfint.h"
 
 static int	 split_sender(struct spf_query *, const char *, const char *);
+static struct spf_query *query_new(struct spf_checker *);
 static void	 query_free(struct spf_query *);
 static int	 probe(struct spf_checker *, const struct spf_config *, char *,
 		    size_t, char *, size_t);
@@ -170,6 +171,12 @@ spf_checker_free(struct spf_checker *c)
 	resolver_free(c->resolver);
 	while (c->nspare > 0)
 		free(c->spare[--c->nspare]);
+	while (c->nspare_queries > 0) {
+		q = c->spare_queries[--c->nspare_queries];
+		event_free(q->ev_step);
+		free(q);
+	}
+	message_spares_free(c);
 	free(c->txtbuf);
 	free(c);
 }
@@ -334,7 +341,7 @@ query_start(struct spf_checker *c, const struct spf_addr *a, const char *ip,
 		sender = "";
 	if (helo == NULL)
 		helo = "";
-	if ((q = calloc(1, sizeof(*q))) == NULL) {
+	if ((q = query_new(c)) == NULL) {
 		(void)snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -412,17 +419,33 @@ spf_query_elapsed_ms(const struct spf_query *q)
 	    (now.tv_nsec - q->started.tv_nsec) / 1000000;
 }
 
+/* A zeroed query, a spare's event kept (eval_start makes one if not). */
+static struct spf_query *
+query_new(struct spf_checker *c)
+{
+	struct spf_query	*q;
+	struct event		*ev;
+
+	if (c->nspare_queries == 0)
+		return calloc(1, sizeof(*q));
+	q = c->spare_queries[--c->nspare_queries];
+	ev = q->ev_step;
+	memset(q, 0, sizeof(*q));
+	q->ev_step = ev;
+	return q;
+}
+
+/* Free what the query holds, and the query or, with its event, keep it. */
 static void
 query_free(struct spf_query *q)
 {
-	int	 i;
+	struct spf_checker	*c = q->checker;
+	int			 i;
 
-	if (q->checker != NULL && (q->entry.le_prev != NULL)) {
+	if (q->entry.le_prev != NULL) {
 		LIST_REMOVE(q, entry);
-		q->checker->inflight--;
+		c->inflight--;
 	}
-	if (q->ev_step != NULL)
-		event_free(q->ev_step);
 	lookup_free(&q->dns);
 	ts_reset(&q->ts);
 	for (i = 0; i < q->p_nnames; i++)
@@ -436,6 +459,14 @@ query_free(struct spf_query *q)
 	free(q->explanation);
 	free(q->given_record);
 	trace_release(q->trace);
+	if (q->ev_step != NULL && c->nspare_queries < CHECKER_SPARES) {
+		/* a query cancelled may have its step scheduled */
+		(void)event_del(q->ev_step);
+		c->spare_queries[c->nspare_queries++] = q;
+		return;
+	}
+	if (q->ev_step != NULL)
+		event_free(q->ev_step);
 	free(q);
 }
 

@@ -50,7 +50,9 @@ eval_start(struct spf_query *q)
 {
 	struct lookup_owner	 owner = { q, seen, expired };
 
-	q->ev_step = event_new(q->checker->base, -1, 0, step, q);
+	/* a spare query (checker.c) comes with its event */
+	if (q->ev_step == NULL)
+		q->ev_step = event_new(q->checker->base, -1, 0, step, q);
 	if (lookup_init(&q->dns, q->checker->hub, q->checker->base,
 	    q->checker->cfg.timeout_ms, &owner) == -1 || q->ev_step == NULL) {
 		/* without events nothing can run: report at the next turn */
