@@ -395,7 +395,7 @@ query_start(struct spf_checker *c, const struct spf_addr *a, const char *ip,
 	(void)strlcpy(f->domain, q->sender_domain, sizeof(f->domain));
 	domain_strip_dot(f->domain);
 	q->frame = f;
-	trace_add(q->trace, 0, "check_host(%s, %s, %s)", ip, f->domain,
+	QUERY_TRACE(q, 0, "check_host(%s, %s, %s)", ip, f->domain,
 	    q->sender);
 	return q;
 }
@@ -544,7 +544,7 @@ query_deliver(struct spf_query *q)
 	    r.code == SPF_TEMPERROR ? "out of memory" : "", sizeof(r.problem));
 	r.trace = NULL;
 	verdict_action(&r, cfg);
-	trace_add(q->trace, 0, "action %s (the policy for %s%s)",
+	QUERY_TRACE(q, 0, "action %s (the policy for %s%s)",
 	    spf_action_str(r.action), spf_code_str(r.code),
 	    r.action != cfg->actions[r.code] ? ", not DNSSEC-secure" : "");
 	r.trace = q->trace;

@@ -105,7 +105,7 @@ expired(void *arg, const struct lookup *l)
 		return;
 	if (q->in_exp) {
 		/* the result stands; only its explanation was late */
-		trace_add(q->trace, 0, "explanation lookup timed out");
+		QUERY_TRACE(q, 0, "explanation lookup timed out");
 		exp_default(q);
 		return;
 	}
@@ -186,7 +186,7 @@ trace_answer(struct spf_query *q, const struct lookup *l,
 		    status == DNS_NXDOMAIN ? "no such name (NXDOMAIN)" :
 		    status == DNS_BOGUS ? "failed DNSSEC validation" :
 		    "DNS error (SERVFAIL, refused or malformed)";
-	trace_add(q->trace, q->frame != NULL ? q->frame->depth + 2 : 2,
+	QUERY_TRACE(q, q->frame != NULL ? q->frame->depth + 2 : 2,
 	    "%s %s -> %s%s%s", lookup_name(l), dns_type_str(type), what,
 	    sec == SPF_DNSSEC_UNVALIDATED ? "" : sec == SPF_DNSSEC_SECURE ?
 	    " [secure]" : sec == SPF_DNSSEC_BOGUS ? " [bogus]" : " [insecure]",
@@ -223,7 +223,7 @@ eval_finish(struct spf_query *q, enum spf_code code, const char *fmt, ...)
 		free(q->explanation);
 		q->explanation = NULL;
 	}
-	trace_add(q->trace, 0, "= %s%s%s", spf_code_str(code),
+	QUERY_TRACE(q, 0, "= %s%s%s", spf_code_str(code),
 	    q->problem != NULL ? ": " : "", q->problem != NULL ? q->problem :
 	    "");
 	q->finished = 1;
@@ -329,7 +329,7 @@ run(struct spf_query *q)
 					return;
 				continue;
 			}
-			trace_add(q->trace, f->depth + 1, "no mechanism "
+			QUERY_TRACE(q, f->depth + 1, "no mechanism "
 			    "matched: default result neutral");
 			frame_result(q, SPF_NEUTRAL, "default", 7);
 			continue;
@@ -358,13 +358,13 @@ run(struct spf_query *q)
 		case TERM_ERROR:
 			return;
 		case TERM_MATCH:
-			trace_add(q->trace, f->depth + 1, "%.*s: match",
+			QUERY_TRACE(q, f->depth + 1, "%.*s: match",
 			    (int)t->len, f->rec.text + t->off);
 			frame_result(q, qualifier_code(t->qualifier),
 			    f->rec.text + t->off, t->len);
 			break;
 		case TERM_NOMATCH:
-			trace_add(q->trace, f->depth + 1, "%.*s: no match",
+			QUERY_TRACE(q, f->depth + 1, "%.*s: no match",
 			    (int)t->len, f->rec.text + t->off);
 			f->pos++;
 			f->phase = 0;
@@ -381,7 +381,7 @@ fetch_record(struct spf_query *q, struct frame *f)
 	ts_reset(&q->ts);
 	if (q->given_record != NULL && f->parent == NULL) {
 		/* a best guess or a skip rule: the record is ours, once */
-		trace_add(q->trace, f->depth, "%s: evaluating \"%s\"",
+		QUERY_TRACE(q, f->depth, "%s: evaluating \"%s\"",
 		    f->domain, q->given_record);
 		q->ts.status = DNS_OK;
 		q->ts.count = 1;
@@ -390,7 +390,7 @@ fetch_record(struct spf_query *q, struct frame *f)
 		q->given_record = NULL;
 		return;
 	}
-	trace_add(q->trace, f->depth, "%s: fetching SPF record", f->domain);
+	QUERY_TRACE(q, f->depth, "%s: fetching SPF record", f->domain);
 	(void)lookup_ask(&q->dns, f->domain, DNS_T_TXT, record_answer, NULL);
 }
 
@@ -481,7 +481,7 @@ use_record(struct spf_query *q, struct frame *f)
 		return -1;
 	}
 	if (ts->count == 0) {
-		trace_add(q->trace, f->depth + 1, "no SPF record");
+		QUERY_TRACE(q, f->depth + 1, "no SPF record");
 		frame_result(q, SPF_NONE, "", 0);
 		return q->finished ? -1 : 0;
 	}
@@ -558,7 +558,7 @@ eval_count_lookup(struct spf_query *q, struct frame *f,
 int
 eval_count_void(struct spf_query *q, struct frame *f, const char *name)
 {
-	trace_add(q->trace, f != NULL ? f->depth + 2 : 2, "void lookup %d "
+	QUERY_TRACE(q, f != NULL ? f->depth + 2 : 2, "void lookup %d "
 	    "of %d allowed", q->voids + 1, q->checker->cfg.max_void_lookups);
 	if (++q->voids > q->checker->cfg.max_void_lookups) {
 		eval_finish(q, SPF_PERMERROR, "more than %d void lookups "
@@ -590,7 +590,7 @@ push_include(struct spf_query *q, struct frame *f, const struct spf_term *t)
 		    f->rec.text + t->off, f->domain);
 		return -1;
 	}
-	trace_add(q->trace, f->depth + 1, "%.*s (lookup %d of %d)",
+	QUERY_TRACE(q, f->depth + 1, "%.*s (lookup %d of %d)",
 	    (int)t->len, f->rec.text + t->off, q->lookups_used,
 	    SPF_MAX_DNS_TERMS);
 	f->phase = 1;
@@ -620,7 +620,7 @@ follow_redirect(struct spf_query *q, struct frame *f)
 		    "from %s", f->domain);
 		return -1;
 	}
-	trace_add(q->trace, f->depth + 1, "%.*s (lookup %d of %d)",
+	QUERY_TRACE(q, f->depth + 1, "%.*s (lookup %d of %d)",
 	    (int)t->len, f->rec.text + t->off, q->lookups_used,
 	    SPF_MAX_DNS_TERMS);
 	drop_record(f);
@@ -667,19 +667,19 @@ frame_result(struct spf_query *q, enum spf_code code, const char *term,
 		    "record", f->domain);
 		return;
 	}
-	trace_add(q->trace, f->depth, "%s: %s", f->domain, spf_code_str(code));
+	QUERY_TRACE(q, f->depth, "%s: %s", f->domain, spf_code_str(code));
 	q->frame = parent;
 	drop_record(f);
 	free(f);
 	f = parent;
 	if (code == SPF_PASS) {
-		trace_add(q->trace, f->depth + 1, "%.*s: match", (int)t->len,
+		QUERY_TRACE(q, f->depth + 1, "%.*s: match", (int)t->len,
 		    f->rec.text + t->off);
 		frame_result(q, qualifier_code(t->qualifier),
 		    f->rec.text + t->off, t->len);
 		return;
 	}
-	trace_add(q->trace, f->depth + 1, "%.*s: no match", (int)t->len,
+	QUERY_TRACE(q, f->depth + 1, "%.*s: no match", (int)t->len,
 	    f->rec.text + t->off);
 	f->pos++;
 	f->phase = 0;

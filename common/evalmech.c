@@ -102,7 +102,7 @@ dns_mech(struct spf_query *q, struct frame *f, const struct spf_term *t)
 			return TERM_WAIT;
 		if (eval_count_lookup(q, f, t) == -1)
 			return TERM_ERROR;
-		trace_add(q->trace, f->depth + 1, "%.*s (lookup %d of %d)",
+		QUERY_TRACE(q, f->depth + 1, "%.*s (lookup %d of %d)",
 		    (int)t->len, f->rec.text + t->off, q->lookups_used,
 		    SPF_MAX_DNS_TERMS);
 		f->phase = 1;
@@ -111,7 +111,7 @@ dns_mech(struct spf_query *q, struct frame *f, const struct spf_term *t)
 		if (eval_expand_target(q, f, t, ts->target,
 		    sizeof(ts->target)) == -1) {
 			/* RFC 7208 leaves it open; no question, no match */
-			trace_add(q->trace, f->depth + 1, "target is not a "
+			QUERY_TRACE(q, f->depth + 1, "target is not a "
 			    "valid domain name");
 			return TERM_NOMATCH;
 		}

@@ -402,6 +402,14 @@ struct spf_trace {
 };
 void	 trace_add(struct spf_trace *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
+/*
+ * trace_add to a query's trace, if it keeps one: otherwise neither the
+ * call nor its arguments (15 of them an evaluation, between terms).
+ */
+#define QUERY_TRACE(q, ...) do {					\
+	if ((q)->trace != NULL)						\
+		trace_add((q)->trace, __VA_ARGS__);			\
+} while (0)
 void	 trace_free(struct spf_trace *);
 
 /*
