@@ -64,6 +64,7 @@ static int	start(struct spf_message *, const char *, const char *,
 static void	answered(const struct spf_result *, void *);
 static void	finish(struct spf_message *);
 static void	end_cb(evutil_socket_t, short, void *);
+static void	result_clear(struct spf_result *);
 static struct spf_message *message_new(struct spf_checker *);
 static void	message_free(struct spf_message *);
 static struct spf_result *slot(struct spf_message *, struct spf_result **);
@@ -421,6 +422,19 @@ finish(struct spf_message *m)
 	event_active(m->ev_end, EV_TIMEOUT, 1);
 }
 
+/*
+ * No result: zero, every text "" (what follows their NULs is never
+ * read).  Zeroing the whole 2 KiB cost 275 instructions a message.
+ */
+static void
+result_clear(struct spf_result *r)
+{
+	memset(r, 0, offsetof(struct spf_result, client_ip));
+	r->client_ip[0] = r->sender[0] = r->helo[0] = r->domain[0] = '\0';
+	r->mechanism[0] = r->explanation[0] = r->problem[0] = '\0';
+	r->trace = NULL;
+}
+
 /* The verdict, composed from what the message kept, to the caller. */
 static void
 end_cb(evutil_socket_t fd, short what, void *arg)
@@ -441,11 +455,11 @@ end_cb(evutil_socket_t fd, short what, void *arg)
 	if (m->result != NULL)
 		v.result = *m->result;
 	else
-		memset(&v.result, 0, sizeof(v.result));
+		result_clear(&v.result);
 	if (m->helo_result != NULL)
 		v.helo_result = *m->helo_result;
 	else
-		memset(&v.helo_result, 0, sizeof(v.helo_result));
+		result_clear(&v.helo_result);
 	memset(&v.helo_checked, 0, offsetof(struct spf_verdict, received_spf) -
 	    offsetof(struct spf_verdict, helo_checked));
 	v.reply[0] = '\0';
