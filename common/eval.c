@@ -41,6 +41,7 @@ static int	push_include(struct spf_query *, struct frame *,
 static int	follow_redirect(struct spf_query *, struct frame *);
 static int	expand_target(struct spf_query *, struct frame *,
 		    const struct spf_term *, char *, size_t);
+static int	target_initial(const struct spf_term *, const char *);
 static void	free_frames(struct spf_query *);
 static void	drop_record(struct frame *);
 static enum spf_code qualifier_code(char);
@@ -521,12 +522,25 @@ expand_target(struct spf_query *q, struct frame *f, const struct spf_term *t,
     char *out, size_t outlen)
 {
 	struct macro_env	 env;
-	int			 macros = t->spec_len != 0 && !t->literal;
+	int			 macros;
 
+	macros = t->spec_len != 0 && !(t->literal & LIT_PLAIN);
 	if (macros)
 		eval_macro_env(q, f->domain, &env);
 	return record_target(&f->rec, t, f->domain, macros ? &env : NULL, out,
 	    outlen);
+}
+
+/*
+ * Is a term's target valid as <domain> (include, redirect)?  Known
+ * from the record for a domain-spec without a macro.
+ */
+static int
+target_initial(const struct spf_term *t, const char *target)
+{
+	if (t->literal & LIT_PLAIN)
+		return (t->literal & LIT_INITIAL) != 0;
+	return domain_valid_initial(target);
 }
 
 int
@@ -583,7 +597,7 @@ push_include(struct spf_query *q, struct frame *f, const struct spf_term *t)
 		return -1;
 	}
 	if (expand_target(q, f, t, child->domain, sizeof(child->domain)) ==
-	    -1 || !domain_valid_initial(child->domain)) {
+	    -1 || !target_initial(t, child->domain)) {
 		free(child);
 		eval_finish(q, SPF_PERMERROR, "include of an invalid domain "
 		    "('%.*s' in the record of %s)", (int)t->len,
@@ -615,7 +629,7 @@ follow_redirect(struct spf_query *q, struct frame *f)
 		f->phase = 1;
 	}
 	if (expand_target(q, f, t, target, sizeof(target)) == -1 ||
-	    !domain_valid_initial(target)) {
+	    !target_initial(t, target)) {
 		eval_finish(q, SPF_PERMERROR, "redirect to an invalid domain "
 		    "from %s", f->domain);
 		return -1;

@@ -169,9 +169,16 @@ struct spf_term {
 	uint16_t	 spec_off, spec_len;	/* domain-spec, len 0 if none */
 	uint8_t		 cidr4, cidr6;
 	uint8_t		 uses_p;	/* spec has a %{p} macro */
-	uint8_t		 literal;	/* spec has no macro at all */
+	uint8_t		 literal;	/* LIT_ bits */
 	unsigned char	 net[16];	/* ip4 / ip6 network */
 };
+/*
+ * A domain-spec without a macro is its own target (less a trailing
+ * dot), valid or not whatever the evaluation: record_parse says which.
+ */
+#define LIT_PLAIN	0x01	/* no macro, 253 octets at most */
+#define LIT_QUERY	0x02	/* a name a question can be asked about */
+#define LIT_INITIAL	0x04	/* valid as check_host()'s <domain> */
 
 struct spf_record {
 	char		*text;		/* owned, NUL-terminated copy */
