@@ -16,6 +16,7 @@
 
 static int	 split_sender(struct spf_query *, const char *, const char *);
 static struct spf_query *query_new(struct spf_checker *);
+static void	 copy_text(char *, const char *, size_t);
 static void	 query_free(struct spf_query *);
 static int	 probe(struct spf_checker *, const struct spf_config *, char *,
 		    size_t, char *, size_t);
@@ -318,9 +319,38 @@ spf_query_start(struct spf_checker *c, const char *ip, const char *sender,
 		(void)snprintf(err, errlen, "not an IP address: %.60s", ip);
 		return NULL;
 	}
-	addr_text(&a, text, sizeof(text));
+	client_ip_text(&a, ip, text, sizeof(text));
 	return query_start(c, &a, text, sender, helo, trace, done, arg, err,
 	    errlen);
+}
+
+/*
+ * An IPv4 address given as digits and dots alone was a dotted quad to
+ * inet_pton (addr_parse): four numbers up to 255.  Without a leading
+ * zero it is what addr_text prints: copied, not printed again
+ * (inet_ntop's sprintf cost 500 instructions a message).  given is
+ * what addr_parse took a from.
+ */
+void
+client_ip_text(const struct spf_addr *a, const char *given, char *out,
+    size_t len)
+{
+	size_t	 i;
+	char	 c;
+
+	for (i = 0; a->af == AF_INET && (c = given[i]) != '\0'; i++) {
+		if (c == '.')
+			continue;
+		if (c < '0' || c > '9' || (c == '0' && (i == 0 ||
+		    given[i - 1] == '.') && given[i + 1] != '.' &&
+		    given[i + 1] != '\0'))
+			break;
+	}
+	if (a->af == AF_INET && given[i] == '\0' && i < len) {
+		memcpy(out, given, i + 1);
+		return;
+	}
+	addr_text(a, out, len);
 }
 
 /*
@@ -350,7 +380,7 @@ query_start(struct spf_checker *c, const struct spf_addr *a, const char *ip,
 	q->arg = arg;
 	(void)clock_gettime(CLOCK_MONOTONIC, &q->started);
 	q->ip = *a;
-	(void)strlcpy(q->client_ip, ip, sizeof(q->client_ip));
+	copy_text(q->client_ip, ip, sizeof(q->client_ip));
 	if (strlen(helo) >= SPF_DOMAIN_LEN) {
 		(void)snprintf(err, errlen, "HELO name longer than %d octets",
 		    SPF_DOMAIN_LEN - 1);

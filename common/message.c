@@ -133,8 +133,9 @@ spf_message_start(struct spf_checker *c, const char *ip, const char *sender,
 	m->arg = arg;
 	m->trace = trace;
 	m->addr = a;
-	addr_text(&a, m->ip, sizeof(m->ip));
-	(void)strlcpy(m->helo, helo, sizeof(m->helo));
+	client_ip_text(&a, ip, m->ip, sizeof(m->ip));
+	/* it fits: a longer HELO was made "" above */
+	memcpy(m->helo, helo, strlen(helo) + 1);
 	m->stage = MSG_SKIP;
 	if (skip_network(&c->cfg, &a, m->skipped, sizeof(m->skipped))) {
 		finish(m);

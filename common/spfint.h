@@ -679,6 +679,9 @@ void	 exp_step(struct spf_query *);
 void	 exp_default(struct spf_query *);
 
 /* checker.c */
+/* addr_text of a, given the text addr_parse took it from. */
+void	 client_ip_text(const struct spf_addr *, const char *, char *,
+	    size_t);
 /*
  * spf_query_start for a client address parsed already, ip its text
  * (addr_text's).
