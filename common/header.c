@@ -25,6 +25,9 @@ static void	describe(struct sbuf *, const struct spf_result *,
 		    const struct spf_config *);
 static const char *who(const struct spf_result *);
 
+/* A string literal: its length is known when compiled, not counted. */
+#define PUT_LIT(l, s)	sbuf_put((l), (s), sizeof(s) - 1)
+
 /*
  * What each octet is to a header, one table for the loops over every
  * value (a test per kind of octet cost 2,600 instructions a message).
@@ -153,7 +156,7 @@ put_addr_spec(struct sbuf *l, const char *addr)
 		(void)snprintf(local, sizeof(local), "%.*s", (int)ll, addr);
 		put_quoted(l, local);
 	}
-	sbuf_puts(l, "@");
+	PUT_LIT(l, "@");
 	sbuf_puts(l, at + 1);
 }
 
@@ -173,51 +176,51 @@ static void
 describe(struct sbuf *l, const struct spf_result *r,
     const struct spf_config *cfg)
 {
-	sbuf_puts(l, " (");
+	PUT_LIT(l, " (");
 	put_comment(l, cfg->receiver);
 	switch (r->code) {
 	case SPF_PASS:
-		sbuf_puts(l, ": domain of ");
+		PUT_LIT(l, ": domain of ");
 		put_comment(l, who(r));
-		sbuf_puts(l, " designates ");
+		PUT_LIT(l, " designates ");
 		put_comment(l, r->client_ip);
-		sbuf_puts(l, " as permitted sender");
+		PUT_LIT(l, " as permitted sender");
 		break;
 	case SPF_FAIL:
-		sbuf_puts(l, ": domain of ");
+		PUT_LIT(l, ": domain of ");
 		put_comment(l, who(r));
-		sbuf_puts(l, " does not designate ");
+		PUT_LIT(l, " does not designate ");
 		put_comment(l, r->client_ip);
-		sbuf_puts(l, " as permitted sender");
+		PUT_LIT(l, " as permitted sender");
 		break;
 	case SPF_SOFTFAIL:
-		sbuf_puts(l, ": domain of transitioning ");
+		PUT_LIT(l, ": domain of transitioning ");
 		put_comment(l, who(r));
-		sbuf_puts(l, " does not designate ");
+		PUT_LIT(l, " does not designate ");
 		put_comment(l, r->client_ip);
-		sbuf_puts(l, " as permitted sender");
+		PUT_LIT(l, " as permitted sender");
 		break;
 	case SPF_NEUTRAL:
-		sbuf_puts(l, ": ");
+		PUT_LIT(l, ": ");
 		put_comment(l, r->client_ip);
-		sbuf_puts(l, " is neither permitted nor denied by domain of ");
+		PUT_LIT(l, " is neither permitted nor denied by domain of ");
 		put_comment(l, who(r));
 		break;
 	case SPF_NONE:
-		sbuf_puts(l, ": domain of ");
+		PUT_LIT(l, ": domain of ");
 		put_comment(l, who(r));
-		sbuf_puts(l, " does not designate permitted sender hosts");
+		PUT_LIT(l, " does not designate permitted sender hosts");
 		break;
 	case SPF_TEMPERROR:
-		sbuf_puts(l, ": error in processing during lookup of ");
+		PUT_LIT(l, ": error in processing during lookup of ");
 		put_comment(l, who(r));
 		break;
 	default:
-		sbuf_puts(l, ": permanent error in processing domain of ");
+		PUT_LIT(l, ": permanent error in processing domain of ");
 		put_comment(l, who(r));
 		break;
 	}
-	sbuf_puts(l, ")");
+	PUT_LIT(l, ")");
 }
 
 /*
@@ -255,38 +258,38 @@ static void
 received_spf(struct sbuf *l, const struct spf_result *r,
     const struct spf_config *cfg, int compact)
 {
-	sbuf_puts(l, "Received-SPF: ");
+	PUT_LIT(l, "Received-SPF: ");
 	sbuf_puts(l, spf_code_str(r->code));
 	if (!compact)
 		describe(l, r, cfg);
-	sbuf_puts(l, " client-ip=");
+	PUT_LIT(l, " client-ip=");
 	put_value(l, r->client_ip);
-	sbuf_puts(l, "; envelope-from=");
+	PUT_LIT(l, "; envelope-from=");
 	put_cut(l, r->sender[0] != '\0' ? r->sender : "<>", compact,
 	    put_value);
 	if (r->helo[0] != '\0') {
-		sbuf_puts(l, "; helo=");
+		PUT_LIT(l, "; helo=");
 		put_cut(l, r->helo, compact, put_value);
 	}
 	if (cfg->receiver[0] != '\0') {
-		sbuf_puts(l, "; receiver=");
+		PUT_LIT(l, "; receiver=");
 		put_cut(l, cfg->receiver, compact, put_value);
 	}
-	sbuf_puts(l, "; identity=");
+	PUT_LIT(l, "; identity=");
 	sbuf_puts(l, spf_identity_str(r->identity));
 	if (r->mechanism[0] != '\0' && !compact) {
-		sbuf_puts(l, "; mechanism=");
+		PUT_LIT(l, "; mechanism=");
 		put_value(l, r->mechanism);
 	}
 	if (r->problem[0] != '\0' && !compact) {
-		sbuf_puts(l, "; problem=");
+		PUT_LIT(l, "; problem=");
 		put_quoted(l, r->problem);
 	}
 	if (r->dnssec != SPF_DNSSEC_UNVALIDATED) {
-		sbuf_puts(l, "; dnssec=");
+		PUT_LIT(l, "; dnssec=");
 		sbuf_puts(l, spf_dnssec_str(r->dnssec));
 	}
-	sbuf_puts(l, ";");
+	PUT_LIT(l, ";");
 }
 
 int
@@ -325,23 +328,23 @@ spf_received_spf(const struct spf_result *r, const struct spf_config *cfg,
 static void
 method(struct sbuf *l, const struct spf_result *r, int compact)
 {
-	sbuf_puts(l, "spf=");
+	PUT_LIT(l, "spf=");
 	sbuf_puts(l, spf_code_str(r->code));
 	if (r->dnssec != SPF_DNSSEC_UNVALIDATED) {
-		sbuf_puts(l, " (dnssec=");
+		PUT_LIT(l, " (dnssec=");
 		sbuf_puts(l, spf_dnssec_str(r->dnssec));
-		sbuf_puts(l, ")");
+		PUT_LIT(l, ")");
 	}
 	if ((r->code == SPF_TEMPERROR || r->code == SPF_PERMERROR) &&
 	    r->problem[0] != '\0' && !compact) {
-		sbuf_puts(l, " reason=");
+		PUT_LIT(l, " reason=");
 		put_quoted(l, r->problem);
 	}
 	if (r->identity == SPF_ID_HELO) {
-		sbuf_puts(l, " smtp.helo=");
+		PUT_LIT(l, " smtp.helo=");
 		put_cut(l, r->helo, compact, put_value);
 	} else {
-		sbuf_puts(l, " smtp.mailfrom=");
+		PUT_LIT(l, " smtp.mailfrom=");
 		put_cut(l, r->sender, compact, put_addr_spec);
 	}
 }
@@ -392,9 +395,9 @@ spf_authres_method(const struct spf_result *r, char *buf, size_t len)
 void
 header_authres_prefix(struct sbuf *l, const struct spf_config *cfg)
 {
-	sbuf_puts(l, "Authentication-Results: ");
+	PUT_LIT(l, "Authentication-Results: ");
 	put_value(l, cfg->receiver[0] != '\0' ? cfg->receiver : "localhost");
-	sbuf_puts(l, "; ");
+	PUT_LIT(l, "; ");
 }
 
 int
@@ -447,7 +450,7 @@ spf_smtp_reply(const struct spf_result *r, char *buf, size_t len)
 			(void)snprintf(text, sizeof(text), "SPF %s for %s, "
 			    "try again later", spf_code_str(r->code),
 			    r->domain);
-		sbuf_puts(&l, "451 4.7.24 ");
+		PUT_LIT(&l, "451 4.7.24 ");
 		break;
 	default:
 		return sbuf_finish(&l);
@@ -466,32 +469,32 @@ spf_smtp_reply(const struct spf_result *r, char *buf, size_t len)
 void
 header_log_line(struct sbuf *l, const struct spf_result *r)
 {
-	sbuf_puts(l, "result=");
+	PUT_LIT(l, "result=");
 	sbuf_puts(l, spf_code_str(r->code));
-	sbuf_puts(l, " action=");
+	PUT_LIT(l, " action=");
 	sbuf_puts(l, spf_action_str(r->action));
-	sbuf_puts(l, " identity=");
+	PUT_LIT(l, " identity=");
 	sbuf_puts(l, spf_identity_str(r->identity));
-	sbuf_puts(l, " client=");
+	PUT_LIT(l, " client=");
 	sbuf_puts(l, r->client_ip);
-	sbuf_puts(l, " sender=");
+	PUT_LIT(l, " sender=");
 	put_value(l, r->sender[0] != '\0' ? r->sender : "<>");
-	sbuf_puts(l, " helo=");
+	PUT_LIT(l, " helo=");
 	put_value(l, r->helo[0] != '\0' ? r->helo : "<>");
-	sbuf_puts(l, " domain=");
+	PUT_LIT(l, " domain=");
 	put_value(l, r->domain);
 	if (r->mechanism[0] != '\0') {
-		sbuf_puts(l, " mechanism=");
+		PUT_LIT(l, " mechanism=");
 		put_value(l, r->mechanism);
 	}
-	sbuf_puts(l, " lookups=");
+	PUT_LIT(l, " lookups=");
 	sbuf_putint(l, r->lookups);
-	sbuf_puts(l, " void=");
+	PUT_LIT(l, " void=");
 	sbuf_putint(l, r->void_lookups);
-	sbuf_puts(l, " dnssec=");
+	PUT_LIT(l, " dnssec=");
 	sbuf_puts(l, spf_dnssec_str(r->dnssec));
 	if (r->problem[0] != '\0') {
-		sbuf_puts(l, " problem=");
+		PUT_LIT(l, " problem=");
 		put_quoted(l, r->problem);
 	}
 }
