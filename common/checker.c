@@ -178,6 +178,8 @@ spf_checker_free(struct spf_checker *c)
 		free(q);
 	}
 	message_spares_free(c);
+	while (c->nspare_frames > 0)
+		free(c->spare_frames[--c->nspare_frames]);
 	free(c->txtbuf);
 	free(c);
 }
@@ -417,12 +419,12 @@ query_start(struct spf_checker *c, const struct spf_addr *a, const char *ip,
 		    "the HELO name" : "the sender's domain");
 		return q;
 	}
-	if ((f = calloc(1, sizeof(*f))) == NULL) {
+	if ((f = eval_frame_new(c)) == NULL) {
 		eval_finish(q, SPF_TEMPERROR, "out of memory");
 		return q;
 	}
 	f->rec.redirect = f->rec.exp = -1;
-	(void)strlcpy(f->domain, q->sender_domain, sizeof(f->domain));
+	copy_text(f->domain, q->sender_domain, sizeof(f->domain));
 	domain_strip_dot(f->domain);
 	q->frame = f;
 	QUERY_TRACE(q, 0, "check_host(%s, %s, %s)", ip, f->domain,

@@ -650,6 +650,8 @@ struct spf_checker {
 	int			 nspare_messages;
 	struct spf_query	*spare_queries[CHECKER_SPARES];
 	int			 nspare_queries;
+	struct frame		*spare_frames[CHECKER_SPARES];
+	int			 nspare_frames;
 };
 
 /* eval.c */
@@ -664,6 +666,10 @@ int	 eval_count_lookup(struct spf_query *, struct frame *,
 	    const struct spf_term *);
 int	 eval_count_void(struct spf_query *, struct frame *, const char *);
 void	 eval_release(struct spf_query *);
+/* A zeroed frame, a spare of the checker's if it has one; NULL. */
+struct frame *eval_frame_new(struct spf_checker *);
+/* A frame whose record is dropped, back to the checker or freed. */
+void	 eval_frame_free(struct spf_checker *, struct frame *);
 void	 eval_txt_answer(struct spf_query *, enum dns_status,
 	    struct dns_iter *, int (*)(const char *, size_t));
 
