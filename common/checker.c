@@ -486,7 +486,8 @@ query_free(struct spf_query *q)
 	free(q->sender_domain);
 	free(q->helo_alabels);
 	free(q->sender_given);	/* and local and helo */
-	free(q->mechanism);
+	answer_release(q->mech_answer);
+	free(q->mech_own);
 	free(q->problem);
 	free(q->explanation);
 	free(q->given_record);
@@ -552,6 +553,7 @@ query_deliver(struct spf_query *q)
 {
 	const struct spf_config	*cfg = &q->checker->cfg;
 	struct spf_result	 r;
+	size_t			 n;
 
 	r.code = q->code;
 	r.identity = q->identity;
@@ -567,9 +569,15 @@ query_deliver(struct spf_query *q)
 	copy_text(r.helo, q->helo, sizeof(r.helo));
 	copy_text(r.domain, q->sender_domain, sizeof(r.domain));
 	domain_strip_dot(r.domain);
-	copy_text(r.mechanism, q->mechanism != NULL ? q->mechanism :
-	    r.code != SPF_TEMPERROR && r.code != SPF_PERMERROR &&
-	    r.code != SPF_NONE ? "default" : "", sizeof(r.mechanism));
+	if (q->mechanism != NULL) {
+		n = q->mechanism_len < sizeof(r.mechanism) ?
+		    q->mechanism_len : sizeof(r.mechanism) - 1;
+		memcpy(r.mechanism, q->mechanism, n);
+		r.mechanism[n] = '\0';
+	} else
+		copy_text(r.mechanism, r.code != SPF_TEMPERROR &&
+		    r.code != SPF_PERMERROR && r.code != SPF_NONE ? "default" :
+		    "", sizeof(r.mechanism));
 	copy_text(r.explanation, q->explanation != NULL && r.code == SPF_FAIL ?
 	    q->explanation : "", sizeof(r.explanation));
 	copy_text(r.problem, q->problem != NULL ? q->problem :

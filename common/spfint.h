@@ -615,8 +615,15 @@ struct spf_query {
 	int			 finished;
 	int			 in_exp;	/* fetching the explanation */
 	enum spf_code		 code;
+	/*
+	 * The term that decided, mechanism_len octets: in the cached
+	 * record mech_answer holds, or in mech_own, or "default".
+	 */
+	const char		*mechanism;
+	size_t			 mechanism_len;
+	struct answer		*mech_answer;
+	char			*mech_own;
 	/* allocated when set: most of an evaluation needs none of them */
-	char			*mechanism;
 	char			*problem;
 	char			*explanation;
 	int			 exp_phase;
