@@ -220,7 +220,11 @@ int		 spf_config_skips(const struct spf_config *, const char *ip);
  */
 struct spf_checker *spf_checker_new(const struct spf_config *,
 		    struct event_base *, char *err, size_t errlen);
-/* Cancel every query still in flight, then free; NULL is fine. */
+/*
+ * Cancel every query still in flight, then free; NULL is fine.  Its
+ * messages (spf_message_start) must be done or cancelled first: a
+ * message gives its storage back to the checker.
+ */
 void		 spf_checker_free(struct spf_checker *);
 /* One line for logs: how DNS is resolved and validated. */
 const char	*spf_checker_describe(const struct spf_checker *);
