@@ -39,7 +39,8 @@ struct spf_message {
 	struct spf_addr		 addr;		/* the client's, and */
 	char			 ip[SPF_ADDR_LEN];	/* as text */
 	char			 helo[SPF_DOMAIN_LEN];
-	char			*sender;
+	char			*sender;	/* of sender_size octets */
+	size_t			 sender_size;
 	struct timespec		 started;
 	/*
 	 * What the verdict is made of.  The verdict itself (13 KiB of
@@ -67,6 +68,7 @@ static void	end_cb(evutil_socket_t, short, void *);
 static void	result_clear(struct spf_result *);
 static struct spf_message *message_new(struct spf_checker *);
 static void	message_free(struct spf_message *);
+static int	set_sender(struct spf_message *, const char *);
 static struct spf_result *slot(struct spf_message *, struct spf_result **);
 static int	skip_network(const struct spf_config *,
 		    const struct spf_addr *, char *, size_t);
@@ -121,8 +123,7 @@ spf_message_start(struct spf_checker *c, const char *ip, const char *sender,
 		    SPF_SENDER_MAX);
 		return NULL;
 	}
-	if ((m = message_new(c)) == NULL ||
-	    (m->sender = strdup(sender)) == NULL) {
+	if ((m = message_new(c)) == NULL || set_sender(m, sender) == -1) {
 		if (m != NULL)
 			message_free(m);
 		(void)snprintf(err, errlen, "out of memory");
@@ -174,11 +175,18 @@ message_new(struct spf_checker *c)
 	struct spf_message	*m;
 	struct event		*ev;
 
+	char			*sender;
+	size_t			 size;
+
 	if (c->nspare_messages > 0) {
 		m = c->spare_messages[--c->nspare_messages];
 		ev = m->ev_end;
+		sender = m->sender;
+		size = m->sender_size;
 		memset(m, 0, sizeof(*m));
 		m->ev_end = ev;
+		m->sender = sender;
+		m->sender_size = size;
 	} else if ((m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
 	else if ((m->ev_end = event_new(c->base, -1, 0, end_cb, m)) == NULL) {
@@ -198,7 +206,6 @@ message_free(struct spf_message *m)
 	trace_release(m->kept);
 	checker_result_put(c, m->result);
 	checker_result_put(c, m->helo_result);
-	free(m->sender);
 	if (c->nspare_messages < CHECKER_SPARES) {
 		/* a message cancelled may have its end scheduled */
 		(void)event_del(m->ev_end);
@@ -206,7 +213,29 @@ message_free(struct spf_message *m)
 		return;
 	}
 	event_free(m->ev_end);
+	free(m->sender);
 	free(m);
+}
+
+/*
+ * The envelope sender into the message's buffer: a spare's, when it is
+ * big enough (a strdup and a free cost 250 instructions a message).
+ */
+static int
+set_sender(struct spf_message *m, const char *sender)
+{
+	size_t	 len = strlen(sender);
+
+	if (len >= m->sender_size) {
+		free(m->sender);
+		m->sender_size = len < 64 ? 64 : len + 1;
+		if ((m->sender = malloc(m->sender_size)) == NULL) {
+			m->sender_size = 0;
+			return -1;
+		}
+	}
+	memcpy(m->sender, sender, len + 1);
+	return 0;
 }
 
 void
@@ -217,6 +246,7 @@ message_spares_free(struct spf_checker *c)
 	while (c->nspare_messages > 0) {
 		m = c->spare_messages[--c->nspare_messages];
 		event_free(m->ev_end);
+		free(m->sender);
 		free(m);
 	}
 }
