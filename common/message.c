@@ -43,10 +43,10 @@ struct spf_message {
 	size_t			 sender_size;
 	struct timespec		 started;
 	/*
-	 * What the verdict is made of.  The verdict itself (13 KiB of
-	 * header and log buffers) is composed only in end_cb, and a
-	 * result is allocated once an identity has one: a message in
-	 * flight holds a few hundred octets, not the whole verdict.
+	 * What the verdict is made of.  The verdict itself (11 KiB of
+	 * header buffers) is composed only in end_cb, and a result is
+	 * taken once an identity has one: a message in flight holds a
+	 * few hundred octets, not the whole verdict.
 	 */
 	struct spf_result	*result;	/* the message's, or NULL */
 	struct spf_result	*helo_result;	/* the HELO identity's */
