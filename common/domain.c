@@ -42,8 +42,7 @@ labels_ok(const char *s, size_t len, int *nlabels)
 /*
  * The <domain> check_host() starts from: a multi-label name of visible
  * ASCII, no domain literal.  Anything else gives "none" (4.3).  The
- * labels as labels_ok counts them, in the same pass (every query and
- * include asks: two passes cost 500 instructions an evaluation).
+ * labels as labels_ok counts them, in the same pass: every query asks.
  */
 int
 domain_valid_initial(const char *s)
