@@ -437,6 +437,9 @@ spf_query_cancel(struct spf_query *q)
 {
 	if (q == NULL || q->delivering)
 		return;
+	/* its step may be scheduled; a query that ends was stepping */
+	if (q->ev_step != NULL)
+		(void)event_del(q->ev_step);
 	eval_release(q);
 	query_free(q);
 }
@@ -493,8 +496,7 @@ query_free(struct spf_query *q)
 	free(q->given_record);
 	trace_release(q->trace);
 	if (q->ev_step != NULL && c->nspare_queries < CHECKER_SPARES) {
-		/* a query cancelled may have its step scheduled */
-		(void)event_del(q->ev_step);
+		/* its step is not scheduled (spf_query_cancel) */
 		c->spare_queries[c->nspare_queries++] = q;
 		return;
 	}

@@ -152,6 +152,8 @@ spf_message_cancel(struct spf_message *m)
 	if (m == NULL)
 		return;
 	spf_query_cancel(m->query);
+	/* its end may be scheduled; a message that ends was ending */
+	(void)event_del(m->ev_end);
 	message_free(m);
 }
 
@@ -207,8 +209,7 @@ message_free(struct spf_message *m)
 	checker_result_put(c, m->result);
 	checker_result_put(c, m->helo_result);
 	if (c->nspare_messages < CHECKER_SPARES) {
-		/* a message cancelled may have its end scheduled */
-		(void)event_del(m->ev_end);
+		/* its end is not scheduled (spf_message_cancel) */
 		c->spare_messages[c->nspare_messages++] = m;
 		return;
 	}
