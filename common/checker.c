@@ -15,6 +15,8 @@
 #include "spfint.h"
 
 static int	 split_sender(struct spf_query *, const char *, const char *);
+static struct spf_query *query_new(struct spf_checker *);
+static void	 copy_text(char *, const char *, size_t);
 static void	 query_free(struct spf_query *);
 static int	 probe(struct spf_checker *, const struct spf_config *, char *,
 		    size_t, char *, size_t);
@@ -168,8 +170,37 @@ spf_checker_free(struct spf_checker *c)
 		spf_query_cancel(q);
 	lookup_hub_free(c->hub);
 	resolver_free(c->resolver);
+	while (c->nspare > 0)
+		free(c->spare[--c->nspare]);
+	while (c->nspare_queries > 0) {
+		q = c->spare_queries[--c->nspare_queries];
+		event_free(q->ev_step);
+		free(q);
+	}
+	message_spares_free(c);
+	while (c->nspare_frames > 0)
+		free(c->spare_frames[--c->nspare_frames]);
 	free(c->txtbuf);
 	free(c);
+}
+
+struct spf_result *
+checker_result_get(struct spf_checker *c)
+{
+	if (c->nspare > 0)
+		return c->spare[--c->nspare];
+	return malloc(sizeof(struct spf_result));
+}
+
+void
+checker_result_put(struct spf_checker *c, struct spf_result *r)
+{
+	if (r == NULL)
+		return;
+	if (c->nspare < CHECKER_SPARES)
+		c->spare[c->nspare++] = r;
+	else
+		free(r);
 }
 
 const char *
@@ -238,25 +269,43 @@ sender_parse(const char *sender, const char *helo, struct sender_parts *sp)
 	return 0;
 }
 
+/* len octets of s and a NUL at p; past them */
+static char *
+put_text(char *p, const char *s, size_t len)
+{
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p + len + 1;
+}
+
+/*
+ * The sender's parts and the HELO name.  The sender as given, the
+ * local-part and the HELO name never change: one allocation holds them
+ * (sender_given's).  The domain and local@domain become A-labels for
+ * an IDN (idn.c): each is its own.  Not printed: asprintf cost 1,200
+ * instructions a query.
+ */
 static int
 split_sender(struct spf_query *q, const char *sender, const char *helo)
 {
 	struct sender_parts	 sp;
+	size_t			 hlen = strlen(helo);
 	char			*p;
 
 	if (sender_parse(sender, helo, &sp) == -1 ||
-	    (q->sender_given = strndup(sp.given, sp.given_len)) == NULL)
+	    (p = malloc(sp.given_len + sp.local_len + hlen + 3)) == NULL)
 		return -1;
 	q->identity = sp.identity;
-	q->local = strndup(sp.local, sp.local_len);
-	q->sender_domain = strndup(sp.domain, sp.domain_len);
-	/* local@domain, without printf: 1.2k instructions a query */
-	if (q->local == NULL || q->sender_domain == NULL ||
-	    (p = q->sender = malloc(sp.local_len + sp.domain_len + 2)) == NULL)
+	q->sender_given = p;
+	q->local = p = put_text(p, sp.given, sp.given_len);
+	q->helo = p = put_text(p, sp.local, sp.local_len);
+	(void)put_text(p, helo, hlen);
+	if ((q->sender_domain = strndup(sp.domain, sp.domain_len)) == NULL ||
+	    (q->sender = malloc(sp.local_len + sp.domain_len + 2)) == NULL)
 		return -1;
-	memcpy(p, q->local, sp.local_len);
-	p[sp.local_len] = '@';
-	memcpy(p + sp.local_len + 1, q->sender_domain, sp.domain_len + 1);
+	p = put_text(q->sender, sp.local, sp.local_len);
+	p[-1] = '@';
+	(void)put_text(p, sp.domain, sp.domain_len);
 	return 0;
 }
 
@@ -264,6 +313,57 @@ struct spf_query *
 spf_query_start(struct spf_checker *c, const char *ip, const char *sender,
     const char *helo, int trace, spf_done_fn *done, void *arg, char *err,
     size_t errlen)
+{
+	struct spf_addr	 a;
+	char		 text[SPF_ADDR_LEN];
+
+	if (addr_parse(ip, &a) == -1) {
+		(void)snprintf(err, errlen, "not an IP address: %.60s", ip);
+		return NULL;
+	}
+	client_ip_text(&a, ip, text, sizeof(text));
+	return query_start(c, &a, text, sender, helo, trace, done, arg, err,
+	    errlen);
+}
+
+/*
+ * An IPv4 address given as digits and dots alone was a dotted quad to
+ * inet_pton (addr_parse): four numbers up to 255.  Without a leading
+ * zero it is what addr_text prints: copied, not printed again
+ * (inet_ntop's sprintf cost 500 instructions a message).  given is
+ * what addr_parse took a from.
+ */
+void
+client_ip_text(const struct spf_addr *a, const char *given, char *out,
+    size_t len)
+{
+	size_t	 i;
+	char	 c;
+
+	for (i = 0; a->af == AF_INET && (c = given[i]) != '\0'; i++) {
+		if (c == '.')
+			continue;
+		if (c < '0' || c > '9' || (c == '0' && (i == 0 ||
+		    given[i - 1] == '.') && given[i + 1] != '.' &&
+		    given[i + 1] != '\0'))
+			break;
+	}
+	if (a->af == AF_INET && given[i] == '\0' && i < len) {
+		memcpy(out, given, i + 1);
+		return;
+	}
+	addr_text(a, out, len);
+}
+
+/*
+ * A message has the client's address parsed and as text already: its
+ * queries take both (parsing and printing it again for each cost 1,000
+ * instructions a message).
+ */
+struct spf_query *
+query_start(struct spf_checker *c, const struct spf_addr *a, const char *ip,
+    const char *sender, const char *helo, int trace, spf_done_fn *done,
+    void *arg, char *err, size_t errlen)
 {
 	struct spf_query	*q;
 	struct frame		*f;
@@ -273,7 +373,7 @@ spf_query_start(struct spf_checker *c, const char *ip, const char *sender,
 		sender = "";
 	if (helo == NULL)
 		helo = "";
-	if ((q = calloc(1, sizeof(*q))) == NULL) {
+	if ((q = query_new(c)) == NULL) {
 		(void)snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -281,19 +381,15 @@ spf_query_start(struct spf_checker *c, const char *ip, const char *sender,
 	q->done = done;
 	q->arg = arg;
 	(void)clock_gettime(CLOCK_MONOTONIC, &q->started);
-	if (addr_parse(ip, &q->ip) == -1) {
-		(void)snprintf(err, errlen, "not an IP address: %.60s", ip);
-		query_free(q);
-		return NULL;
-	}
+	q->ip = *a;
+	copy_text(q->client_ip, ip, sizeof(q->client_ip));
 	if (strlen(helo) >= SPF_DOMAIN_LEN) {
 		(void)snprintf(err, errlen, "HELO name longer than %d octets",
 		    SPF_DOMAIN_LEN - 1);
 		query_free(q);
 		return NULL;
 	}
-	if ((q->helo = strdup(helo)) == NULL ||
-	    split_sender(q, sender, helo) == -1) {
+	if (split_sender(q, sender, helo) == -1) {
 		(void)snprintf(err, errlen, "sender longer than %d octets",
 		    SPF_SENDER_MAX);
 		query_free(q);
@@ -323,15 +419,15 @@ spf_query_start(struct spf_checker *c, const char *ip, const char *sender,
 		    "the HELO name" : "the sender's domain");
 		return q;
 	}
-	if ((f = calloc(1, sizeof(*f))) == NULL) {
+	if ((f = eval_frame_new(c)) == NULL) {
 		eval_finish(q, SPF_TEMPERROR, "out of memory");
 		return q;
 	}
 	f->rec.redirect = f->rec.exp = -1;
-	(void)strlcpy(f->domain, q->sender_domain, sizeof(f->domain));
+	copy_text(f->domain, q->sender_domain, sizeof(f->domain));
 	domain_strip_dot(f->domain);
 	q->frame = f;
-	trace_add(q->trace, 0, "check_host(%s, %s, %s)", ip, f->domain,
+	QUERY_TRACE(q, 0, "check_host(%s, %s, %s)", ip, f->domain,
 	    q->sender);
 	return q;
 }
@@ -341,6 +437,9 @@ spf_query_cancel(struct spf_query *q)
 {
 	if (q == NULL || q->delivering)
 		return;
+	/* its step may be scheduled; a query that ends was stepping */
+	if (q->ev_step != NULL)
+		(void)event_del(q->ev_step);
 	eval_release(q);
 	query_free(q);
 }
@@ -355,32 +454,54 @@ spf_query_elapsed_ms(const struct spf_query *q)
 	    (now.tv_nsec - q->started.tv_nsec) / 1000000;
 }
 
+/* A zeroed query, a spare's event kept (eval_start makes one if not). */
+static struct spf_query *
+query_new(struct spf_checker *c)
+{
+	struct spf_query	*q;
+	struct event		*ev;
+
+	if (c->nspare_queries == 0)
+		return calloc(1, sizeof(*q));
+	q = c->spare_queries[--c->nspare_queries];
+	ev = q->ev_step;
+	memset(q, 0, sizeof(*q));
+	q->ev_step = ev;
+	return q;
+}
+
+/* Free what the query holds, and the query or, with its event, keep it. */
 static void
 query_free(struct spf_query *q)
 {
-	int	 i;
+	struct spf_checker	*c = q->checker;
+	int			 i;
 
-	if (q->checker != NULL && (q->entry.le_prev != NULL)) {
+	if (q->entry.le_prev != NULL) {
 		LIST_REMOVE(q, entry);
-		q->checker->inflight--;
+		c->inflight--;
 	}
-	if (q->ev_step != NULL)
-		event_free(q->ev_step);
 	lookup_free(&q->dns);
 	ts_reset(&q->ts);
 	for (i = 0; i < q->p_nnames; i++)
 		free(q->p_names[i]);
 	free(q->sender);
-	free(q->local);
 	free(q->sender_domain);
-	free(q->helo);
 	free(q->helo_alabels);
-	free(q->sender_given);
-	free(q->mechanism);
+	free(q->sender_given);	/* and local and helo */
+	answer_release(q->mech_answer);
+	free(q->mech_own);
 	free(q->problem);
 	free(q->explanation);
 	free(q->given_record);
 	trace_release(q->trace);
+	if (q->ev_step != NULL && c->nspare_queries < CHECKER_SPARES) {
+		/* its step is not scheduled (spf_query_cancel) */
+		c->spare_queries[c->nspare_queries++] = q;
+		return;
+	}
+	if (q->ev_step != NULL)
+		event_free(q->ev_step);
 	free(q);
 }
 
@@ -411,14 +532,31 @@ query_given_record(struct spf_query *q, const char *text)
 	return 0;
 }
 
-/* Build the result, hand it over once, and free the query. */
+/*
+ * strlcpy's effect (src cut to size), at memcpy's pace: libbsd's goes
+ * octet by octet, 660 instructions a result for its five names.
+ */
+static void
+copy_text(char *dst, const char *src, size_t size)
+{
+	size_t	 len = strnlen(src, size - 1);
+
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+/*
+ * Build the result, hand it over once, and free the query.  Every
+ * field is set, every text too ("" if none): not zeroed first, its
+ * 2 KiB.
+ */
 void
 query_deliver(struct spf_query *q)
 {
 	const struct spf_config	*cfg = &q->checker->cfg;
 	struct spf_result	 r;
+	size_t			 n;
 
-	memset(&r, 0, sizeof(r));
 	r.code = q->code;
 	r.identity = q->identity;
 	r.dnssec = lookup_set_dnssec(&q->dns);
@@ -428,25 +566,27 @@ query_deliver(struct spf_query *q)
 	r.void_limit = cfg->max_void_lookups;
 	r.queries = q->dns.queries;
 	r.elapsed_ms = spf_query_elapsed_ms(q);
-	addr_text(&q->ip, r.client_ip, sizeof(r.client_ip));
-	(void)strlcpy(r.sender, q->sender_given, sizeof(r.sender));
-	(void)strlcpy(r.helo, q->helo, sizeof(r.helo));
-	(void)strlcpy(r.domain, q->sender_domain, sizeof(r.domain));
+	copy_text(r.client_ip, q->client_ip, sizeof(r.client_ip));
+	copy_text(r.sender, q->sender_given, sizeof(r.sender));
+	copy_text(r.helo, q->helo, sizeof(r.helo));
+	copy_text(r.domain, q->sender_domain, sizeof(r.domain));
 	domain_strip_dot(r.domain);
-	if (q->mechanism != NULL)
-		(void)strlcpy(r.mechanism, q->mechanism, sizeof(r.mechanism));
-	else if (r.code != SPF_TEMPERROR && r.code != SPF_PERMERROR &&
-	    r.code != SPF_NONE)
-		(void)strlcpy(r.mechanism, "default", sizeof(r.mechanism));
-	if (q->explanation != NULL && r.code == SPF_FAIL)
-		(void)strlcpy(r.explanation, q->explanation,
-		    sizeof(r.explanation));
-	if (q->problem != NULL)
-		(void)strlcpy(r.problem, q->problem, sizeof(r.problem));
-	else if (r.code == SPF_TEMPERROR)
-		(void)strlcpy(r.problem, "out of memory", sizeof(r.problem));
+	if (q->mechanism != NULL) {
+		n = q->mechanism_len < sizeof(r.mechanism) ?
+		    q->mechanism_len : sizeof(r.mechanism) - 1;
+		memcpy(r.mechanism, q->mechanism, n);
+		r.mechanism[n] = '\0';
+	} else
+		copy_text(r.mechanism, r.code != SPF_TEMPERROR &&
+		    r.code != SPF_PERMERROR && r.code != SPF_NONE ? "default" :
+		    "", sizeof(r.mechanism));
+	copy_text(r.explanation, q->explanation != NULL && r.code == SPF_FAIL ?
+	    q->explanation : "", sizeof(r.explanation));
+	copy_text(r.problem, q->problem != NULL ? q->problem :
+	    r.code == SPF_TEMPERROR ? "out of memory" : "", sizeof(r.problem));
+	r.trace = NULL;
 	verdict_action(&r, cfg);
-	trace_add(q->trace, 0, "action %s (the policy for %s%s)",
+	QUERY_TRACE(q, 0, "action %s (the policy for %s%s)",
 	    spf_action_str(r.action), spf_code_str(r.code),
 	    r.action != cfg->actions[r.code] ? ", not DNSSEC-secure" : "");
 	r.trace = q->trace;

@@ -41,21 +41,37 @@ labels_ok(const char *s, size_t len, int *nlabels)
 
 /*
  * The <domain> check_host() starts from: a multi-label name of visible
- * ASCII, no domain literal.  Anything else gives "none" (4.3).
+ * ASCII, no domain literal.  Anything else gives "none" (4.3).  The
+ * labels as labels_ok counts them, in the same pass: every query asks.
  */
 int
 domain_valid_initial(const char *s)
 {
-	size_t	 i, len;
-	int	 n;
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i, label = 0;
+	int			 n = 0;
 
-	len = strlen(s);
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-			return 0;
-	if (len > 0 && s[0] == '[')
+	if (u[0] == '[')
 		return 0;
-	return labels_ok(s, len, &n) && n >= 2;
+	for (i = 0; u[i] != '\0'; i++) {
+		if (u[i] <= 0x20 || u[i] >= 0x7f)
+			return 0;
+		if (u[i] == '.') {
+			if (label == 0)
+				return 0;
+			n++;
+			label = 0;
+		} else if (++label > 63)
+			return 0;
+	}
+	if (i == 0)
+		return 0;
+	/* a trailing dot (one: two made an empty label) ended the last */
+	if (label > 0)
+		n++;
+	else
+		i--;
+	return i <= 253 && n >= 2;
 }
 
 /* A name a DNS question can be composed from. */

@@ -41,16 +41,24 @@ static int	push_include(struct spf_query *, struct frame *,
 static int	follow_redirect(struct spf_query *, struct frame *);
 static int	expand_target(struct spf_query *, struct frame *,
 		    const struct spf_term *, char *, size_t);
+static int	target_initial(const struct spf_term *, const char *);
 static void	free_frames(struct spf_query *);
 static void	drop_record(struct frame *);
 static enum spf_code qualifier_code(char);
+static void	set_mechanism(struct spf_query *, struct frame *, const char *,
+		    size_t);
+
+/* the mechanism of a result no term decided (RFC 7208 4.7) */
+static const char default_term[] = "default";
 
 void
 eval_start(struct spf_query *q)
 {
 	struct lookup_owner	 owner = { q, seen, expired };
 
-	q->ev_step = event_new(q->checker->base, -1, 0, step, q);
+	/* a spare query (checker.c) comes with its event */
+	if (q->ev_step == NULL)
+		q->ev_step = event_new(q->checker->base, -1, 0, step, q);
 	if (lookup_init(&q->dns, q->checker->hub, q->checker->base,
 	    q->checker->cfg.timeout_ms, &owner) == -1 || q->ev_step == NULL) {
 		/* without events nothing can run: report at the next turn */
@@ -103,7 +111,7 @@ expired(void *arg, const struct lookup *l)
 		return;
 	if (q->in_exp) {
 		/* the result stands; only its explanation was late */
-		trace_add(q->trace, 0, "explanation lookup timed out");
+		QUERY_TRACE(q, 0, "explanation lookup timed out");
 		exp_default(q);
 		return;
 	}
@@ -184,7 +192,7 @@ trace_answer(struct spf_query *q, const struct lookup *l,
 		    status == DNS_NXDOMAIN ? "no such name (NXDOMAIN)" :
 		    status == DNS_BOGUS ? "failed DNSSEC validation" :
 		    "DNS error (SERVFAIL, refused or malformed)";
-	trace_add(q->trace, q->frame != NULL ? q->frame->depth + 2 : 2,
+	QUERY_TRACE(q, q->frame != NULL ? q->frame->depth + 2 : 2,
 	    "%s %s -> %s%s%s", lookup_name(l), dns_type_str(type), what,
 	    sec == SPF_DNSSEC_UNVALIDATED ? "" : sec == SPF_DNSSEC_SECURE ?
 	    " [secure]" : sec == SPF_DNSSEC_BOGUS ? " [bogus]" : " [insecure]",
@@ -221,7 +229,7 @@ eval_finish(struct spf_query *q, enum spf_code code, const char *fmt, ...)
 		free(q->explanation);
 		q->explanation = NULL;
 	}
-	trace_add(q->trace, 0, "= %s%s%s", spf_code_str(code),
+	QUERY_TRACE(q, 0, "= %s%s%s", spf_code_str(code),
 	    q->problem != NULL ? ": " : "", q->problem != NULL ? q->problem :
 	    "");
 	q->finished = 1;
@@ -276,6 +284,31 @@ qualifier_code(char qualifier)
 	}
 }
 
+/*
+ * Frames come and go with every query and include: the checker keeps
+ * spares (their callocs and frees cost 650 instructions an evaluation).
+ */
+struct frame *
+eval_frame_new(struct spf_checker *c)
+{
+	struct frame	*f;
+
+	if (c->nspare_frames == 0)
+		return calloc(1, sizeof(*f));
+	f = c->spare_frames[--c->nspare_frames];
+	memset(f, 0, sizeof(*f));
+	return f;
+}
+
+void
+eval_frame_free(struct spf_checker *c, struct frame *f)
+{
+	if (c->nspare_frames < CHECKER_SPARES)
+		c->spare_frames[c->nspare_frames++] = f;
+	else
+		free(f);
+}
+
 static void
 free_frames(struct spf_query *q)
 {
@@ -284,7 +317,7 @@ free_frames(struct spf_query *q)
 	while ((f = q->frame) != NULL) {
 		q->frame = f->parent;
 		drop_record(f);
-		free(f);
+		eval_frame_free(q->checker, f);
 	}
 }
 
@@ -327,9 +360,10 @@ run(struct spf_query *q)
 					return;
 				continue;
 			}
-			trace_add(q->trace, f->depth + 1, "no mechanism "
+			QUERY_TRACE(q, f->depth + 1, "no mechanism "
 			    "matched: default result neutral");
-			frame_result(q, SPF_NEUTRAL, "default", 7);
+			frame_result(q, SPF_NEUTRAL, default_term,
+			    sizeof(default_term) - 1);
 			continue;
 		}
 		t = &f->rec.terms[f->pos];
@@ -356,13 +390,13 @@ run(struct spf_query *q)
 		case TERM_ERROR:
 			return;
 		case TERM_MATCH:
-			trace_add(q->trace, f->depth + 1, "%.*s: match",
+			QUERY_TRACE(q, f->depth + 1, "%.*s: match",
 			    (int)t->len, f->rec.text + t->off);
 			frame_result(q, qualifier_code(t->qualifier),
 			    f->rec.text + t->off, t->len);
 			break;
 		case TERM_NOMATCH:
-			trace_add(q->trace, f->depth + 1, "%.*s: no match",
+			QUERY_TRACE(q, f->depth + 1, "%.*s: no match",
 			    (int)t->len, f->rec.text + t->off);
 			f->pos++;
 			f->phase = 0;
@@ -379,7 +413,7 @@ fetch_record(struct spf_query *q, struct frame *f)
 	ts_reset(&q->ts);
 	if (q->given_record != NULL && f->parent == NULL) {
 		/* a best guess or a skip rule: the record is ours, once */
-		trace_add(q->trace, f->depth, "%s: evaluating \"%s\"",
+		QUERY_TRACE(q, f->depth, "%s: evaluating \"%s\"",
 		    f->domain, q->given_record);
 		q->ts.status = DNS_OK;
 		q->ts.count = 1;
@@ -388,7 +422,7 @@ fetch_record(struct spf_query *q, struct frame *f)
 		q->given_record = NULL;
 		return;
 	}
-	trace_add(q->trace, f->depth, "%s: fetching SPF record", f->domain);
+	QUERY_TRACE(q, f->depth, "%s: fetching SPF record", f->domain);
 	(void)lookup_ask(&q->dns, f->domain, DNS_T_TXT, record_answer, NULL);
 }
 
@@ -479,7 +513,7 @@ use_record(struct spf_query *q, struct frame *f)
 		return -1;
 	}
 	if (ts->count == 0) {
-		trace_add(q->trace, f->depth + 1, "no SPF record");
+		QUERY_TRACE(q, f->depth + 1, "no SPF record");
 		frame_result(q, SPF_NONE, "", 0);
 		return q->finished ? -1 : 0;
 	}
@@ -519,11 +553,25 @@ expand_target(struct spf_query *q, struct frame *f, const struct spf_term *t,
     char *out, size_t outlen)
 {
 	struct macro_env	 env;
+	int			 macros;
 
-	if (t->spec_len != 0)
+	macros = t->spec_len != 0 && !(t->literal & LIT_PLAIN);
+	if (macros)
 		eval_macro_env(q, f->domain, &env);
-	return record_target(&f->rec, t, f->domain, t->spec_len != 0 ? &env :
-	    NULL, out, outlen);
+	return record_target(&f->rec, t, f->domain, macros ? &env : NULL, out,
+	    outlen);
+}
+
+/*
+ * Is a term's target valid as <domain> (include, redirect)?  Known
+ * from the record for a domain-spec without a macro.
+ */
+static int
+target_initial(const struct spf_term *t, const char *target)
+{
+	if (t->literal & LIT_PLAIN)
+		return (t->literal & LIT_INITIAL) != 0;
+	return domain_valid_initial(target);
 }
 
 int
@@ -555,7 +603,7 @@ eval_count_lookup(struct spf_query *q, struct frame *f,
 int
 eval_count_void(struct spf_query *q, struct frame *f, const char *name)
 {
-	trace_add(q->trace, f != NULL ? f->depth + 2 : 2, "void lookup %d "
+	QUERY_TRACE(q, f != NULL ? f->depth + 2 : 2, "void lookup %d "
 	    "of %d allowed", q->voids + 1, q->checker->cfg.max_void_lookups);
 	if (++q->voids > q->checker->cfg.max_void_lookups) {
 		eval_finish(q, SPF_PERMERROR, "more than %d void lookups "
@@ -575,19 +623,19 @@ push_include(struct spf_query *q, struct frame *f, const struct spf_term *t)
 		return -1;	/* waiting for %{p} */
 	if (eval_count_lookup(q, f, t) == -1)
 		return -1;
-	if ((child = calloc(1, sizeof(*child))) == NULL) {
+	if ((child = eval_frame_new(q->checker)) == NULL) {
 		eval_finish(q, SPF_TEMPERROR, "out of memory");
 		return -1;
 	}
 	if (expand_target(q, f, t, child->domain, sizeof(child->domain)) ==
-	    -1 || !domain_valid_initial(child->domain)) {
-		free(child);
+	    -1 || !target_initial(t, child->domain)) {
+		eval_frame_free(q->checker, child);
 		eval_finish(q, SPF_PERMERROR, "include of an invalid domain "
 		    "('%.*s' in the record of %s)", (int)t->len,
 		    f->rec.text + t->off, f->domain);
 		return -1;
 	}
-	trace_add(q->trace, f->depth + 1, "%.*s (lookup %d of %d)",
+	QUERY_TRACE(q, f->depth + 1, "%.*s (lookup %d of %d)",
 	    (int)t->len, f->rec.text + t->off, q->lookups_used,
 	    SPF_MAX_DNS_TERMS);
 	f->phase = 1;
@@ -612,12 +660,12 @@ follow_redirect(struct spf_query *q, struct frame *f)
 		f->phase = 1;
 	}
 	if (expand_target(q, f, t, target, sizeof(target)) == -1 ||
-	    !domain_valid_initial(target)) {
+	    !target_initial(t, target)) {
 		eval_finish(q, SPF_PERMERROR, "redirect to an invalid domain "
 		    "from %s", f->domain);
 		return -1;
 	}
-	trace_add(q->trace, f->depth + 1, "%.*s (lookup %d of %d)",
+	QUERY_TRACE(q, f->depth + 1, "%.*s (lookup %d of %d)",
 	    (int)t->len, f->rec.text + t->off, q->lookups_used,
 	    SPF_MAX_DNS_TERMS);
 	drop_record(f);
@@ -627,6 +675,32 @@ follow_redirect(struct spf_query *q, struct frame *f)
 	f->phase = 0;
 	(void)strlcpy(f->domain, target, sizeof(f->domain));
 	return 0;
+}
+
+/*
+ * The term that decided the top frame f: "default", or a term of its
+ * record, which stays where it is when the record is a cached answer
+ * (the answer held), else copied (strndup'ing each cost 250
+ * instructions an evaluation).
+ */
+static void
+set_mechanism(struct spf_query *q, struct frame *f, const char *term,
+    size_t termlen)
+{
+	answer_release(q->mech_answer);
+	q->mech_answer = NULL;
+	free(q->mech_own);
+	q->mech_own = NULL;
+	q->mechanism = NULL;
+	termlen = strnlen(term, termlen);
+	if (term == default_term || termlen == 0)
+		q->mechanism = term;
+	else if (f->answer != NULL) {
+		q->mech_answer = answer_hold(f->answer);
+		q->mechanism = term;
+	} else if ((q->mech_own = strndup(term, termlen)) != NULL)
+		q->mechanism = q->mech_own;
+	q->mechanism_len = termlen;
 }
 
 /*
@@ -646,8 +720,7 @@ frame_result(struct spf_query *q, enum spf_code code, const char *term,
 			    "no SPF record", f->domain);
 			return;
 		}
-		free(q->mechanism);
-		q->mechanism = strndup(term, termlen);
+		set_mechanism(q, f, term, termlen);
 		if (code == SPF_FAIL) {
 			q->code = code;
 			exp_start(q);
@@ -664,19 +737,19 @@ frame_result(struct spf_query *q, enum spf_code code, const char *term,
 		    "record", f->domain);
 		return;
 	}
-	trace_add(q->trace, f->depth, "%s: %s", f->domain, spf_code_str(code));
+	QUERY_TRACE(q, f->depth, "%s: %s", f->domain, spf_code_str(code));
 	q->frame = parent;
 	drop_record(f);
-	free(f);
+	eval_frame_free(q->checker, f);
 	f = parent;
 	if (code == SPF_PASS) {
-		trace_add(q->trace, f->depth + 1, "%.*s: match", (int)t->len,
+		QUERY_TRACE(q, f->depth + 1, "%.*s: match", (int)t->len,
 		    f->rec.text + t->off);
 		frame_result(q, qualifier_code(t->qualifier),
 		    f->rec.text + t->off, t->len);
 		return;
 	}
-	trace_add(q->trace, f->depth + 1, "%.*s: no match", (int)t->len,
+	QUERY_TRACE(q, f->depth + 1, "%.*s: no match", (int)t->len,
 	    f->rec.text + t->off);
 	f->pos++;
 	f->phase = 0;

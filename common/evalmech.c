@@ -39,13 +39,20 @@ ts_reset(struct term_state *ts)
 {
 	int	 i;
 
-	/* run between every two terms: only what was set */
+	/*
+	 * Run between every two terms, most of which leave nothing to
+	 * free: only what was set is freed, and zeroed (not the names
+	 * beyond nnames, nor the target beyond its first octet).
+	 */
 	for (i = 0; i < ts->nnames; i++)
 		free(ts->names[i]);
-	free(ts->text);
-	free(ts->errname);
-	answer_release(ts->answer);
-	memset(ts, 0, offsetof(struct term_state, target));
+	if (ts->text != NULL)
+		free(ts->text);
+	if (ts->errname != NULL)
+		free(ts->errname);
+	if (ts->answer != NULL)
+		answer_release(ts->answer);
+	memset(ts, 0, offsetof(struct term_state, names));
 	ts->target[0] = '\0';
 }
 
@@ -95,7 +102,7 @@ dns_mech(struct spf_query *q, struct frame *f, const struct spf_term *t)
 			return TERM_WAIT;
 		if (eval_count_lookup(q, f, t) == -1)
 			return TERM_ERROR;
-		trace_add(q->trace, f->depth + 1, "%.*s (lookup %d of %d)",
+		QUERY_TRACE(q, f->depth + 1, "%.*s (lookup %d of %d)",
 		    (int)t->len, f->rec.text + t->off, q->lookups_used,
 		    SPF_MAX_DNS_TERMS);
 		f->phase = 1;
@@ -104,7 +111,7 @@ dns_mech(struct spf_query *q, struct frame *f, const struct spf_term *t)
 		if (eval_expand_target(q, f, t, ts->target,
 		    sizeof(ts->target)) == -1) {
 			/* RFC 7208 leaves it open; no question, no match */
-			trace_add(q->trace, f->depth + 1, "target is not a "
+			QUERY_TRACE(q, f->depth + 1, "target is not a "
 			    "valid domain name");
 			return TERM_NOMATCH;
 		}

@@ -220,7 +220,11 @@ int		 spf_config_skips(const struct spf_config *, const char *ip);
  */
 struct spf_checker *spf_checker_new(const struct spf_config *,
 		    struct event_base *, char *err, size_t errlen);
-/* Cancel every query still in flight, then free; NULL is fine. */
+/*
+ * Cancel every query still in flight, then free; NULL is fine.  Its
+ * messages (spf_message_start) must be done or cancelled first: a
+ * message gives its storage back to the checker.
+ */
 void		 spf_checker_free(struct spf_checker *);
 /* One line for logs: how DNS is resolved and validated. */
 const char	*spf_checker_describe(const struct spf_checker *);
@@ -341,8 +345,17 @@ struct spf_verdict {
 	char		 authres[2 * SPF_HEADER_LEN];	/* the whole field */
 	char		 authres_method[2 * SPF_HEADER_LEN]; /* "spf=... ..." */
 	char		 reply[SPF_REPLY_LEN];
-	char		 log_line[SPF_LOG_LINE_LEN];
 };
+
+/*
+ * The verdict's one-line key=value summary for the MTA's log (the
+ * result's spf_log_line, then helo_result=, skipped=, guess= and
+ * would=), composed when asked; when that does not fit, the client,
+ * result and action alone.  SPF_LOG_LINE_LEN always suffices.
+ * Returns its length, or -1 if it did not fit whole.
+ */
+int		 spf_verdict_log_line(const struct spf_verdict *, char *,
+		    size_t);
 
 /* The verdict on an evaluated message (result.trace is not kept). */
 void		 spf_verdict(const struct spf_result *,

@@ -114,7 +114,7 @@ void	 header_authres_prefix(struct sbuf *, const struct spf_config *);
 /* spf_log_line's text, whatever its length. */
 void	 header_log_line(struct sbuf *, const struct spf_result *);
 
-/* verdict.c: the fields, reply and log line, v's parts filled in */
+/* verdict.c: the fields and reply, v's parts filled in */
 void	 verdict_compose(struct spf_verdict *, const struct spf_config *);
 /* The result of an identity not evaluated, as spf_verdict_unchecked. */
 void	 verdict_result_unchecked(const struct spf_config *, enum spf_code,
@@ -169,8 +169,16 @@ struct spf_term {
 	uint16_t	 spec_off, spec_len;	/* domain-spec, len 0 if none */
 	uint8_t		 cidr4, cidr6;
 	uint8_t		 uses_p;	/* spec has a %{p} macro */
+	uint8_t		 literal;	/* LIT_ bits */
 	unsigned char	 net[16];	/* ip4 / ip6 network */
 };
+/*
+ * A domain-spec without a macro is its own target (less a trailing
+ * dot), valid or not whatever the evaluation: record_parse says which.
+ */
+#define LIT_PLAIN	0x01	/* no macro, 253 octets at most */
+#define LIT_QUERY	0x02	/* a name a question can be asked about */
+#define LIT_INITIAL	0x04	/* valid as check_host()'s <domain> */
 
 struct spf_record {
 	char		*text;		/* owned, NUL-terminated copy */
@@ -194,8 +202,9 @@ enum txt_kind record_txt_kind(const char *, size_t);
 struct macro_env;
 /*
  * A term's target-name (4.8): its domain-spec expanded in env, or the
- * record's domain if it has none (env is not read then).  -1 if that
- * is not a name a question can be asked about.
+ * record's domain if it has none (env is not read then, nor for a
+ * domain-spec without macros).  -1 if that is not a name a question
+ * can be asked about.
  */
 int	 record_target(const struct spf_record *, const struct spf_term *,
 	    const char *, const struct macro_env *, char *, size_t);
@@ -401,6 +410,14 @@ struct spf_trace {
 };
 void	 trace_add(struct spf_trace *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
+/*
+ * trace_add to a query's trace, if it keeps one: otherwise neither the
+ * call nor its arguments (15 of them an evaluation, between terms).
+ */
+#define QUERY_TRACE(q, ...) do {					\
+	if ((q)->trace != NULL)						\
+		trace_add((q)->trace, __VA_ARGS__);			\
+} while (0)
 void	 trace_free(struct spf_trace *);
 
 /*
@@ -552,15 +569,15 @@ struct term_state {
 	int		 bogus;
 	enum dns_status	 status;	/* of the term's own query */
 	int		 nnames;
-	char		*names[SPF_MAX_PTR_NAMES];	/* MX or PTR targets */
-	int		 validated[SPF_MAX_PTR_NAMES];
 	int		 toomany;
 	char		*errname;	/* what failed, for the problem */
 	char		*text;		/* the SPF record or explanation */
 	size_t		 textlen;
 	struct answer	*answer;	/* held: its SPF record, parsed */
 	int		 count;		/* records of that kind seen */
-	char		 target[SPF_DOMAIN_LEN];	/* last: ts_reset */
+	/* ts_reset zeroes what is above */
+	char		*names[SPF_MAX_PTR_NAMES];	/* [0, nnames) are set */
+	char		 target[SPF_DOMAIN_LEN];
 };
 
 enum p_state {
@@ -578,13 +595,14 @@ struct spf_query {
 	struct lookup_set	 dns;
 	struct frame		*frame;		/* innermost */
 	struct spf_addr		 ip;
+	char			 client_ip[SPF_ADDR_LEN];	/* ip, as text */
 	char			*sender;	/* local@domain */
-	char			*local;
+	char			*local;		/* in sender_given's */
 	char			*sender_domain;
-	char			*helo;		/* as given */
+	char			*helo;		/* as given, in sender_given's */
 	char			*helo_alabels;	/* NULL: has none */
 	unsigned int		 unusable;	/* MACRO_LETTERs not for DNS */
-	char			*sender_given;
+	char			*sender_given;	/* allocated */
 	enum spf_identity	 identity;
 	int			 lookups_used;
 	int			 voids;
@@ -598,8 +616,15 @@ struct spf_query {
 	int			 finished;
 	int			 in_exp;	/* fetching the explanation */
 	enum spf_code		 code;
+	/*
+	 * The term that decided, mechanism_len octets: in the cached
+	 * record mech_answer holds, or in mech_own, or "default".
+	 */
+	const char		*mechanism;
+	size_t			 mechanism_len;
+	struct answer		*mech_answer;
+	char			*mech_own;
 	/* allocated when set: most of an evaluation needs none of them */
-	char			*mechanism;
 	char			*problem;
 	char			*explanation;
 	int			 exp_phase;
@@ -610,6 +635,8 @@ struct spf_query {
 	LIST_ENTRY(spf_query)	 entry;
 };
 
+#define CHECKER_SPARES	64	/* of each kind kept for reuse, at most */
+
 struct spf_checker {
 	struct spf_config	 cfg;
 	struct event_base	*base;
@@ -619,6 +646,20 @@ struct spf_checker {
 	LIST_HEAD(, spf_query)	 queries;
 	char			*txtbuf;	/* SPF_RECORD_MAX + 1 */
 	char			 notice[512];	/* for the wrapper's log */
+	/*
+	 * What the messages and queries gave back, for the next ones:
+	 * results (2 KiB each, beyond malloc's fast path), and messages
+	 * and queries with their events (making and freeing those cost
+	 * 1,500 instructions a message).
+	 */
+	struct spf_result	*spare[CHECKER_SPARES];
+	int			 nspare;
+	struct spf_message	*spare_messages[CHECKER_SPARES];
+	int			 nspare_messages;
+	struct spf_query	*spare_queries[CHECKER_SPARES];
+	int			 nspare_queries;
+	struct frame		*spare_frames[CHECKER_SPARES];
+	int			 nspare_frames;
 };
 
 /* eval.c */
@@ -633,6 +674,10 @@ int	 eval_count_lookup(struct spf_query *, struct frame *,
 	    const struct spf_term *);
 int	 eval_count_void(struct spf_query *, struct frame *, const char *);
 void	 eval_release(struct spf_query *);
+/* A zeroed frame, a spare of the checker's if it has one; NULL. */
+struct frame *eval_frame_new(struct spf_checker *);
+/* A frame whose record is dropped, back to the checker or freed. */
+void	 eval_frame_free(struct spf_checker *, struct frame *);
 void	 eval_txt_answer(struct spf_query *, enum dns_status,
 	    struct dns_iter *, int (*)(const char *, size_t));
 
@@ -648,7 +693,24 @@ void	 exp_step(struct spf_query *);
 void	 exp_default(struct spf_query *);
 
 /* checker.c */
+/* addr_text of a, given the text addr_parse took it from. */
+void	 client_ip_text(const struct spf_addr *, const char *, char *,
+	    size_t);
+/*
+ * spf_query_start for a client address parsed already, ip its text
+ * (addr_text's).
+ */
+struct spf_query *query_start(struct spf_checker *, const struct spf_addr *,
+	    const char *ip, const char *sender, const char *helo, int trace,
+	    spf_done_fn *, void *, char *err, size_t errlen);
 void	 query_deliver(struct spf_query *);
+/* Storage for a result, not initialised; NULL without memory. */
+struct spf_result *checker_result_get(struct spf_checker *);
+/* The storage back to the checker (NULL is fine). */
+void	 checker_result_put(struct spf_checker *, struct spf_result *);
+
+/* message.c: free the checker's spare messages */
+void	 message_spares_free(struct spf_checker *);
 struct sender_parts {
 	enum spf_identity identity;
 	const char	*given;		/* without <>; "" for the null sender */

@@ -50,9 +50,10 @@ with_comment(char *m, size_t len, const char *prefix, const char *comment)
 }
 
 /*
- * The fields, the reply and the log line of a verdict whose parts are
- * in, each built once in its own buffer: no field formatted apart and
- * copied in, and each identity's method part made once.
+ * The fields and the reply of a verdict whose parts are in, each built
+ * once in its own buffer: no field formatted apart and copied in, and
+ * each identity's method part made once.  The log line is made only
+ * when asked (spf_verdict_log_line).
  */
 static void
 compose(struct spf_verdict *v, const struct spf_config *cfg)
@@ -144,8 +145,22 @@ compose(struct spf_verdict *v, const struct spf_config *cfg)
 	else if (r->action == SPF_DEFER && v->reply[0] != '4')
 		(void)strlcpy(v->reply, "451 4.7.24 SPF temporary error",
 		    sizeof(v->reply));
+}
+
+/*
+ * Composed only when asked: a wrapper that logs asks once, and the
+ * filter, which never prints it, does not pay for it (4,000
+ * instructions of a warm evaluation in callgrind).
+ */
+int
+spf_verdict_log_line(const struct spf_verdict *v, char *buf, size_t len)
+{
+	const struct spf_result	*r = &v->result;
+	struct sbuf		 sb;
+	int			 n;
+
 	/* the same keys whether checked or skipped */
-	sbuf_fixed(&sb, v->log_line, sizeof(v->log_line));
+	sbuf_fixed(&sb, buf, len);
 	header_log_line(&sb, r);
 	sbuf_puts(&sb, " helo_result=");
 	sbuf_puts(&sb, v->helo_checked ? spf_code_str(v->helo_result.code) :
@@ -157,10 +172,11 @@ compose(struct spf_verdict *v, const struct spf_config *cfg)
 	sbuf_puts(&sb, " would=");
 	sbuf_puts(&sb, v->would ? spf_action_str(v->would_action) : "-");
 	/* Long senders and problems may not fit: the essentials do. */
-	if (sbuf_finish(&sb) == -1)
-		(void)snprintf(v->log_line, sizeof(v->log_line), "client=%s "
-		    "result=%s action=%s", r->client_ip,
-		    spf_code_str(r->code), spf_action_str(r->action));
+	if ((n = sbuf_finish(&sb)) == -1)
+		n = snprintf(buf, len, "client=%s result=%s action=%s",
+		    r->client_ip, spf_code_str(r->code),
+		    spf_action_str(r->action));
+	return n >= 0 && (size_t)n < len ? n : -1;
 }
 
 void

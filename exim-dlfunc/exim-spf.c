@@ -145,7 +145,7 @@ xspf_call(enum xspf_fn fn, int argc, unsigned char *argv[], char *out,
 {
 	const struct spf_verdict *v;
 	const char *ip, *sender, *helo, *path, *rcpt, *value = "";
-	char reply[SPF_REPLY_LEN];
+	char reply[SPF_REPLY_LEN], logline[SPF_LOG_LINE_LEN];
 	enum spf_action action;
 
 	*tainted = 0;
@@ -201,7 +201,8 @@ xspf_call(enum xspf_fn fn, int argc, unsigned char *argv[], char *out,
 		value = reply;
 		break;
 	case XSPF_LOG_LINE:
-		value = v->log_line;
+		(void)spf_verdict_log_line(v, logline, sizeof(logline));
+		value = logline;
 		break;
 	}
 	if (strlcpy(out, value, outlen) >= outlen && note != NULL &&

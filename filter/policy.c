@@ -185,13 +185,14 @@ at_rcpt(struct policy_ticket *t, const struct policy_request *rq)
 	struct instance	 find, *inst = NULL;
 	struct spf_verdict v;
 	struct waiter	*w;
-	char		 err[SPF_PROBLEM_LEN];
+	char		 err[SPF_PROBLEM_LEN], line[SPF_LOG_LINE_LEN];
 
 	if (rq->sasl_username[0] != '\0') {
 		spf_verdict_trusted(&P.cfg, rq->client_address, rq->sender,
 		    rq->helo_name, "authenticated", &v);
+		(void)spf_verdict_log_line(&v, line, sizeof(line));
 		spf_log(&P.cfg, "policy: %s queue_id=%s %s",
-		    policy_ticket_peer(t), rq->queue_id, v.log_line);
+		    policy_ticket_peer(t), rq->queue_id, line);
 		policy_reply(t, "DUNNO");
 		return;
 	}
@@ -329,7 +330,7 @@ static void
 decided(struct instance *inst, const struct spf_verdict *v)
 {
 	struct waiter	*w;
-	char		 reply[SPF_REPLY_LEN];
+	char		 reply[SPF_REPLY_LEN], line[SPF_LOG_LINE_LEN];
 
 	if (v != NULL) {
 		if ((inst->v = malloc(sizeof(*inst->v))) == NULL) {
@@ -342,8 +343,9 @@ decided(struct instance *inst, const struct spf_verdict *v)
 		}
 		*inst->v = *v;
 		split_fields(inst);
+		(void)spf_verdict_log_line(v, line, sizeof(line));
 		spf_log(&P.cfg, "policy: instance=%s %s ms=%ld", inst->key,
-		    v->log_line, v->result.elapsed_ms);
+		    line, v->result.elapsed_ms);
 	}
 	while ((w = TAILQ_FIRST(&inst->waiters)) != NULL) {
 		if (w->rcpt == NULL) {

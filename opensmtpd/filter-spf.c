@@ -254,7 +254,7 @@ on_mail_from(struct proto_session *ps, const char *token,
 {
 	struct sess	*s = ps->data;
 	const char	*why = NULL;
-	char		 err[SPF_PROBLEM_LEN];
+	char		 err[SPF_PROBLEM_LEN], line[SPF_LOG_LINE_LEN];
 	struct spf_verdict v;
 	struct timeval	 tv;
 	int		 wd;
@@ -272,7 +272,8 @@ on_mail_from(struct proto_session *ps, const char *token,
 		why = "authenticated";
 	if (why != NULL) {
 		spf_verdict_trusted(&cfg, s->ip, address, s->helo, why, &v);
-		spf_log(&cfg, "session=%s %s", ps->idstr, v.log_line);
+		(void)spf_verdict_log_line(&v, line, sizeof(line));
+		spf_log(&cfg, "session=%s %s", ps->idstr, line);
 		proto_proceed(ps, token);
 		return;
 	}
@@ -350,6 +351,8 @@ on_rcpt_to(struct proto_session *ps, const char *token, const char *address)
 static void
 answer(struct sess *s, const struct spf_verdict *v)
 {
+	char	 line[SPF_LOG_LINE_LEN];
+
 	if (v->headers)
 		keep_headers(s, v);
 	if (spf_verdict_at_rcpt(&cfg)) {
@@ -368,7 +371,8 @@ answer(struct sess *s, const struct spf_verdict *v)
 		proto_reject(s->ps, s->token, v->reply);
 	else
 		proto_proceed(s->ps, s->token);
-	spf_log(&cfg, "session=%s %s ms=%ld", s->ps->idstr, v->log_line,
+	(void)spf_verdict_log_line(v, line, sizeof(line));
+	spf_log(&cfg, "session=%s %s ms=%ld", s->ps->idstr, line,
 	    v->result.elapsed_ms);
 }
 

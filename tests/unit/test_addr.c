@@ -316,6 +316,35 @@ test_text(void **state)
 	assert_string_equal(buf, "");
 }
 
+/* client_ip_text copies the given text only where addr_text prints it. */
+static void
+test_client_ip_text(void **state)
+{
+	static const char *const given[] = {
+		"192.0.2.3", "0.0.0.0", "0.10.100.255", "255.99.9.0",
+		"10.0.0.1", "[192.0.2.3]", "::ffff:1.2.3.4", "[::ffff:1.2.3.4]",
+		"IPv6:2001:db8::1", "2001:0DB8::CB01", "::1", "0::0"
+	};
+	struct spf_addr	 a;
+	char		 want[SPF_ADDR_LEN], got[SPF_ADDR_LEN];
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(given) / sizeof(given[0]); i++) {
+		assert_int_equal(addr_parse(given[i], &a), 0);
+		addr_text(&a, want, sizeof(want));
+		memset(got, 'x', sizeof(got));
+		client_ip_text(&a, given[i], got, sizeof(got));
+		assert_string_equal(got, want);
+	}
+	/* a leading zero is no dotted quad inet_pton takes, nor ours */
+	assert_int_equal(addr_parse("010.0.0.1", &a), -1);
+	/* too small a buffer gives "", as addr_text's */
+	assert_int_equal(addr_parse("192.0.2.3", &a), 0);
+	client_ip_text(&a, "192.0.2.3", got, 5);
+	assert_string_equal(got, "");
+}
+
 static void
 test_dotted(void **state)
 {
@@ -385,6 +414,7 @@ main(void)
 		cmocka_unit_test(test_in_net_every_bit),
 		cmocka_unit_test(test_equal),
 		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_client_ip_text),
 		cmocka_unit_test(test_dotted),
 		cmocka_unit_test(test_reverse_name),
 	};

@@ -10,6 +10,7 @@
 static void	mk(struct spf_result *, struct spf_config *, enum spf_code);
 
 static struct spf_verdict v;
+static char line[SPF_LOG_LINE_LEN];
 
 static void
 mk(struct spf_result *r, struct spf_config *cfg, enum spf_code code)
@@ -102,17 +103,21 @@ test_log_line(void **state)
 {
 	struct spf_result	 r;
 	struct spf_config	 cfg;
+	int			 n;
 
 	(void)state;
 	mk(&r, &cfg, SPF_PASS);
 	spf_verdict(&r, &cfg, &v);
-	assert_true(strncmp(v.log_line, "result=pass action=accept "
+	n = spf_verdict_log_line(&v, line, sizeof(line));
+	assert_int_equal(n, (int)strlen(line));
+	assert_true(strncmp(line, "result=pass action=accept "
 	    "identity=mailfrom client=192.0.2.10 sender=", 63) == 0);
 	memset(r.sender, '"', sizeof(r.sender) - 1);
 	memset(r.problem, '"', sizeof(r.problem) - 1);
 	memset(r.mechanism, '"', sizeof(r.mechanism) - 1);
 	spf_verdict(&r, &cfg, &v);
-	assert_string_equal(v.log_line,
+	assert_int_equal(spf_verdict_log_line(&v, line, sizeof(line)), 43);
+	assert_string_equal(line,
 	    "client=192.0.2.10 result=pass action=accept");
 }
 
@@ -208,7 +213,8 @@ test_unchecked_verdict(void **state)
 	assert_string_equal(v.reply, "451 4.7.24 SPF temporary error for "
 	    "example.org: cannot read the config");
 	assert_false(v.headers);
-	assert_true(strstr(v.log_line,
+	(void)spf_verdict_log_line(&v, line, sizeof(line));
+	assert_true(strstr(line,
 	    "problem=\"cannot read the config\"") != NULL);
 
 	spf_verdict_local(&cfg, "", "h.example", &v);
