@@ -7,6 +7,7 @@
  * valid JSON in valid UTF-8; text that does not fit
  * its bound is no text at all, never a half-written object.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,22 +70,26 @@ static const unsigned char json_plain[256] = {
 /*
  * Does any of the JSON_BLOCK octets at p need more than a copy (what
  * json_plain does not pass)?  One loop of a known count with no branch
- * in it: compilers make it a few vector compares (gcc 12 at -O2).  The
- * escaper cost 3,384 instructions a warm result with eight-octet words
- * compared by hand, 2,721 with these blocks (callgrind).
+ * in it, its flags read back as two words: compilers make it a few
+ * vector compares (gcc 12 at -O2).  The escaper cost 3,384 instructions
+ * a warm result with eight-octet words compared by hand, 2,721 with
+ * the flags ORed into one octet, 2,416 so (callgrind).
  */
 #define JSON_BLOCK	16
 
 static inline int
 block_special(const unsigned char *p)
 {
-	unsigned char	 bad = 0;
+	unsigned char	 bad[JSON_BLOCK];
+	uint64_t	 lo, hi;
 	size_t		 i;
 
 	for (i = 0; i < JSON_BLOCK; i++)
-		bad |= (p[i] < 0x20) | (p[i] >= 0x7f) | (p[i] == '"') |
+		bad[i] = (p[i] < 0x20) | (p[i] >= 0x7f) | (p[i] == '"') |
 		    (p[i] == '\\');
-	return bad;
+	memcpy(&lo, bad, sizeof(lo));
+	memcpy(&hi, bad + sizeof(lo), sizeof(hi));
+	return (lo | hi) != 0;
 }
 
 /* How many of the n octets at p are plain, from the first on. */

@@ -166,16 +166,16 @@ test_string_random(void **state)
 }
 
 /*
- * Every octet at every place of plain strings up to three words and
- * more long: the escaper reads eight octets at a time, and a short
- * tail in the word that ends with it, so what it writes must not
- * depend on where in a word the octet falls.  Each octet alone gives
- * the expected form.
+ * Every octet at every place of plain strings of 1 to 40 octets: the
+ * escaper tests sixteen octets at a time, and a short tail in the
+ * block that ends with it, so what it writes must not depend on where
+ * in a block the octet falls.  Each octet alone gives the expected
+ * form.
  */
 static void
 check_at(int c, const char *alone, size_t alen, int len, int pos)
 {
-	char	 s[32], want[64];
+	char	 s[48], want[96];
 	size_t	 off = 0;
 
 	memset(s, 'a' + pos % 26, (size_t)len);
@@ -205,7 +205,7 @@ test_string_positions(void **state)
 		assert_int_equal(spf_json_string(alone, sizeof(alone), &off, s),
 		    0);
 		/* alone less its quotes, at every place */
-		for (len = 1; len <= 27; len++)
+		for (len = 1; len <= 40; len++)
 			for (pos = 0; pos < len; pos++)
 				check_at(c, alone, off - 2, len, pos);
 	}
