@@ -7,6 +7,7 @@
  * valid JSON in valid UTF-8; text that does not fit
  * its bound is no text at all, never a half-written object.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,22 @@ struct spf_json {
 };
 
 static void	json_init(struct spf_json *);
+static size_t	plain_run(const unsigned char *, size_t);
+static int	escape(struct sbuf *, const unsigned char *, size_t);
+static int	quoted(struct sbuf *, const char *);
 static void	key(struct spf_json *, const char *);
+static void	fixed_key(struct spf_json *, const char *, size_t);
+static int	str_member(struct spf_json *, const char *, size_t,
+		    const char *);
+static void	int_member(struct spf_json *, const char *, size_t, long);
 static void	open_nest(struct spf_json *, const char *, char, char);
+
+/*
+ * A member's key when it is known at compile time: the comma, the
+ * quoted name and the colon as one constant of known length, written
+ * in one copy (less its comma for a first member).
+ */
+#define FRAG(name)	",\"" name "\":", sizeof(",\"" name "\":") - 1
 
 /*
  * The octets a JSON string holds as they are: visible ASCII but quote
@@ -52,49 +67,116 @@ static const unsigned char json_plain[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xf0 */
 };
 
-/* s as a JSON string, quotes included. */
-void
-json_string(struct sbuf *sb, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t	 run;
-	int	 n;
+/*
+ * Does any of the JSON_BLOCK octets at p need more than a copy (what
+ * json_plain does not pass)?  One loop of a known count with no branch
+ * in it, its flags read back as two words: compilers make it a few
+ * vector compares (gcc 12 at -O2).  The escaper cost 3,384 instructions
+ * a warm result with eight-octet words compared by hand, 2,721 with
+ * the flags ORed into one octet, 2,416 so (callgrind).
+ */
+#define JSON_BLOCK	16
 
-	sbuf_put(sb, "\"", 1);
-	while (*p != '\0') {
-		/* runs of visible ASCII but quote and backslash, at once */
-		for (run = 0; json_plain[p[run]]; run++)
-			;
-		if (run > 0) {
-			sbuf_put(sb, (const char *)p, run);
-			p += run;
+static inline int
+block_special(const unsigned char *p)
+{
+	unsigned char	 bad[JSON_BLOCK];
+	uint64_t	 lo, hi;
+	size_t		 i;
+
+	for (i = 0; i < JSON_BLOCK; i++)
+		bad[i] = (p[i] < 0x20) | (p[i] >= 0x7f) | (p[i] == '"') |
+		    (p[i] == '\\');
+	memcpy(&lo, bad, sizeof(lo));
+	memcpy(&hi, bad + sizeof(lo), sizeof(hi));
+	return (lo | hi) != 0;
+}
+
+/* How many of the n octets at p are plain, from the first on. */
+static size_t
+plain_run(const unsigned char *p, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i + JSON_BLOCK <= n; i += JSON_BLOCK)
+		if (block_special(p + i))
+			break;
+	/* a short tail: in the block that ends with it, when n allows */
+	if (i < n && n >= JSON_BLOCK && i + JSON_BLOCK > n &&
+	    !block_special(p + n - JSON_BLOCK))
+		return n;
+	while (i < n && json_plain[p[i]])
+		i++;
+	return i;
+}
+
+/*
+ * The n octets at p (a NUL at p[n]) inside a JSON string: what needs
+ * no escape, plain ASCII and whole UTF-8 sequences, copied in runs.
+ * Returns the octets that were not UTF-8 (each written as U+FFFD).
+ */
+static int
+escape(struct sbuf *sb, const unsigned char *p, size_t n)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	char			 u[6] = { '\\', 'u', '0', '0' };
+	size_t			 i = 0, from = 0;
+	int			 len, bad = 0;
+
+	for (;;) {
+		i += plain_run(p + i, n - i);
+		if (i == n)
+			break;
+		if (p[i] >= 0x80 && (len = utf8_len(p + i)) > 0) {
+			i += (size_t)len;
 			continue;
 		}
-		if (*p == '"' || *p == '\\') {
+		sbuf_put(sb, (const char *)p + from, i - from);
+		if (p[i] == '"' || p[i] == '\\') {
 			sbuf_put(sb, "\\", 1);
-			sbuf_put(sb, (const char *)p, 1);
-			p++;
-		} else if (*p == '\n' || *p == '\t' || *p == '\r') {
-			sbuf_put(sb, *p == '\n' ? "\\n" : *p == '\t' ?
-			    "\\t" : "\\r", 2);
-			p++;
-		} else if (*p < 0x20 || *p == 0x7f) {
-			sbuf_printf(sb, "\\u%04x", *p);
-			p++;
-		} else if ((n = utf8_len(p)) == 0) {
+			sbuf_put(sb, (const char *)p + i, 1);
+		} else if (p[i] == '\n')
+			sbuf_put(sb, "\\n", 2);
+		else if (p[i] == '\t')
+			sbuf_put(sb, "\\t", 2);
+		else if (p[i] == '\r')
+			sbuf_put(sb, "\\r", 2);
+		else if (p[i] < 0x80) {
+			/* the other controls and DEL, as \u00XX */
+			u[4] = hex[p[i] >> 4];
+			u[5] = hex[p[i] & 0xf];
+			sbuf_put(sb, u, sizeof(u));
+		} else {
 			/*
 			 * An octet that is not UTF-8 is U+FFFD, never the
 			 * U+00XX a real character would be: a result says
 			 * so of its sender and HELO name (*_invalid_utf8).
 			 */
-			sbuf_puts(sb, "\\ufffd");
-			p++;
-		} else {
-			sbuf_put(sb, (const char *)p, (size_t)n);
-			p += n;
+			sbuf_put(sb, "\\ufffd", 6);
+			bad++;
 		}
+		from = ++i;
 	}
+	sbuf_put(sb, (const char *)p + from, n - from);
+	return bad;
+}
+
+/* s as a JSON string, quotes included: the octets that were not UTF-8. */
+static int
+quoted(struct sbuf *sb, const char *s)
+{
+	int	 bad;
+
 	sbuf_put(sb, "\"", 1);
+	bad = escape(sb, (const unsigned char *)s, strlen(s));
+	sbuf_put(sb, "\"", 1);
+	return bad;
+}
+
+void
+json_string(struct sbuf *sb, const char *s)
+{
+	(void)quoted(sb, s);
 }
 
 int
@@ -159,37 +241,46 @@ spf_json_free(struct spf_json *j)
 static void
 key(struct spf_json *j, const char *k)
 {
-	char	 buf[64];
-	size_t	 n = 0, i;
-
 	if (j->depth > 0 && j->members[j->depth - 1]++ > 0)
-		buf[n++] = ',';
-	if (k == NULL) {
-		sbuf_put(&j->sb, buf, n);
-		return;
-	}
-	/*
-	 * Our keys are short names that need no escape: one write for the
-	 * comma, the quoted key and the colon.  Going through json_string
-	 * cost 11,000 instructions per result in filter mode (callgrind).
-	 */
-	buf[n++] = '"';
-	for (i = 0; k[i] != '\0' && n < sizeof(buf) - 2; i++) {
-		if (k[i] < 0x20 || k[i] > 0x7e || k[i] == '"' || k[i] == '\\')
-			break;
-		buf[n++] = k[i];
-	}
-	if (k[i] == '\0') {
-		buf[n++] = '"';
-		buf[n++] = ':';
-		sbuf_put(&j->sb, buf, n);
-		return;
-	}
-	/* any other key, escaped */
-	if (buf[0] == ',')
 		sbuf_put(&j->sb, ",", 1);
+	if (k == NULL)
+		return;
 	json_string(&j->sb, k);
 	sbuf_put(&j->sb, ":", 1);
+}
+
+/*
+ * The same for a key known at compile time, FRAG(name): one copy.  The
+ * keys escaped and written octet by octet cost 3,500 instructions of a
+ * result's 11,000 in filter mode (callgrind).
+ */
+static void
+fixed_key(struct spf_json *j, const char *frag, size_t len)
+{
+	if (j->depth == 0 || j->members[j->depth - 1]++ == 0) {
+		frag++;
+		len--;
+	}
+	sbuf_put(&j->sb, frag, len);
+}
+
+/* A string member (null for NULL): the octets that were not UTF-8. */
+static int
+str_member(struct spf_json *j, const char *frag, size_t len, const char *v)
+{
+	fixed_key(j, frag, len);
+	if (v == NULL) {
+		sbuf_put(&j->sb, "null", 4);
+		return 0;
+	}
+	return quoted(&j->sb, v);
+}
+
+static void
+int_member(struct spf_json *j, const char *frag, size_t len, long v)
+{
+	fixed_key(j, frag, len);
+	sbuf_putint(&j->sb, v);
 }
 
 static void
@@ -233,7 +324,7 @@ spf_json_str(struct spf_json *j, const char *k, const char *v)
 {
 	key(j, k);
 	if (v == NULL)
-		sbuf_puts(&j->sb, "null");
+		sbuf_put(&j->sb, "null", 4);
 	else
 		json_string(&j->sb, v);
 }
@@ -250,7 +341,10 @@ void
 spf_json_bool(struct spf_json *j, const char *k, int v)
 {
 	key(j, k);
-	sbuf_puts(&j->sb, v ? "true" : "false");
+	if (v)
+		sbuf_put(&j->sb, "true", 4);
+	else
+		sbuf_put(&j->sb, "false", 5);
 }
 
 const char *
@@ -261,29 +355,35 @@ spf_json_text(struct spf_json *j)
 	return j->sb.buf;
 }
 
-/* The members every result object has, from result to elapsed_ms. */
+/*
+ * The members every result object has, from result to elapsed_ms.  The
+ * *_invalid_utf8 flags come from the escaping of sender and helo: an
+ * octet written as U+FFFD is one that is not UTF-8 (utf8_valid).
+ */
 static void
 result_fields(struct spf_json *j, const struct spf_result *r)
 {
-	spf_json_str(j, "result", spf_code_str(r->code));
-	spf_json_str(j, "action", spf_action_str(r->action));
-	spf_json_str(j, "domain", r->domain);
-	spf_json_str(j, "identity", spf_identity_str(r->identity));
-	spf_json_str(j, "client_ip", r->client_ip);
-	spf_json_str(j, "sender", r->sender);
-	spf_json_str(j, "helo", r->helo);
-	if (!utf8_valid(r->sender))
+	int	 bad_sender, bad_helo;
+
+	str_member(j, FRAG("result"), spf_code_str(r->code));
+	str_member(j, FRAG("action"), spf_action_str(r->action));
+	str_member(j, FRAG("domain"), r->domain);
+	str_member(j, FRAG("identity"), spf_identity_str(r->identity));
+	str_member(j, FRAG("client_ip"), r->client_ip);
+	bad_sender = str_member(j, FRAG("sender"), r->sender);
+	bad_helo = str_member(j, FRAG("helo"), r->helo);
+	if (bad_sender > 0)
 		spf_json_bool(j, "sender_invalid_utf8", 1);
-	if (!utf8_valid(r->helo))
+	if (bad_helo > 0)
 		spf_json_bool(j, "helo_invalid_utf8", 1);
-	spf_json_str(j, "mechanism", r->mechanism);
-	spf_json_str(j, "explanation", r->explanation);
-	spf_json_str(j, "problem", r->problem);
-	spf_json_int(j, "lookups", r->lookups);
-	spf_json_int(j, "void_lookups", r->void_lookups);
-	spf_json_int(j, "queries", r->queries);
-	spf_json_str(j, "dnssec", spf_dnssec_str(r->dnssec));
-	spf_json_int(j, "elapsed_ms", r->elapsed_ms);
+	str_member(j, FRAG("mechanism"), r->mechanism);
+	str_member(j, FRAG("explanation"), r->explanation);
+	str_member(j, FRAG("problem"), r->problem);
+	int_member(j, FRAG("lookups"), r->lookups);
+	int_member(j, FRAG("void_lookups"), r->void_lookups);
+	int_member(j, FRAG("queries"), r->queries);
+	str_member(j, FRAG("dnssec"), spf_dnssec_str(r->dnssec));
+	int_member(j, FRAG("elapsed_ms"), r->elapsed_ms);
 }
 
 void
@@ -294,14 +394,14 @@ spf_json_result(struct spf_json *j, const struct spf_result *r,
 
 	result_fields(j, r);
 	(void)spf_smtp_reply(r, hdr, sizeof(hdr));
-	spf_json_str(j, "reply", hdr);
+	str_member(j, FRAG("reply"), hdr);
 	/* a header that does not fit is no JSON: the bounds say it will */
 	if (spf_received_spf(r, cfg, hdr, sizeof(hdr)) == -1)
 		j->bad = 1;
-	spf_json_str(j, "received_spf", hdr);
+	str_member(j, FRAG("received_spf"), hdr);
 	if (spf_authres_header(r, cfg, hdr, sizeof(hdr)) == -1)
 		j->bad = 1;
-	spf_json_str(j, "authentication_results", hdr);
+	str_member(j, FRAG("authentication_results"), hdr);
 }
 
 int
@@ -329,12 +429,12 @@ static void
 identity_object(struct spf_json *j, const char *k, const struct spf_result *r)
 {
 	spf_json_object(j, k);
-	spf_json_str(j, "result", spf_code_str(r->code));
-	spf_json_str(j, "action", spf_action_str(r->action));
-	spf_json_str(j, "domain", r->domain);
-	spf_json_str(j, "mechanism", r->mechanism);
-	spf_json_str(j, "explanation", r->explanation);
-	spf_json_str(j, "problem", r->problem);
+	str_member(j, FRAG("result"), spf_code_str(r->code));
+	str_member(j, FRAG("action"), spf_action_str(r->action));
+	str_member(j, FRAG("domain"), r->domain);
+	str_member(j, FRAG("mechanism"), r->mechanism);
+	str_member(j, FRAG("explanation"), r->explanation);
+	str_member(j, FRAG("problem"), r->problem);
 	spf_json_end(j);
 }
 
@@ -346,18 +446,20 @@ spf_json_verdict(struct spf_json *j, const struct spf_verdict *v,
 
 	(void)cfg;
 	result_fields(j, r);
-	spf_json_str(j, "reply", v->reply);
+	str_member(j, FRAG("reply"), v->reply);
 	/* the fields as built: empty for a field header-fields leaves out */
-	spf_json_str(j, "received_spf", v->received_spf);
-	spf_json_str(j, "authentication_results", v->authres);
+	str_member(j, FRAG("received_spf"), v->received_spf);
+	str_member(j, FRAG("authentication_results"), v->authres);
 	if (v->helo_checked)
 		identity_object(j, "helo_result", &v->helo_result);
 	else
-		spf_json_str(j, "helo_result", NULL);
-	spf_json_str(j, "skipped", v->skipped[0] != '\0' ? v->skipped : NULL);
-	spf_json_str(j, "guess", v->guessed ? spf_code_str(v->guess) : NULL);
-	spf_json_str(j, "would", v->would ? spf_action_str(v->would_action) :
+		str_member(j, FRAG("helo_result"), NULL);
+	str_member(j, FRAG("skipped"), v->skipped[0] != '\0' ? v->skipped :
 	    NULL);
+	str_member(j, FRAG("guess"), v->guessed ? spf_code_str(v->guess) :
+	    NULL);
+	str_member(j, FRAG("would"), v->would ?
+	    spf_action_str(v->would_action) : NULL);
 }
 
 void
@@ -367,9 +469,9 @@ spf_json_recipient(struct spf_json *j, const struct spf_verdict *v,
 	char	 reply[SPF_REPLY_LEN];
 
 	spf_json_object(j, NULL);
-	spf_json_str(j, "address", rcpt);
-	spf_json_str(j, "action", spf_action_str(spf_verdict_recipient(v, cfg,
-	    rcpt, reply, sizeof(reply))));
-	spf_json_str(j, "reply", reply);
+	str_member(j, FRAG("address"), rcpt);
+	str_member(j, FRAG("action"), spf_action_str(spf_verdict_recipient(v,
+	    cfg, rcpt, reply, sizeof(reply))));
+	str_member(j, FRAG("reply"), reply);
 	spf_json_end(j);
 }

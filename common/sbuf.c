@@ -68,17 +68,12 @@ grow(struct sbuf *sb, size_t need)
 	sb->cap = ncap;
 }
 
+/* What sbuf_put (spfint.h) does not do inline. */
 void
-sbuf_put(struct sbuf *sb, const char *p, size_t n)
+sbuf_put_slow(struct sbuf *sb, const char *p, size_t n)
 {
 	size_t	 drop, used, room, keep;
 
-	/* the common case: no skip, and it fits beside the NUL */
-	if (sb->skip == 0 && sb->len < sb->cap && n < sb->cap - sb->len) {
-		memcpy(sb->buf + sb->len, p, n);
-		sb->len += n;
-		return;
-	}
 	if (sb->len < sb->skip) {
 		drop = sb->skip - sb->len;
 		if (drop >= n) {
@@ -96,12 +91,6 @@ sbuf_put(struct sbuf *sb, const char *p, size_t n)
 	if (keep > 0)
 		memcpy(sb->buf + used, p, keep);
 	sb->len += n;
-}
-
-void
-sbuf_puts(struct sbuf *sb, const char *s)
-{
-	sbuf_put(sb, s, strlen(s));
 }
 
 void

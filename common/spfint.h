@@ -10,6 +10,7 @@
 #include <sys/tree.h>
 
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include "spf.h"
@@ -54,9 +55,29 @@ struct sbuf {
 void	 sbuf_fixed(struct sbuf *, char *, size_t);
 void	 sbuf_growing(struct sbuf *, size_t);
 void	 sbuf_free(struct sbuf *);
-/* Keep what fits of p[0..n), count all of it. */
-void	 sbuf_put(struct sbuf *, const char *, size_t);
-void	 sbuf_puts(struct sbuf *, const char *);
+/* sbuf_put's every other case: a skip, a growth, a cut. */
+void	 sbuf_put_slow(struct sbuf *, const char *, size_t);
+/*
+ * Keep what fits of p[0..n), count all of it.  Inline: a JSON result
+ * is some 150 puts, most of a few octets, and a call each cost 37
+ * instructions beside the copy (callgrind).
+ */
+static inline void
+sbuf_put(struct sbuf *sb, const char *p, size_t n)
+{
+	/* the common case: no skip, and it fits beside the NUL */
+	if (sb->skip == 0 && sb->len < sb->cap && n < sb->cap - sb->len) {
+		memcpy(sb->buf + sb->len, p, n);
+		sb->len += n;
+	} else
+		sbuf_put_slow(sb, p, n);
+}
+/* A string: inline too, so a constant's length and copy are known. */
+static inline void
+sbuf_puts(struct sbuf *sb, const char *s)
+{
+	sbuf_put(sb, s, strlen(s));
+}
 void	 sbuf_printf(struct sbuf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 size_t	 sbuf_len(const struct sbuf *);

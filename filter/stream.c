@@ -47,12 +47,21 @@
 
 /* Recipients a line may name after its HELO field. */
 #define MAX_RCPTS	100
+/*
+ * Ended entries kept for the next lines: a calloc and a free a line.
+ * Their texts are not kept: most answers wait for one before them
+ * (lines end in the order of their DNS steps, not of their input), and
+ * a text buffer kept by every entry would add a kilobyte to each
+ * evaluation in flight, of the 8 KiB issue 16 allows it.
+ */
+#define SPARE_MAX	1024
 
 struct entry {
 	TAILQ_ENTRY(entry)	 next;
 	struct stream		*st;
 	unsigned long		 lineno;
-	char			*json;		/* NULL until answered */
+	char			*text;		/* NULL until answered */
+	size_t			 textlen;
 	char			**rcpts;	/* its recipients, if any */
 	int			 nrcpts;
 };
@@ -67,6 +76,8 @@ struct stream {
 	int			 eof;
 	TAILQ_HEAD(, entry)	 queue;
 	int			 queued;
+	TAILQ_HEAD(, entry)	 spares;	/* ended, for reuse */
+	int			 nspares;
 	unsigned long		 lineno;
 	char			 in[IN_MAX];	/* read, not yet taken as lines */
 	size_t			 inlen;
@@ -83,13 +94,14 @@ static int	read_some(struct stream *, int);
 static void	handle_line(struct stream *, char *, size_t);
 static void	answered(const struct spf_verdict *,
 		    const struct spf_trace *, void *);
+static void	end_entry(struct stream *, struct entry *);
 static void	free_entry(struct entry *);
 static void	error_entry(struct stream *, const char *);
 static void	keep(struct stream *, struct entry *, struct spf_json *);
 static void	fail(struct stream *);
 static struct entry *new_entry(struct stream *);
 static void	flush(struct stream *);
-static void	emit(struct stream *, const char *);
+static void	emit(struct stream *, const char *, size_t);
 static int	write_out(struct stream *);
 static void	write_cb(evutil_socket_t, short, void *);
 static void	pace(struct stream *);
@@ -111,7 +123,10 @@ new_entry(struct stream *st)
 {
 	struct entry	*e;
 
-	if ((e = calloc(1, sizeof(*e))) == NULL)
+	if ((e = TAILQ_FIRST(&st->spares)) != NULL) {
+		TAILQ_REMOVE(&st->spares, e, next);
+		st->nspares--;
+	} else if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
 	e->st = st;
 	e->lineno = st->lineno;
@@ -147,20 +162,29 @@ keep(struct stream *st, struct entry *e, struct spf_json *j)
 {
 	const char	*text = spf_json_text(j);
 	char		 buf[64];
+	size_t		 len;
 
 	if (text == NULL) {
 		(void)snprintf(buf, sizeof(buf), "{\"error\":\"result too "
 		    "long\",\"line\":%lu}", e->lineno);
 		text = buf;
 	}
+	len = strlen(text);
 	if (e == TAILQ_FIRST(&st->queue)) {
 		TAILQ_REMOVE(&st->queue, e, next);
 		st->queued--;
-		free_entry(e);
-		emit(st, text);
+		end_entry(st, e);
+		emit(st, text, len);
 		flush(st);
-	} else if ((e->json = strdup(text)) == NULL)
+		return;
+	}
+	/* its length known: no strdup to count it again */
+	if ((e->text = malloc(len + 1)) == NULL) {
 		fail(st);
+		return;
+	}
+	memcpy(e->text, text, len + 1);
+	e->textlen = len;
 }
 
 /*
@@ -199,6 +223,25 @@ split_fields(char *line, char **f, int max)
 	return n;
 }
 
+/* An entry out of the queue: a spare for the next line, or freed. */
+static void
+end_entry(struct stream *st, struct entry *e)
+{
+	int	 i;
+
+	if (st->nspares == SPARE_MAX) {
+		free_entry(e);
+		return;
+	}
+	for (i = 0; i < e->nrcpts; i++)
+		free(e->rcpts[i]);
+	free(e->rcpts);
+	free(e->text);
+	memset(e, 0, sizeof(*e));
+	TAILQ_INSERT_HEAD(&st->spares, e, next);
+	st->nspares++;
+}
+
 static void
 free_entry(struct entry *e)
 {
@@ -207,7 +250,7 @@ free_entry(struct entry *e)
 	for (i = 0; i < e->nrcpts; i++)
 		free(e->rcpts[i]);
 	free(e->rcpts);
-	free(e->json);
+	free(e->text);
 	free(e);
 }
 
@@ -254,7 +297,7 @@ handle_line(struct stream *st, char *line, size_t len)
 	    0, answered, e, err, sizeof(err)) == NULL) {
 		TAILQ_REMOVE(&st->queue, e, next);
 		st->queued--;
-		free_entry(e);
+		end_entry(st, e);
 		error_entry(st, err);
 	}
 }
@@ -296,11 +339,11 @@ flush(struct stream *st)
 	struct entry			*e;
 
 	while (!st->failed && (e = TAILQ_FIRST(&st->queue)) != NULL &&
-	    e->json != NULL) {
+	    e->text != NULL) {
 		TAILQ_REMOVE(&st->queue, e, next);
 		st->queued--;
-		emit(st, e->json);
-		free_entry(e);
+		emit(st, e->text, e->textlen);
+		end_entry(st, e);
 	}
 	/* a timer due now runs after the callbacks already active */
 	if (st->outlen > 0 && !evtimer_pending(st->ev_write, NULL))
@@ -311,10 +354,8 @@ flush(struct stream *st)
 
 /* One line into the output, written first if it would not fit. */
 static void
-emit(struct stream *st, const char *text)
+emit(struct stream *st, const char *text, size_t len)
 {
-	size_t	 len = strlen(text);
-
 	if (st->failed)
 		return;
 	/* a text is under JSON_MAX, the buffer a few times that */
@@ -509,6 +550,7 @@ cmd_filter(const struct spf_config *cfg)
 
 	memset(&st, 0, sizeof(st));
 	TAILQ_INIT(&st.queue);
+	TAILQ_INIT(&st.spares);
 	st.cfg = cfg;
 	if ((st.base = event_base_new()) == NULL) {
 		fprintf(stderr, "spfgate: cannot create event loop\n");
@@ -546,6 +588,10 @@ cmd_filter(const struct spf_config *cfg)
 	spf_checker_free(st.checker);
 	while ((e = TAILQ_FIRST(&st.queue)) != NULL) {
 		TAILQ_REMOVE(&st.queue, e, next);
+		free_entry(e);
+	}
+	while ((e = TAILQ_FIRST(&st.spares)) != NULL) {
+		TAILQ_REMOVE(&st.spares, e, next);
 		free_entry(e);
 	}
 	event_base_free(st.base);

@@ -12,6 +12,7 @@
 static size_t	model(const char *, unsigned char *);
 static void	save(const char *);
 static void	check_string(const char *);
+static void	check_at(int, const char *, size_t, int, int);
 static void	mk(struct spf_result *, struct spf_config *);
 
 static FILE	*saved;
@@ -161,6 +162,52 @@ test_string_random(void **state)
 		}
 		s[len] = '\0';
 		check_string(s);
+	}
+}
+
+/*
+ * Every octet at every place of plain strings of 1 to 40 octets: the
+ * escaper tests sixteen octets at a time, and a short tail in the
+ * block that ends with it, so what it writes must not depend on where
+ * in a block the octet falls.  Each octet alone gives the expected
+ * form.
+ */
+static void
+check_at(int c, const char *alone, size_t alen, int len, int pos)
+{
+	char	 s[48], want[96];
+	size_t	 off = 0;
+
+	memset(s, 'a' + pos % 26, (size_t)len);
+	s[pos] = (char)c;
+	s[len] = '\0';
+	want[0] = '"';
+	memcpy(want + 1, s, (size_t)pos);
+	memcpy(want + 1 + pos, alone + 1, alen);
+	memcpy(want + 1 + pos + alen, s + pos + 1, (size_t)(len - pos - 1));
+	memcpy(want + len + alen, "\"", 2);
+	assert_int_equal(spf_json_string(out, sizeof(out), &off, s), 0);
+	assert_string_equal(out, want);
+}
+
+static void
+test_string_positions(void **state)
+{
+	char	 s[2], alone[16];
+	size_t	 off;
+	int	 c, pos, len;
+
+	(void)state;
+	for (c = 1; c < 256; c++) {
+		s[0] = (char)c;
+		s[1] = '\0';
+		off = 0;
+		assert_int_equal(spf_json_string(alone, sizeof(alone), &off, s),
+		    0);
+		/* alone less its quotes, at every place */
+		for (len = 1; len <= 40; len++)
+			for (pos = 0; pos < len; pos++)
+				check_at(c, alone, off - 2, len, pos);
 	}
 }
 
@@ -468,6 +515,7 @@ main(void)
 		cmocka_unit_test(test_string_exact),
 		cmocka_unit_test(test_string_every_octet),
 		cmocka_unit_test(test_string_random),
+		cmocka_unit_test(test_string_positions),
 		cmocka_unit_test(test_string_append),
 		cmocka_unit_test(test_result_keys),
 		cmocka_unit_test(test_result_hostile),
