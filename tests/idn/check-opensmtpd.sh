@@ -16,11 +16,7 @@ idn=$top/tests/idn
 PORT=2528
 DNS_PORT=5353
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-nok() { fail=$((fail + 1)); echo "FAIL - $*"; }
-
+. "$top/tests/lib/tally.sh"
 . "$top/tests/opensmtpd/ns.sh"
 
 # has NAME FILE TEXT: FILE has a line with the fixed string TEXT.
@@ -69,15 +65,11 @@ if [ "${1:-}" = "--inner" ]; then
 fi
 
 if [ "$(id -u)" != 0 ] || [ ! -x "$top/build/filter-spf" ]; then
-	echo "check-opensmtpd: must run as root after make"
-	echo "0 passed, 1 failed"
-	exit 1
+	give_up "check-opensmtpd: must run as root after make"
 fi
 W=$(mktemp -d /tmp/filter-spf-idn.XXXXXX)
 if ! ns_prepare "$W"; then
-	echo "check-opensmtpd: OpenSMTPD setup failed"
-	echo "0 passed, 1 failed"
-	exit 1
+	give_up "check-opensmtpd: OpenSMTPD setup failed"
 fi
 sed 's/127\.0\.0\.1/192.0.2.10/' "$idn/zone.yml" >"$W/zone.yml"
 cat >"$W/spfgate.conf" <<CONF
@@ -163,10 +155,4 @@ for t in _l.example '\\[0-9][0-9][0-9]'; do
 	fi
 done
 
-if [ "$fail" -eq 0 ]; then
-	rm -rf "$W"
-else
-	echo "work directory kept: $W"
-fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tally_end "$W"
