@@ -1,8 +1,9 @@
 /*
  * masterfile.c: the two questions spfgate asks of a master-format file
  * before libunbound reads it (RFC 1035 5): a zone file's origin, and
- * the owner of a trust anchor file's first record.  Text only; every
- * line bounded by its buffer.
+ * the owner of a trust anchor file's first record; and the owner name
+ * rule they and resolver.c's check of a zone's owners share.  Text
+ * only; every line bounded by its buffer.
  */
 #include <sys/types.h>
 
@@ -96,15 +97,22 @@ anchor_zone(const char *path, char *out, size_t outlen)
 		}
 		if (tok[0] == '$')
 			continue;
-		if (strcmp(tok, "@") == 0)
-			(void)strlcpy(out, origin, outlen);
-		else if (tok[strlen(tok) - 1] == '.')
-			(void)strlcpy(out, tok, outlen);
-		else
-			(void)snprintf(out, outlen, "%s.%s", tok,
-			    strcmp(origin, ".") == 0 ? "" : origin);
+		master_owner(tok, origin, out, outlen);
 		found = 1;
 	}
 	fclose(f);
 	return found ? 0 : -1;
+}
+
+void
+master_owner(const char *field, const char *origin, char *out,
+    size_t outlen)
+{
+	if (strcmp(field, "@") == 0)
+		(void)strlcpy(out, origin, outlen);
+	else if (field[strlen(field) - 1] == '.')
+		(void)strlcpy(out, field, outlen);
+	else
+		(void)snprintf(out, outlen, "%s.%s", field,
+		    strcmp(origin, ".") == 0 ? "" : origin);
 }

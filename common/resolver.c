@@ -234,15 +234,7 @@ zone_owners(const char *path, const char *zone, struct ub_ctx *lift,
 		}
 		if (tok[0] == '$')
 			continue;
-		if (strcmp(tok, "@") == 0)
-			(void)strlcpy(owner, origin, sizeof(owner));
-		else if (tok[strlen(tok) - 1] == '.' ||
-		    strcmp(origin, ".") == 0)
-			(void)snprintf(owner, sizeof(owner), "%s%s", tok,
-			    tok[strlen(tok) - 1] == '.' ? "" : ".");
-		else
-			(void)snprintf(owner, sizeof(owner), "%s.%s", tok,
-			    origin);
+		master_owner(tok, origin, owner, sizeof(owner));
 		if (!name_under(owner, zone)) {
 			(void)snprintf(err, errlen, "zone %s, line %d: %s is "
 			    "not in the file's zone %s (the owner of its SOA); "

@@ -334,6 +334,13 @@ int		 zone_origin(const char *path, char *out, size_t outlen,
  * and relative names as libunbound reads them; -1 if there is none.
  */
 int		 anchor_zone(const char *path, char *out, size_t outlen);
+/*
+ * The owner name a record's first field gives (RFC 1035 5.1): "@" the
+ * origin, an absolute name as it is, a relative one under the origin
+ * ("." is the root); into out, cut to outlen.
+ */
+void		 master_owner(const char *field, const char *origin,
+		    char *out, size_t outlen);
 
 struct resolver;
 /* sec as libunbound gives it: 0 insecure/unchecked, 1 bogus, 2 secure */
