@@ -409,6 +409,8 @@ query_start(struct spf_checker *c, const struct spf_addr *a, const char *ip,
 		query_free(q);
 		return NULL;
 	}
+	if (q->finished)	/* no timer: temperror, no frame to free */
+		return q;
 	if (idn_query_names(q, why, sizeof(why)) == -1) {
 		eval_finish(q, SPF_NONE, "%s", why);
 		return q;

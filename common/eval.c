@@ -61,9 +61,14 @@ eval_start(struct spf_query *q)
 		q->ev_step = event_new(q->checker->base, -1, 0, step, q);
 	if (lookup_init(&q->dns, q->checker->hub, q->checker->base,
 	    q->checker->cfg.timeout_ms, &owner) == -1 || q->ev_step == NULL) {
-		/* without events nothing can run: report at the next turn */
+		/*
+		 * Without its timer nothing can run: report at the next
+		 * turn, from the step, if there is one (a spare query has
+		 * its step already; checker.c gives up on one without).
+		 */
 		q->code = SPF_TEMPERROR;
 		q->finished = 1;
+		eval_schedule(q);
 		return;
 	}
 	eval_schedule(q);

@@ -60,6 +60,7 @@ struct entry {
 	TAILQ_ENTRY(entry)	 next;
 	struct stream		*st;
 	unsigned long		 lineno;
+	struct spf_message	*msg;		/* its check, until answered */
 	char			*text;		/* NULL until answered */
 	size_t			 textlen;
 	char			**rcpts;	/* its recipients, if any */
@@ -293,8 +294,8 @@ handle_line(struct stream *st, char *line, size_t len)
 		}
 		e->nrcpts++;
 	}
-	if (spf_message_start(st->checker, f[0], sender, n > 2 ? f[2] : "",
-	    0, answered, e, err, sizeof(err)) == NULL) {
+	if ((e->msg = spf_message_start(st->checker, f[0], sender, n > 2 ?
+	    f[2] : "", 0, answered, e, err, sizeof(err))) == NULL) {
 		TAILQ_REMOVE(&st->queue, e, next);
 		st->queued--;
 		end_entry(st, e);
@@ -311,6 +312,7 @@ answered(const struct spf_verdict *v, const struct spf_trace *t, void *arg)
 	int		 i;
 
 	(void)t;
+	e->msg = NULL;		/* it ends when this returns */
 	spf_json_reset(j);
 	spf_json_object(j, NULL);
 	spf_json_verdict(j, v, st->cfg);
@@ -585,11 +587,16 @@ cmd_filter(const struct spf_config *cfg)
 	event_free(st.ev_write);
 	spf_json_free(st.json);
 	event_free(st.ev_read);
-	spf_checker_free(st.checker);
+	/*
+	 * A write error or no memory stops the loop with checks in flight:
+	 * they end before the checker (spf.h), which takes their storage.
+	 */
 	while ((e = TAILQ_FIRST(&st.queue)) != NULL) {
 		TAILQ_REMOVE(&st.queue, e, next);
+		spf_message_cancel(e->msg);
 		free_entry(e);
 	}
+	spf_checker_free(st.checker);
 	while ((e = TAILQ_FIRST(&st.spares)) != NULL) {
 		TAILQ_REMOVE(&st.spares, e, next);
 		free_entry(e);

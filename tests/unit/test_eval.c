@@ -357,6 +357,58 @@ test_cancel(void **state)
 	assert_int_equal(o.calls, 0);
 }
 
+/* libevent's allocations fail while set (event_set_mem_functions). */
+static int	 event_nomem;
+
+static void *
+ev_malloc(size_t n)
+{
+	return event_nomem ? NULL : malloc(n);
+}
+
+static void *
+ev_realloc(void *p, size_t n)
+{
+	return event_nomem ? NULL : realloc(p, n);
+}
+
+/*
+ * A spare query (checker.c) has its step event: when its timer cannot
+ * be made, the query still reports temperror, at the next turn, once.
+ */
+static void
+test_no_timer(void **state)
+{
+	static const struct script_line zone[] = {
+		{ "ok.example", "TXT", "v=spf1 +all" },
+		{ NULL, NULL, NULL }
+	};
+	struct spf_checker	*c;
+	struct event_base	*base;
+	struct outcome		 o;
+	char			 err[256];
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	c = script_checker(zone, 0, 0, 5000, &base);
+	assert_non_null(spf_query_start(c, "192.0.2.1", "a@ok.example", "h",
+	    0, done, &o, err, sizeof(err)));
+	assert_int_equal(event_base_dispatch(base), 1);
+	assert_int_equal(o.calls, 1);
+	assert_int_equal(o.r.code, SPF_PASS);
+	/* plain malloc and free either way: what was allocated stays valid */
+	event_set_mem_functions(ev_malloc, ev_realloc, free);
+	event_nomem = 1;
+	assert_non_null(spf_query_start(c, "192.0.2.1", "b@ok.example", "h",
+	    0, done, &o, err, sizeof(err)));
+	event_nomem = 0;
+	script_run(c, base);
+	event_set_mem_functions(NULL, NULL, NULL);
+	assert_int_equal(o.calls, 2);
+	assert_int_equal(o.r.code, SPF_TEMPERROR);
+	assert_string_equal(o.r.problem, "out of memory");
+}
+
 int
 main(void)
 {
@@ -370,6 +422,7 @@ main(void)
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_trace),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_no_timer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
