@@ -158,6 +158,7 @@ cmd_check(const struct spf_config *cfg, const struct cmd_flags *flags,
 {
 	struct event_base	*base;
 	struct spf_checker	*checker;
+	struct spf_message	*msg;
 	struct check_state	 st;
 	char			 err[512];
 
@@ -178,16 +179,20 @@ cmd_check(const struct spf_config *cfg, const struct cmd_flags *flags,
 	}
 	if (spf_checker_notice(checker) != NULL)
 		fprintf(stderr, "spfgate: %s\n", spf_checker_notice(checker));
-	if (spf_message_start(checker, argv[0], argv[1], argc > 2 ? argv[2] :
-	    "", flags->explain, checked, &st, err, sizeof(err)) == NULL) {
+	if ((msg = spf_message_start(checker, argv[0], argv[1], argc > 2 ?
+	    argv[2] : "", flags->explain, checked, &st, err,
+	    sizeof(err))) == NULL) {
 		fprintf(stderr, "spfgate: %s\n", err);
 		spf_checker_free(checker);
 		event_base_free(base);
 		return EXIT_ERROR;
 	}
 	while (!st.done)
-		if (event_base_loop(base, EVLOOP_ONCE) == -1)
+		if (event_base_loop(base, EVLOOP_ONCE) == -1) {
+			/* it ends before its checker (spf.h) */
+			spf_message_cancel(msg);
 			break;
+		}
 	spf_checker_free(checker);
 	event_base_free(base);
 	fflush(stdout);
