@@ -2,7 +2,7 @@
 # check.sh: spfgate's DNSSEC validation against signed zones on a real
 # authoritative server (NSD), through "spfgate filter", filter-spf and,
 # when Exim is installed, exim-spf.so.  Run from anywhere after make;
-# the cases are in dnssec_test.py.  Ends with "dnssec: N passed, M
+# the cases are in dnssec_*.py.  Ends with "dnssec: N passed, M
 # failed" and exits non-zero if anything failed.
 #
 # As root it installs what it needs (tests/deps.sh dnssec) and runs in
