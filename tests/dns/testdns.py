@@ -3,20 +3,8 @@
 #
 # It speaks real DNS wire format over UDP and TCP on one address and port
 # and answers from zone data written in the `zonedata` format of the
-# openspf RFC 7208 test suite (tests/rfc7208/suite):
-#
-#     example.com:
-#       - A: 192.0.2.1
-#       - AAAA: 2001:db8::1
-#       - MX: [10, mx.example.com]
-#       - PTR: host.example.com
-#       - TXT: "v=spf1 -all"           one record, one character-string
-#       - TXT: ["v=spf1 ", "-all"]     one record, two character-strings
-#       - SPF: "v=spf1 -all"           type 99, also served as TXT (below)
-#       - CNAME: other.example.com
-#       - NS: ns.example.com
-#       - TXT: NONE                    the name has no TXT record at all
-#       - TIMEOUT                      queries are dropped (below)
+# openspf RFC 7208 test suite (tests/rfc7208/suite), shown with an
+# example in dnszone.py.
 #
 # It is used two ways:
 #   * as a module: a test driver creates TestDNSServer(zonedata), calls
@@ -34,42 +22,10 @@
 #     (counted from 1) is served.  The pidfile is written once both
 #     sockets are bound; SIGTERM or SIGINT stop the server, exit status 0.
 #
-# How the zone data is read (the rules of the suite's reference driver,
-# pyspf's testspf.py):
-#   * Names match case-insensitively, a trailing dot is ignored; answers
-#     echo the question name exactly as asked.
-#   * An SPF entry is also served as a TXT record of the same name, unless
-#     the name has TXT entries of its own (`TXT: NONE` counts as one, and
-#     is itself never served).  The copies count as coming after every
-#     listed entry.
-#   * A string value is one character-string; a list is one record of
-#     several character-strings; `SPF: [ ]` is a record with none at all
-#     (rdlength 0).  Characters below U+0100 become that octet (so the
-#     YAML escape "\xEF" is the octet 0xEF and "\0" is a NUL octet), other
-#     characters are encoded as UTF-8.  Strings longer than 255 octets are
-#     split into several character-strings.
-#   * Identical entries are served as separate records (no dedup).
-#   * TIMEOUT: a query of some type on the name gets no reply at all,
-#     unless an entry of that type comes before the TIMEOUT entry; entries
-#     after TIMEOUT are never served.  `TYPE: TIMEOUT` drops queries of
-#     that one type.  A CNAME entry before TIMEOUT counts for every type.
-#   * CNAME: the answer holds the CNAME and, as a real server does for
-#     targets in its own zones, the chain is followed inside our data, at
-#     most MAX_CHAIN steps; a name seen before ends the chain (so a CNAME
-#     loop gives the loop's CNAME records, no error).  A target whose
-#     query would time out also ends the chain (the resolver then asks
-#     for the target itself, and that query is dropped).
-#   * A name not in the data, and not an ancestor of one, does not exist:
-#     NXDOMAIN.  A name that exists without records of the asked type
-#     (also an "empty non-terminal" such as example.com when only
-#     mail.example.com is listed) gets NOERROR with no answer (NODATA).
-#   * Zones: each listed name belongs to the zone named by its last two
-#     labels (example.com, in-addr.arpa, ip6.arpa; a one-label name is
-#     its own zone).  Each zone apex answers SOA queries with a
-#     synthesized SOA, and negative answers (NXDOMAIN, NODATA) carry that
-#     SOA in the authority section, TTL negative_ttl (30 s by default).
-#     A name outside every zone uses its own last two labels as its zone.
-#     NS queries get whatever NS entries the data has (none synthesized).
+# How the zone data is read (case, SPF copies as TXT, character-strings,
+# TIMEOUT, CNAME chains, NXDOMAIN and NODATA, zones and their SOA): see
+# dnszone.py, which holds the zone data; dnswire.py holds the wire
+# format; every name of both is re-exported here.
 #
 # Protocol behaviour:
 #   * Query ID, opcode and the RD bit are echoed; AA is set, and RA too
@@ -159,430 +115,29 @@ import traceback
 import yaml
 
 
+# Every name of dnswire.py and dnszone.py, re-exported: callers use them
+# as testdns.NAME.
+from dnswire import (  # noqa: F401
+    TYPE_CODES, TYPE_NAMES, CLASS_IN, CLASS_ANY, RCODE_NAMES, NOERROR,
+    FORMERR, SERVFAIL, NXDOMAIN, NOTIMP, REFUSED, BADVERS, FLAG_QR, FLAG_AA,
+    FLAG_TC, FLAG_RD, FLAG_RA, EDNS_DO, MAX_TCP_MESSAGE, text_to_octets,
+    parse_name, name_key, name_to_text, zone_of, type_name, Malformed,
+    Query, read_name, parse_query, RR, RawRdata, MessageWriter, build_reply)
+from dnszone import (  # noqa: F401
+    TIMEOUT, split_character_strings, txt_value, convert_value, Node, Zone,
+    load_zonedata)
+
+
 # ---------------------------------------------------------------------------
 # Constants
 
-TYPE_CODES = {
-    "A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16,
-    "AAAA": 28, "OPT": 41, "SPF": 99, "ANY": 255,
-}
-TYPE_NAMES = {code: name for name, code in TYPE_CODES.items()}
-# Types we never have data for, named only to make the query log readable
-# (a checker may ask them, e.g. when it probes for DNSSEC).
-TYPE_NAMES.update({10: "NULL", 13: "HINFO", 33: "SRV", 35: "NAPTR",
-                   43: "DS", 46: "RRSIG", 47: "NSEC", 48: "DNSKEY",
-                   50: "NSEC3", 51: "NSEC3PARAM", 52: "TLSA", 64: "SVCB",
-                   65: "HTTPS", 257: "CAA"})
-
-CLASS_IN = 1
-CLASS_ANY = 255
-
-RCODE_NAMES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN",
-               4: "NOTIMP", 5: "REFUSED", 16: "BADVERS"}
-NOERROR, FORMERR, SERVFAIL, NXDOMAIN, NOTIMP, REFUSED, BADVERS = \
-    0, 1, 2, 3, 4, 5, 16
-
-# Header flag bits (in the 16-bit flags word).
-FLAG_QR = 0x8000
-FLAG_AA = 0x0400
-FLAG_TC = 0x0200
-FLAG_RD = 0x0100
-FLAG_RA = 0x0080
-
-EDNS_DO = 0x8000        # DO bit in the OPT record's TTL field (low 16 bits)
-
 MAX_CHAIN = 8           # CNAME steps followed inside our data
-MAX_TCP_MESSAGE = 65535
 
 FAULT_KINDS = ("servfail", "refused", "drop", "truncate-always", "wrong-type",
                "wrong-name", "bad-txt-length", "huge-txt", "many-txt",
                "cname-loop", "delay")
 
 WRONG_NAME_OWNER = (b"wrong-name", b"invalid")
-
-# The marker for a TIMEOUT entry in a node's entry list.
-TIMEOUT = "TIMEOUT"
-
-
-# ---------------------------------------------------------------------------
-# Names.  A name is a tuple of labels (bytes), original case, root = ().
-# Comparisons use name_key(), the same with ASCII letters lowercased.
-
-def text_to_octets(text):
-    """A YAML string as octets: code points below 256 as that octet
-    (latin-1), every other character as its UTF-8 encoding."""
-    out = bytearray()
-    for ch in text:
-        if ord(ch) < 256:
-            out.append(ord(ch))
-        else:
-            out += ch.encode("utf-8")
-    return bytes(out)
-
-
-def parse_name(text):
-    """A domain name written in the zone data ("mail.example.com." or
-    without the dot) as a tuple of labels.  Raises ValueError when it
-    cannot be a DNS name (empty or over-long label, name too long)."""
-    if not isinstance(text, str):
-        text = str(text)
-    if text in ("", "."):
-        return ()
-    if text.endswith("."):
-        text = text[:-1]
-    labels = tuple(text_to_octets(part) for part in text.split("."))
-    for label in labels:
-        if not 1 <= len(label) <= 63:
-            raise ValueError("bad label in name %r" % text)
-    if sum(len(label) + 1 for label in labels) + 1 > 255:
-        raise ValueError("name too long: %r" % text)
-    return labels
-
-
-def name_key(labels):
-    """The case-insensitive lookup key of a name."""
-    return tuple(label.lower() for label in labels)
-
-
-def name_to_text(labels):
-    """A name for logs: labels joined with dots, no trailing dot, "." for
-    the root; dots, backslashes and unprintable octets escaped as in
-    zone files (\\. \\\\ \\DDD)."""
-    if not labels:
-        return "."
-    parts = []
-    for label in labels:
-        part = ""
-        for octet in label:
-            if octet in (0x2E, 0x5C):            # "." and "\"
-                part += "\\" + chr(octet)
-            elif 0x21 <= octet <= 0x7E:
-                part += chr(octet)
-            else:
-                part += "\\%03d" % octet
-        parts.append(part)
-    return ".".join(parts)
-
-
-def zone_of(key):
-    """The apex of the zone a name belongs to: its last two labels."""
-    return key[-2:]
-
-
-def type_name(code):
-    return TYPE_NAMES.get(code, "TYPE%d" % code)
-
-
-# ---------------------------------------------------------------------------
-# Zone data
-
-class RawRdata:
-    """Rdata given as ready octets (used by faults for broken records)."""
-
-    def __init__(self, octets):
-        self.octets = octets
-
-
-def split_character_strings(octets):
-    """One TXT string as character-strings of at most 255 octets."""
-    if len(octets) <= 255:
-        return [octets]
-    return [octets[i:i + 255] for i in range(0, len(octets), 255)]
-
-
-def txt_value(value):
-    """The zone data value of a TXT or SPF entry as a list of
-    character-strings (octets): a string is one (split if long), a list
-    is one record of several, an empty list is a record of none."""
-    if isinstance(value, list):
-        strings = []
-        for item in value:
-            strings += split_character_strings(text_to_octets(str(item)))
-        return strings
-    return split_character_strings(text_to_octets(str(value)))
-
-
-def convert_value(rtype, value, owner):
-    """An entry's value in the form the message writer needs."""
-    if rtype == "A":
-        return socket.inet_pton(socket.AF_INET, str(value))
-    if rtype == "AAAA":
-        return ipaddress.IPv6Address(str(value)).packed
-    if rtype in ("CNAME", "PTR", "NS"):
-        return parse_name(value)
-    if rtype == "MX":
-        if not isinstance(value, list) or len(value) != 2:
-            raise ValueError("%s: MX wants [preference, host]" % owner)
-        return (int(value[0]), parse_name(value[1]))
-    if rtype in ("TXT", "SPF"):
-        return txt_value(value)
-    raise ValueError("%s: unsupported record type %s" % (owner, rtype))
-
-
-class Node:
-    """The entries of one name, in the order of the zone data."""
-
-    def __init__(self, labels, raw_entries):
-        self.labels = labels
-        # self.entries: (type, value) tuples and the TIMEOUT marker; a
-        # value may also be TIMEOUT (`TYPE: TIMEOUT`).
-        self.entries = []
-        spf_copies = []
-        has_txt = False
-        owner = name_to_text(labels)
-        for raw in raw_entries or []:
-            if raw == "TIMEOUT":
-                self.entries.append(TIMEOUT)
-                continue
-            if not isinstance(raw, dict) or len(raw) != 1:
-                raise ValueError("%s: bad entry %r" % (owner, raw))
-            (rtype, value), = raw.items()
-            rtype = str(rtype).upper()
-            if rtype == "TXT":
-                has_txt = True
-            if value == "NONE":
-                continue                 # `TXT: NONE`: no record, no copy
-            if value == "TIMEOUT":
-                self.entries.append((rtype, TIMEOUT))
-                continue
-            converted = convert_value(rtype, value, owner)
-            self.entries.append((rtype, converted))
-            if rtype == "SPF":
-                spf_copies.append(("TXT", converted))
-        if not has_txt:
-            self.entries += spf_copies
-
-    def lookup(self, qtype):
-        """Return (timed_out, values) for a query of type qtype (a
-        mnemonic), walking the entries as the suite's driver does."""
-        seen = False
-        values = []
-        for entry in self.entries:
-            if entry is TIMEOUT:
-                return (not seen, values)
-            rtype, value = entry
-            if rtype != qtype:
-                continue
-            if value is TIMEOUT:
-                return (True, values)
-            seen = True
-            values.append(value)
-        return (False, values)
-
-    def has_timeout(self):
-        return any(entry is TIMEOUT or entry[1] is TIMEOUT
-                   for entry in self.entries)
-
-    def types(self):
-        """The record types listed, in order of first appearance."""
-        seen = []
-        for entry in self.entries:
-            if entry is not TIMEOUT and entry[0] not in seen:
-                seen.append(entry[0])
-        return seen
-
-
-class Zone:
-    """All the zone data of one scenario."""
-
-    def __init__(self, zonedata):
-        self.nodes = {}           # name_key -> Node
-        self.existing = set()     # keys of listed names and their ancestors
-        self.apexes = {}          # key of a zone apex -> its labels
-        for text, raw_entries in (zonedata or {}).items():
-            labels = parse_name(text)
-            key = name_key(labels)
-            node = Node(labels, raw_entries)
-            if key in self.nodes:     # same name twice (case): merge
-                self.nodes[key].entries += node.entries
-            else:
-                self.nodes[key] = node
-            for i in range(len(key) + 1):
-                self.existing.add(key[i:])
-            apex = zone_of(key)
-            self.apexes.setdefault(apex, labels[len(labels) - len(apex):])
-
-    def apex_for(self, key):
-        """The labels of the zone apex for a name: the longest known apex
-        that is a suffix of it, else its own last two labels."""
-        for i in range(len(key) + 1):
-            if key[i:] in self.apexes:
-                return self.apexes[key[i:]]
-        return key[-2:]
-
-
-# ---------------------------------------------------------------------------
-# Wire format: reading queries
-
-class Malformed(Exception):
-    """A packet we cannot read as a DNS query."""
-
-
-Query = collections.namedtuple(
-    "Query", "id flags qname qtype qclass edns_size edns_version edns_do "
-             "raw_question")
-
-
-def read_name(data, offset):
-    """Read a (possibly compressed) name; return (labels, next offset)."""
-    labels = []
-    end = None          # where reading continues after the first pointer
-    jumps = 0
-    length = 0
-    while True:
-        if offset >= len(data):
-            raise Malformed("name runs past the end")
-        n = data[offset]
-        if n == 0:
-            offset += 1
-            break
-        if n & 0xC0 == 0xC0:
-            if offset + 1 >= len(data):
-                raise Malformed("truncated pointer")
-            target = ((n & 0x3F) << 8) | data[offset + 1]
-            if end is None:
-                end = offset + 2
-            jumps += 1
-            if jumps > 64 or target >= offset:
-                raise Malformed("bad compression pointer")
-            offset = target
-            continue
-        if n & 0xC0:
-            raise Malformed("unknown label type")
-        label = data[offset + 1:offset + 1 + n]
-        if len(label) != n:
-            raise Malformed("label runs past the end")
-        labels.append(bytes(label))
-        length += n + 1
-        if length > 255:
-            raise Malformed("name too long")
-        offset += 1 + n
-    return tuple(labels), (end if end is not None else offset)
-
-
-def parse_query(data):
-    """Parse a query packet into a Query; raise Malformed if unusable."""
-    if len(data) < 12:
-        raise Malformed("short header")
-    qid, flags, qdcount, ancount, nscount, arcount = \
-        struct.unpack("!HHHHHH", data[:12])
-    if flags & FLAG_QR:
-        raise Malformed("a response, not a query")
-    if qdcount != 1:
-        raise Malformed("%d questions" % qdcount)
-    qname, offset = read_name(data, 12)
-    if offset + 4 > len(data):
-        raise Malformed("truncated question")
-    qtype, qclass = struct.unpack("!HH", data[offset:offset + 4])
-    raw_question = data[12:offset + 4]
-    offset += 4
-    # Skip answer and authority records; look for OPT in additional.
-    edns_size = edns_version = None
-    edns_do = False
-    for index in range(ancount + nscount + arcount):
-        _, offset = read_name(data, offset)
-        if offset + 10 > len(data):
-            raise Malformed("truncated record")
-        rtype, rclass, ttl, rdlength = \
-            struct.unpack("!HHIH", data[offset:offset + 10])
-        offset += 10 + rdlength
-        if offset > len(data):
-            raise Malformed("record runs past the end")
-        if rtype == TYPE_CODES["OPT"] and index >= ancount + nscount:
-            edns_size = rclass
-            edns_version = (ttl >> 16) & 0xFF
-            edns_do = bool(ttl & EDNS_DO)
-    return Query(qid, flags, qname, qtype, qclass, edns_size, edns_version,
-                 edns_do, raw_question)
-
-
-# ---------------------------------------------------------------------------
-# Wire format: writing replies
-
-# One resource record to write: owner labels, type code, TTL, value (its
-# form depends on the type, see MessageWriter.rdata).
-RR = collections.namedtuple("RR", "owner rtype ttl value")
-
-
-class MessageWriter:
-    """Builds a DNS message, compressing names (owners and the names in
-    NS, CNAME, PTR, MX and SOA rdata, as RFC 1035 allows).  Only suffixes
-    spelt with exactly the same case are shared, so every name keeps the
-    case it has in the zone data (or in the question)."""
-
-    def __init__(self):
-        self.buf = bytearray()
-        self.offsets = {}    # a suffix (tuple of labels) -> offset in buf
-
-    def name(self, labels):
-        key = tuple(labels)
-        for i in range(len(labels)):
-            suffix = key[i:]
-            if suffix in self.offsets:
-                self.buf += struct.pack("!H", 0xC000 | self.offsets[suffix])
-                return
-            if len(self.buf) < 0x4000:
-                self.offsets[suffix] = len(self.buf)
-            self.buf.append(len(labels[i]))
-            self.buf += labels[i]
-        self.buf.append(0)
-
-    def rdata(self, rtype, value):
-        if isinstance(value, RawRdata):
-            self.buf += value.octets
-        elif rtype in (TYPE_CODES["A"], TYPE_CODES["AAAA"]):
-            self.buf += value
-        elif rtype in (TYPE_CODES["NS"], TYPE_CODES["CNAME"],
-                       TYPE_CODES["PTR"]):
-            self.name(value)
-        elif rtype == TYPE_CODES["MX"]:
-            preference, host = value
-            self.buf += struct.pack("!H", preference)
-            self.name(host)
-        elif rtype in (TYPE_CODES["TXT"], TYPE_CODES["SPF"]):
-            for string in value:
-                self.buf.append(len(string))
-                self.buf += string
-        elif rtype == TYPE_CODES["SOA"]:
-            mname, rname, serial, refresh, retry, expire, minimum = value
-            self.name(mname)
-            self.name(rname)
-            self.buf += struct.pack("!IIIII", serial, refresh, retry,
-                                    expire, minimum)
-        else:
-            raise ValueError("cannot write rdata of type %d" % rtype)
-
-    def rr(self, record):
-        self.name(record.owner)
-        self.buf += struct.pack("!HHI", record.rtype, CLASS_IN, record.ttl)
-        length_at = len(self.buf)
-        self.buf += b"\0\0"
-        self.rdata(record.rtype, record.value)
-        rdlength = len(self.buf) - length_at - 2
-        self.buf[length_at:length_at + 2] = struct.pack("!H", rdlength)
-
-
-def build_reply(query, rcode, flags, answers, authority, opt):
-    """The reply message as bytes.  opt is None (no OPT record) or
-    (udp size, DO bit) for the OPT record echoed in the additional
-    section.  The question is copied as asked."""
-    writer = MessageWriter()
-    writer.buf += struct.pack(
-        "!HHHHHH", query.id, flags | (rcode & 0xF), 1, len(answers),
-        len(authority), 1 if opt is not None else 0)
-    writer.name(query.qname)
-    writer.buf += struct.pack("!HH", query.qtype, query.qclass)
-    for record in answers:
-        writer.rr(record)
-    for record in authority:
-        writer.rr(record)
-    if opt is not None:
-        size, do_bit = opt
-        ext_rcode = rcode >> 4
-        ttl = (ext_rcode << 24) | (EDNS_DO if do_bit else 0)
-        writer.buf += b"\0" + struct.pack("!HHIH", TYPE_CODES["OPT"], size,
-                                          ttl, 0)
-    return bytes(writer.buf)
 
 
 # ---------------------------------------------------------------------------
@@ -1169,23 +724,6 @@ class TestDNSServer:
 
 # ---------------------------------------------------------------------------
 # Command line
-
-def load_zonedata(path, scenario=None):
-    """Read a zonedata mapping, or with scenario (a number from 1) the
-    zonedata of that document of a suite file."""
-    with open(path, "rb") as f:
-        if scenario is None:
-            data = yaml.safe_load(f)
-            if data is None:
-                return {}
-            if not isinstance(data, dict):
-                raise ValueError("%s: not a zonedata mapping" % path)
-            return data
-        documents = list(yaml.safe_load_all(f))
-    if not 1 <= scenario <= len(documents):
-        raise ValueError("%s has %d documents, no scenario %d"
-                         % (path, len(documents), scenario))
-    return documents[scenario - 1].get("zonedata") or {}
 
 
 def main(argv=None):
