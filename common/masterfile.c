@@ -90,29 +90,32 @@ anchor_zone(const char *path, char *out, size_t outlen)
 			continue;
 		if ((tok = strtok_r(line, " \t\r\n", &save)) == NULL)
 			continue;
-		if (strcasecmp(tok, "$ORIGIN") == 0) {
-			if ((tok = strtok_r(NULL, " \t\r\n", &save)) != NULL)
-				(void)strlcpy(origin, tok, sizeof(origin));
-			continue;
-		}
-		if (tok[0] == '$')
-			continue;
-		master_owner(tok, origin, out, outlen);
-		found = 1;
+		found = master_field(tok, &save, origin, sizeof(origin), out,
+		    outlen);
 	}
 	fclose(f);
 	return found ? 0 : -1;
 }
 
-void
-master_owner(const char *field, const char *origin, char *out,
-    size_t outlen)
+int
+master_field(const char *tok, char **save, char *origin, size_t originlen,
+    char *out, size_t outlen)
 {
-	if (strcmp(field, "@") == 0)
+	const char	*arg;
+
+	if (strcasecmp(tok, "$ORIGIN") == 0) {
+		if ((arg = strtok_r(NULL, " \t\r\n", save)) != NULL)
+			(void)strlcpy(origin, arg, originlen);
+		return 0;
+	}
+	if (tok[0] == '$')
+		return 0;
+	if (strcmp(tok, "@") == 0)
 		(void)strlcpy(out, origin, outlen);
-	else if (field[strlen(field) - 1] == '.')
-		(void)strlcpy(out, field, outlen);
+	else if (tok[strlen(tok) - 1] == '.')
+		(void)strlcpy(out, tok, outlen);
 	else
-		(void)snprintf(out, outlen, "%s.%s", field,
+		(void)snprintf(out, outlen, "%s.%s", tok,
 		    strcmp(origin, ".") == 0 ? "" : origin);
+	return 1;
 }

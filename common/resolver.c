@@ -227,14 +227,9 @@ zone_owners(const char *path, const char *zone, struct ub_ctx *lift,
 		if (!starts || isspace((unsigned char)line[0]) ||
 		    (tok = strtok_r(line, " \t\r\n(", &save)) == NULL)
 			continue;
-		if (strcasecmp(tok, "$ORIGIN") == 0) {
-			if ((tok = strtok_r(NULL, " \t\r\n", &save)) != NULL)
-				(void)strlcpy(origin, tok, sizeof(origin));
+		if (!master_field(tok, &save, origin, sizeof(origin), owner,
+		    sizeof(owner)))
 			continue;
-		}
-		if (tok[0] == '$')
-			continue;
-		master_owner(tok, origin, owner, sizeof(owner));
 		if (!name_under(owner, zone)) {
 			(void)snprintf(err, errlen, "zone %s, line %d: %s is "
 			    "not in the file's zone %s (the owner of its SOA); "

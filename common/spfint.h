@@ -335,12 +335,14 @@ int		 zone_origin(const char *path, char *out, size_t outlen,
  */
 int		 anchor_zone(const char *path, char *out, size_t outlen);
 /*
- * The owner name a record's first field gives (RFC 1035 5.1): "@" the
- * origin, an absolute name as it is, a relative one under the origin
- * ("." is the root); into out, cut to outlen.
+ * A master-file line's first field, tok, strtok_r's state in save
+ * (RFC 1035 5.1): $ORIGIN sets origin and another $ directive is
+ * skipped (0); a record's owner goes into out, cut to outlen (1): "@"
+ * the origin, an absolute name as it is, a relative one under the
+ * origin ("." is the root).
  */
-void		 master_owner(const char *field, const char *origin,
-		    char *out, size_t outlen);
+int		 master_field(const char *tok, char **save, char *origin,
+		    size_t originlen, char *out, size_t outlen);
 
 struct resolver;
 /* sec as libunbound gives it: 0 insecure/unchecked, 1 bogus, 2 secure */
